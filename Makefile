@@ -1,0 +1,42 @@
+# The two set-up commands: `make run` and `make test`. Both create the venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test check lint typecheck codegen unit bench system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Start the gateway on 127.0.0.1:8765 with embedded defaults; prints a dev token and connect examples.
+run: $(STAMP)
+	$(BIN)/rtnet serve
+
+## Install everything, check generated files, lint, type-check and run the whole suite.
+test: $(STAMP) system-deps check unit
+
+system-deps:
+	./scripts/install-system-deps.sh
+
+check: $(STAMP)
+	$(BIN)/rtnet codegen --check
+	$(BIN)/ruff check Tools tests bench
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+codegen: $(STAMP)
+	$(BIN)/rtnet codegen
+
+## Benchmarks (not part of `make test`): figures go to docs/performance.md.
+bench: $(STAMP)
+	npm ci --prefix bench --no-audit --no-fund --silent
+	$(BIN)/python bench/gateway_bench.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules

@@ -1,0 +1,57 @@
+"""JSON Schema -> msgspec type annotations, for the generated Python message module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from realtimenet.codegen.spec import Field, SpecError, ref_name
+
+_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+_META_KEYS = {
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "minItems": "min_length",
+    "maxItems": "max_length",
+    "minimum": "ge",
+    "maximum": "le",
+    "pattern": "pattern",
+}
+
+
+def _constrained(base: str, schema: dict[str, Any]) -> str:
+    meta = [f"{_META_KEYS[k]}={schema[k]!r}" for k in _META_KEYS if k in schema]
+    if not meta:
+        return base
+    return f"Annotated[{base}, Meta({', '.join(meta)})]"
+
+
+def annotation(schema: dict[str, Any]) -> str:
+    """The Python annotation for ``schema``; ``{}`` (any JSON) is carried as raw, unparsed bytes."""
+    name = ref_name(schema)
+    if name:
+        return name
+    kind = schema.get("type")
+    if kind is None:
+        return "msgspec.Raw"
+    if isinstance(kind, list):
+        return " | ".join(annotation({**schema, "type": k}) for k in kind)
+    if "enum" in schema:
+        return "Literal[" + ", ".join(repr(v) for v in schema["enum"]) + "]"
+    if kind in _SCALARS:
+        return _constrained(_SCALARS[kind], schema)
+    if kind == "array":
+        return _constrained(f"list[{annotation(schema.get('items', {}))}]", schema)
+    if kind == "object":
+        if schema.get("properties"):
+            raise SpecError("inline objects with properties must be component schemas ($ref)")
+        return "dict[str, Any]"
+    raise SpecError(f"unsupported JSON Schema type {kind!r}")
+
+
+def field_line(field: Field) -> str:
+    """``name: Type`` or ``name: Type | UnsetType = UNSET`` for an optional member."""
+    ann = annotation(field.schema)
+    if field.required:
+        return f"{field.name}: {ann}"
+    return f"{field.name}: {ann} | UnsetType = UNSET"

@@ -1,0 +1,198 @@
+"""A typed view of the OpenRPC document that the templates render from.
+
+Only the JSON Schema subset the protocol uses is accepted; anything else fails loudly at generation
+time instead of producing a type that silently accepts the wrong thing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class SpecError(ValueError):
+    """Raised when protocol/openrpc.json uses something the generators do not support."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One member of a generated struct."""
+
+    name: str
+    schema: dict[str, Any]
+    required: bool
+    description: str
+
+    @property
+    def json_type(self) -> str:
+        """A short human-readable type for reference docs."""
+        return describe_type(self.schema)
+
+
+@dataclass(frozen=True)
+class Struct:
+    """A named object type: a component schema, a method's params or a notification's params."""
+
+    name: str
+    description: str
+    fields: list[Field]
+
+
+@dataclass(frozen=True)
+class Method:
+    """A client-to-server call (``result`` set) or a server-to-client notification (``result`` None)."""
+
+    name: str
+    summary: str
+    description: str
+    params: Struct
+    result: str | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def is_notification(self) -> bool:
+        return self.result is None
+
+
+@dataclass(frozen=True)
+class Code:
+    """A close code or an error code."""
+
+    code: int
+    name: str
+    text: str
+    description: str
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything the templates need."""
+
+    title: str
+    version: str
+    components: list[Struct]
+    methods: list[Method]
+    notifications: list[Method]
+    close_codes: list[Code]
+    error_codes: list[Code]
+    source: str
+
+
+def pascal(name: str) -> str:
+    """``session.token_expiring`` -> ``SessionTokenExpiring``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[._\-]", name) if part)
+
+
+def ref_name(schema: dict[str, Any]) -> str | None:
+    ref = schema.get("$ref")
+    if ref is None:
+        return None
+    prefix = "#/components/schemas/"
+    if not isinstance(ref, str) or not ref.startswith(prefix):
+        raise SpecError(f"unsupported $ref {ref!r}: only {prefix}NAME is allowed")
+    return ref[len(prefix):]
+
+
+_SUPPORTED_KEYS = {
+    "type", "description", "$ref", "items", "minLength", "maxLength", "minimum", "maximum",
+    "maxItems", "minItems", "pattern", "enum", "properties", "required", "additionalProperties",
+}
+
+
+def _validate_schema(schema: dict[str, Any], where: str) -> None:
+    unknown = set(schema) - _SUPPORTED_KEYS
+    if unknown:
+        raise SpecError(f"{where}: unsupported JSON Schema keywords {sorted(unknown)}")
+    if "items" in schema:
+        _validate_schema(schema["items"], f"{where}.items")
+
+
+def describe_type(schema: dict[str, Any]) -> str:
+    """Human-readable type of a schema, for docs tables."""
+    name = ref_name(schema)
+    if name:
+        return name
+    kind = schema.get("type")
+    if kind is None:
+        return "any"
+    if isinstance(kind, list):
+        return " | ".join(describe_type({**schema, "type": k}) for k in kind)
+    if kind == "array":
+        return f"array of {describe_type(schema.get('items', {}))}"
+    if "enum" in schema:
+        return " | ".join(json.dumps(v) for v in schema["enum"])
+    return str(kind)
+
+
+def _struct(name: str, description: str, schema: dict[str, Any]) -> Struct:
+    if schema.get("type") != "object":
+        raise SpecError(f"component {name} must be an object schema")
+    required = set(schema.get("required", []))
+    fields = []
+    for prop, sub in schema.get("properties", {}).items():
+        _validate_schema(sub, f"{name}.{prop}")
+        fields.append(Field(prop, sub, prop in required, sub.get("description", "")))
+    return Struct(name, description or schema.get("description", ""), fields)
+
+
+def _params_struct(name: str, description: str, params: list[dict[str, Any]]) -> Struct:
+    fields = []
+    for param in params:
+        schema = param.get("schema", {})
+        _validate_schema(schema, f"{name}.{param['name']}")
+        fields.append(Field(param["name"], schema, bool(param.get("required", False)),
+                            param.get("description", "")))
+    return Struct(name, description, fields)
+
+
+def _method(raw: dict[str, Any], notification: bool) -> Method:
+    name = raw["name"]
+    if not notification and raw.get("paramStructure", "by-name") != "by-name":
+        raise SpecError(f"{name}: only by-name params are supported")
+    result = None
+    if not notification:
+        result = ref_name(raw["result"]["schema"])
+        if result is None:
+            raise SpecError(f"{name}: a result must be a $ref to a component schema")
+    return Method(
+        name=name,
+        summary=raw.get("summary", ""),
+        description=raw.get("description", ""),
+        params=_params_struct(pascal(name) + "Params", raw.get("summary", ""), raw.get("params", [])),
+        result=result,
+        errors=list(raw.get("errors", [])),
+    )
+
+
+def load(path: Path) -> Spec:
+    """Read and check the OpenRPC document at ``path``."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if not str(doc.get("openrpc", "")).startswith("1."):
+        raise SpecError("only OpenRPC 1.x documents are supported")
+    components = [
+        _struct(name, schema.get("description", ""), schema)
+        for name, schema in doc.get("components", {}).get("schemas", {}).items()
+    ]
+    methods = [_method(m, notification=False) for m in doc.get("methods", [])]
+    notifications = [_method(m, notification=True) for m in doc.get("x-notifications", [])]
+    close_codes = [Code(c["code"], c["name"], c["reason"], c["description"], c["action"])
+                   for c in doc.get("x-close-codes", [])]
+    error_codes = [Code(c["code"], c["name"], c["message"], c["description"])
+                   for c in doc.get("x-error-codes", [])]
+    names = [m.name for m in methods + notifications]
+    if len(names) != len(set(names)):
+        raise SpecError("method and notification names must be unique")
+    return Spec(
+        title=doc["info"]["title"],
+        version=doc["info"]["version"],
+        components=components,
+        methods=methods,
+        notifications=notifications,
+        close_codes=close_codes,
+        error_codes=error_codes,
+        source="protocol/openrpc.json",
+    )

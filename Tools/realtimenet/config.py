@@ -1,0 +1,225 @@
+"""Gateway configuration: one TOML file, overridden by environment variables, overridden by CLI flags.
+
+Precedence, lowest first: built-in defaults < TOML file (``--config``) < ``RTNET_<SECTION>__<KEY>``
+environment variables < command-line flags (``--port``, ``--set section.key=value``). Environment and
+``--set`` values are parsed as TOML values (``8765``, ``true``, ``["HS256", "RS256"]``) and fall back to
+a plain string. Every error names the offending key (``server.port: Expected `int` <= 65535``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from realtimenet.exceptions import ConfigError
+
+DEV_SECRET = "realtimenet-development-secret-not-for-production"
+ENV_PREFIX = "RTNET_"
+
+Positive = Annotated[float, Meta(gt=0)]
+PositiveInt = Annotated[int, Meta(ge=1)]
+Port = Annotated[int, Meta(ge=0, le=65535)]
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class ServerConfig(_Section):
+    """Listening sockets, connection limits and timers."""
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: Port = 8765
+    internal_port: Port = 0  # 0: health, metrics and admin share the public port
+    internal_host: str = "127.0.0.1"
+    node_id: str = ""  # empty: derived from host name and pid at start
+    max_connections: PositiveInt = 10_000
+    max_connections_per_player: PositiveInt = 4
+    device_limit_policy: Literal["replace_oldest", "reject_new"] = "replace_oldest"
+    max_message_bytes: Annotated[int, Meta(ge=256)] = 65_536
+    send_queue_max_bytes: Annotated[int, Meta(ge=1024)] = 1_048_576
+    send_queue_stall_timeout: Positive = 10.0
+    heartbeat_interval: Positive = 15.0
+    heartbeat_timeout: Positive = 10.0
+    handshake_timeout: Positive = 5.0
+    max_inflight_calls: PositiveInt = 32
+    read_buffer_bytes: Annotated[int, Meta(ge=256)] = 1_024
+
+
+class AuthConfig(_Section):
+    """JWT verification at the upgrade and for ``auth.refresh``."""
+
+    algorithms: list[Literal["HS256", "RS256", "ES256"]] = msgspec.field(default_factory=lambda: ["HS256"])
+    secret: str = DEV_SECRET
+    public_key_file: str = ""
+    jwks_file: str = ""
+    jwks_url: str = ""
+    jwks_cache_seconds: Positive = 300.0
+    jwks_min_refresh_interval: Annotated[float, Meta(ge=0)] = 10.0
+    jwks_fetch_timeout: Positive = 2.0
+    issuer: str = ""
+    audience: str = ""
+    leeway: Annotated[float, Meta(ge=0)] = 30.0
+    expiry_grace: Annotated[float, Meta(ge=0)] = 30.0
+    require_exp: bool = True
+    dev_token_ttl: Positive = 3600.0
+
+
+class LimitsConfig(_Section):
+    """Input sanitising limits for every JSON-RPC frame."""
+
+    max_depth: PositiveInt = 32
+    max_string_length: PositiveInt = 16_384
+    max_array_length: PositiveInt = 1_024
+    max_batch_size: PositiveInt = 64
+
+
+class RateLimitConfig(_Section):
+    """Per-connection token bucket; a request costs one token, a batch one per item."""
+
+    rate: Positive = 100.0
+    burst: PositiveInt = 200
+    max_violations: PositiveInt = 50  # refused requests in a row before close 4008
+
+
+class LogConfig(_Section):
+    """Logging."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    json: bool = False
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The whole gateway configuration."""
+
+    server: ServerConfig = msgspec.field(default_factory=ServerConfig)
+    auth: AuthConfig = msgspec.field(default_factory=AuthConfig)
+    limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
+    rate_limit: RateLimitConfig = msgspec.field(default_factory=RateLimitConfig)
+    log: LogConfig = msgspec.field(default_factory=LogConfig)
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _set(tree: dict[str, Any], dotted: str, value: Any, origin: str) -> None:
+    parts = dotted.split(".")
+    if len(parts) != 2 or not all(parts):
+        raise ConfigError(f"{origin}: expected section.key, got {dotted!r}")
+    section = tree.setdefault(parts[0], {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{parts[0]}: expected a table")
+    section[parts[1]] = value
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for name, text in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        _set(tree, f"{section}.{key}", _parse_value(text), f"environment variable {name}")
+    return tree
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> None:
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+_PATH_RE = re.compile(r"^(?P<msg>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
+
+
+def _validate(tree: dict[str, Any]) -> Config:
+    try:
+        config = msgspec.convert(tree, Config)
+    except msgspec.ValidationError as exc:
+        match = _PATH_RE.match(str(exc))
+        assert match is not None
+        path, msg = match["path"], match["msg"]
+        unknown = re.match(r"Object contains unknown field `([^`]+)`", msg)
+        if unknown:
+            key = f"{path}.{unknown[1]}" if path else unknown[1]
+            raise ConfigError(f"{key}: unknown key") from None
+        raise ConfigError(f"{path or '(root)'}: {msg}") from None
+    _check_semantics(config)
+    return config
+
+
+def _check_semantics(config: Config) -> None:
+    auth, server = config.auth, config.server
+    if not auth.algorithms:
+        raise ConfigError("auth.algorithms: at least one algorithm is required")
+    asymmetric = [a for a in auth.algorithms if a != "HS256"]
+    if asymmetric and not (auth.public_key_file or auth.jwks_file or auth.jwks_url):
+        raise ConfigError(
+            f"auth.algorithms: {', '.join(asymmetric)} needs auth.public_key_file, auth.jwks_file "
+            "or auth.jwks_url")
+    if "HS256" in auth.algorithms and not auth.secret:
+        raise ConfigError("auth.secret: HS256 needs a secret")
+    if server.environment == "production":
+        if "HS256" in auth.algorithms and auth.secret == DEV_SECRET:
+            raise ConfigError("auth.secret: the development secret cannot be used in production")
+        if len(auth.secret) < 32 and "HS256" in auth.algorithms:
+            raise ConfigError("auth.secret: must be at least 32 characters in production")
+    if server.internal_port and server.internal_port == server.port:
+        raise ConfigError("server.internal_port: must differ from server.port (or be 0)")
+
+
+def load_config(
+    path: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Build the configuration from a TOML file, the environment and CLI overrides (``section.key``)."""
+    tree: dict[str, Any] = {}
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                tree = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    _merge(tree, _env_overrides(os.environ if environ is None else environ))
+    cli: dict[str, Any] = {}
+    for dotted, value in (overrides or {}).items():
+        _set(cli, dotted, _parse_value(value) if isinstance(value, str) else value, f"--set {dotted}")
+    _merge(tree, cli)
+    return _validate(tree)
+
+
+def to_toml(config: Config) -> str:
+    """Render a configuration as TOML (``rtnet config --show``), every key explicit."""
+    lines: list[str] = []
+    for section, values in msgspec.to_builtins(config).items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return msgspec.json.encode(str(value)).decode()

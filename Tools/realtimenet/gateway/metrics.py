@@ -1,0 +1,54 @@
+"""Prometheus metrics of one gateway process (names follow Prometheus conventions; see docs/metrics.md).
+
+Hot-path counts (frames, bytes, calls per method) are kept as plain integers on each connection and
+folded into these counters once per tick and at close, so a message costs no metrics call. Rare events
+(bad input, auth failures, closes) are counted directly.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+NAMESPACE = "realtimenet"
+
+
+class Metrics:
+    """Every metric the gateway exports, registered in a registry of its own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.connections = Gauge(f"{NAMESPACE}_connections", "Open WebSocket connections.", registry=r)
+        self.players = Gauge(f"{NAMESPACE}_players", "Distinct players with an open connection.", registry=r)
+        self.connects = Counter(f"{NAMESPACE}_connects", "Accepted WebSocket upgrades.", registry=r)
+        self.disconnects = Counter(
+            f"{NAMESPACE}_disconnects", "Closed connections by close code and who closed.",
+            ["code", "initiator"], registry=r)
+        self.upgrade_refusals = Counter(
+            f"{NAMESPACE}_upgrade_refusals", "Upgrades refused before the socket opened, by reason.",
+            ["reason"], registry=r)
+        self.auth_failures = Counter(
+            f"{NAMESPACE}_auth_failures", "Refused tokens (upgrade and auth.refresh) by reason.",
+            ["reason"], registry=r)
+        self.bad_input = Counter(
+            f"{NAMESPACE}_bad_input", "Malformed or hostile input by kind.", ["kind"], registry=r)
+        self.rate_limited = Counter(
+            f"{NAMESPACE}_rate_limited_requests", "Requests refused by the per-connection rate limit.",
+            registry=r)
+        self.slow_consumers = Counter(
+            f"{NAMESPACE}_slow_consumer_disconnects",
+            "Connections closed because their send queue overflowed.",
+            registry=r)
+        self.handler_errors = Counter(
+            f"{NAMESPACE}_handler_errors", "Handler exceptions answered with -32603, by method.",
+            ["method"], registry=r)
+        self.frames_in = Counter(f"{NAMESPACE}_frames_received", "Text frames received.", registry=r)
+        self.frames_out = Counter(f"{NAMESPACE}_frames_sent", "Text frames sent.", registry=r)
+        self.bytes_in = Counter(f"{NAMESPACE}_received_bytes", "Payload bytes received.", registry=r)
+        self.bytes_out = Counter(f"{NAMESPACE}_sent_bytes", "Payload bytes sent.", registry=r)
+        self.calls = Counter(f"{NAMESPACE}_rpc_calls", "JSON-RPC calls dispatched, by method.",
+                             ["method"], registry=r)
+        self.handler_seconds = Histogram(
+            f"{NAMESPACE}_async_handler_duration_seconds", "Duration of asynchronous handlers.", ["method"],
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=r)

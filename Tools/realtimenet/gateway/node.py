@@ -1,0 +1,154 @@
+"""One gateway node: admission, the connection registry, methods and housekeeping. Sans-I/O.
+
+The socket layer asks the node to authenticate an upgrade, to open a connection for an admitted
+principal, and to forget it when the socket is gone; it ticks the node about once a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from realtimenet import PROTOCOL_VERSION
+from realtimenet.config import Config
+from realtimenet.exceptions import AuthError
+from realtimenet.gateway import system_methods
+from realtimenet.gateway.auth import Principal, TokenVerifier
+from realtimenet.gateway.connection import Connection, Spawn, State, Transport
+from realtimenet.gateway.metrics import Metrics
+from realtimenet.gateway.registry import ConnectionRegistry
+from realtimenet.gateway.router import Router
+from realtimenet.protocol.codes import CloseCode
+from realtimenet.protocol.jsonrpc import Limits
+from realtimenet.protocol.messages import SessionWelcomeParams
+
+log = logging.getLogger("realtimenet.node")
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why an upgrade was refused: the HTTP status and the JSON body's ``error``."""
+
+    status: int
+    reason: str
+    detail: str = ""
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.reason, "detail": self.detail} if self.detail else {"error": self.reason}
+
+
+class GatewayNode:
+    """Everything one gateway process knows, without any socket."""
+
+    def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.node_id = config.server.node_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.verifier = TokenVerifier(config.auth, wall_clock)
+        self.metrics = Metrics()
+        self.registry = ConnectionRegistry()
+        self.router = Router()
+        self.router.include(system_methods.router)
+        lim = config.limits
+        self.limits = Limits(lim.max_depth, lim.max_string_length, lim.max_array_length, lim.max_batch_size)
+        self.draining = False
+
+    # ----- admission --------------------------------------------------------------------------------
+
+    def authenticate(self, token: str | None) -> Principal | Refusal:
+        """Verify the upgrade's token and the node's capacity; a Refusal becomes an HTTP error."""
+        if self.draining:
+            return self._refuse(Refusal(503, "draining"))
+        try:
+            principal = self.verifier.verify(token)
+        except AuthError as exc:
+            self.metrics.auth_failures.labels(exc.reason).inc()
+            return self._refuse(Refusal(401, exc.reason, exc.detail))
+        if len(self.registry) >= self.config.server.max_connections:
+            return self._refuse(Refusal(503, "server_full"))
+        server = self.config.server
+        if (server.device_limit_policy == "reject_new"
+                and len(self.registry.of_player(principal.player_id)) >= server.max_connections_per_player):
+            return self._refuse(Refusal(409, "device_limit", f"at most {server.max_connections_per_player}"))
+        return principal
+
+    def _refuse(self, refusal: Refusal) -> Refusal:
+        self.metrics.upgrade_refusals.labels(refusal.reason).inc()
+        return refusal
+
+    def open(self, principal: Principal, transport: Transport, spawn: Spawn) -> Connection:
+        """Register a connection for an admitted principal and send ``session.welcome``."""
+        server = self.config.server
+        devices = self.registry.of_player(principal.player_id)
+        for old in devices[: max(0, len(devices) - server.max_connections_per_player + 1)]:
+            old.close(CloseCode.SESSION_REPLACED)
+        conn = Connection(self, principal, transport, spawn, self.clock())
+        self.registry.add(conn)
+        self.metrics.connects.inc()
+        self._update_gauges()
+        conn.notify("session.welcome", SessionWelcomeParams(
+            session_id=conn.session_id,
+            player_id=principal.player_id,
+            resume_token=conn.resume_token,
+            heartbeat_interval=server.heartbeat_interval,
+            server_time=self.wall_clock() * 1000.0,
+            protocol_version=PROTOCOL_VERSION,
+            node_id=self.node_id,
+            token_expires_at=principal.expires_at,
+        ))
+        return conn
+
+    def closed(self, conn: Connection, code: int | None, reason: str) -> None:
+        """The socket is gone: record why, cancel the connection's work and forget it."""
+        if conn.state is State.OPEN:  # the peer or the network closed first
+            conn.close(code if code is not None else 1006, reason, initiator="client")
+        conn.state = State.CLOSED
+        conn.cancel_tasks()
+        if not self.registry.remove(conn):
+            return
+        self.metrics.disconnects.labels(str(conn.close_code), conn.closed_by).inc()
+        self._fold(conn)
+        self._update_gauges()
+        log.debug("closed session=%s player=%s code=%s reason=%r by=%s", conn.session_id,
+                  conn.principal.player_id, conn.close_code, conn.close_reason, conn.closed_by)
+
+    # ----- housekeeping -----------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Per-connection timers and metric folding; about once a second."""
+        now, wall = self.clock(), self.wall_clock()
+        for conn in self.registry:
+            conn.tick(now, wall)
+            self._fold(conn)
+
+    def _fold(self, conn: Connection) -> None:
+        m = self.metrics
+        if conn.frames_in:
+            m.frames_in.inc(conn.frames_in)
+            m.bytes_in.inc(conn.bytes_in)
+            conn.frames_in = conn.bytes_in = 0
+        if conn.frames_out:
+            m.frames_out.inc(conn.frames_out)
+            m.bytes_out.inc(conn.bytes_out)
+            conn.frames_out = conn.bytes_out = 0
+        if conn.calls:
+            for method, count in conn.calls.items():
+                m.calls.labels(method).inc(count)
+            conn.calls.clear()
+
+    def _update_gauges(self) -> None:
+        self.metrics.connections.set(len(self.registry))
+        self.metrics.players.set(self.registry.player_count)
+
+    def close_all(self, code: CloseCode) -> None:
+        """Close every connection with ``code`` (shutdown)."""
+        for conn in self.registry:
+            conn.close(code)

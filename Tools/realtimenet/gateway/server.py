@@ -1,0 +1,279 @@
+"""The socket edge: picows WebSockets and the small HTTP surface (/healthz, /readyz, /metrics).
+
+picows was chosen by benchmark (docs/performance.md): it parses frames in C and hands complete frames
+to a listener without an intermediate queue. Its listener factory runs before the upgrade, which is
+where authentication happens: a refused token gets an HTTP 401 with a JSON reason and no socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from picows import (
+    WSCloseCode,
+    WSFrame,
+    WSListener,
+    WSMsgType,
+    WSTransport,
+    WSUpgradeRequest,
+    WSUpgradeResponse,
+    WSUpgradeResponseWithListener,
+    ws_create_server,
+)
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from realtimenet.config import Config
+from realtimenet.gateway.auth import Principal, token_from_request
+from realtimenet.gateway.connection import Connection, State
+from realtimenet.gateway.node import GatewayNode, Refusal
+from realtimenet.protocol.codes import CloseCode
+
+log = logging.getLogger("realtimenet.server")
+
+_JSON = {"Content-Type": "application/json"}
+CLOSE_GRACE_SECONDS = 2.0  # how long a peer has to answer our close frame before the socket is dropped
+
+
+def _json_response(status: int, body: dict[str, Any]) -> WSUpgradeResponseWithListener:
+    data = json.dumps(body).encode()
+    if status == 200:
+        response = WSUpgradeResponse.create_ok_response(data, _JSON)
+    else:
+        response = WSUpgradeResponse.create_error_response(status, data, _JSON)
+    return WSUpgradeResponseWithListener(response, None)
+
+
+class _SocketListener(WSListener):
+    """Adapts one picows socket to a sans-I/O ``Connection`` (and implements its ``Transport``)."""
+
+    def __init__(self, gateway: Gateway, principal: Principal) -> None:
+        self._gateway = gateway
+        self._principal = principal
+        self._ws: WSTransport | None = None
+        self.conn: Connection | None = None
+        self._fragments: list[bytes] | None = None
+        self._fragment_bytes = 0
+
+    # picows callbacks ------------------------------------------------------------------------------
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self._ws = transport
+        limit = self._gateway.node.config.server.send_queue_max_bytes
+        transport.underlying_transport.set_write_buffer_limits(high=limit // 2, low=limit // 8)
+        self.conn = self._gateway.node.open(self._principal, self, self._gateway.spawn)
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        conn = self.conn
+        if conn is None:
+            return
+        kind = frame.msg_type
+        if kind is WSMsgType.TEXT:
+            if frame.fin:
+                conn.on_text(frame.get_payload_as_bytes(), time.monotonic())
+            else:
+                self._fragments = [frame.get_payload_as_bytes()]
+                self._fragment_bytes = len(self._fragments[0])
+        elif kind is WSMsgType.CONTINUATION:
+            self._continue(conn, frame)
+        elif kind is WSMsgType.PONG:
+            conn.on_pong(time.monotonic())
+        elif kind is WSMsgType.CLOSE:
+            code = frame.get_close_code().value
+            if conn.state is State.OPEN:
+                conn.close(code, frame.get_close_reason() or "", initiator="client")
+                transport.send_close(frame.get_close_code())
+            transport.disconnect()
+        elif kind is WSMsgType.BINARY:
+            self._gateway.node.metrics.bad_input.labels("binary_frame").inc()
+            conn.close(CloseCode.UNSUPPORTED_DATA)
+
+    def _continue(self, conn: Connection, frame: WSFrame) -> None:
+        if self._fragments is None:  # a continuation of a binary message, or of nothing
+            return
+        chunk = frame.get_payload_as_bytes()
+        self._fragment_bytes += len(chunk)
+        if self._fragment_bytes > self._gateway.node.config.server.max_message_bytes:
+            self._fragments = None
+            self._gateway.node.metrics.bad_input.labels("oversize_message").inc()
+            conn.close(CloseCode.MESSAGE_TOO_BIG)
+            return
+        self._fragments.append(chunk)
+        if frame.fin:
+            message, self._fragments = b"".join(self._fragments), None
+            conn.on_text(message, time.monotonic())
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        conn = self.conn
+        if conn is None:
+            return
+        code: int | None = None
+        reason = "connection lost"
+        handshake = transport.close_handshake
+        if conn.state is State.OPEN and handshake is not None and handshake.sent is not None:
+            code, reason = handshake.sent.code.value, handshake.sent.reason  # picows closed it (1002, 1009)
+            kind = "oversize_frame" if code == CloseCode.MESSAGE_TOO_BIG else "protocol_error"
+            self._gateway.node.metrics.bad_input.labels(kind).inc()
+            conn.close(code, reason, initiator="server")
+        self._gateway.node.closed(conn, code, reason)
+        self.conn = None
+
+    def pause_writing(self) -> None:
+        if self.conn is not None:
+            self.conn.on_backpressure(True, time.monotonic())
+
+    def resume_writing(self) -> None:
+        if self.conn is not None:
+            self.conn.on_backpressure(False, time.monotonic())
+
+    # Transport for Connection ----------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if self._ws is not None:
+            self._ws.send(WSMsgType.TEXT, data)
+
+    def ping(self) -> None:
+        if self._ws is not None:
+            self._ws.send_ping()
+
+    def close(self, code: int, reason: str) -> None:
+        ws = self._ws
+        if ws is None:
+            return
+        ws.send_close(WSCloseCode(code), reason.encode()[:123])
+        asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, ws.disconnect)
+
+    def buffered_bytes(self) -> int:
+        return 0 if self._ws is None else int(self._ws.underlying_transport.get_write_buffer_size())
+
+
+class Gateway:
+    """A running gateway: a ``GatewayNode`` behind picows servers on the configured ports."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.node = GatewayNode(config)
+        self._servers: list[asyncio.AbstractServer] = []
+        self._tick_handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.ports: dict[str, int] = {}
+        self._stopped = asyncio.Event()
+        server = config.server
+        self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        assert self._loop is not None
+        return self._loop.create_task(coro)
+
+    # HTTP and upgrade routing -----------------------------------------------------------------------
+
+    def _ops_response(self, route: str) -> WSUpgradeResponseWithListener | None:
+        if route == "/healthz":
+            return _json_response(200, {"status": "ok", "node_id": self.node.node_id})
+        if route == "/readyz":
+            ready, detail = self.readiness()
+            return _json_response(200 if ready else 503, {"ready": ready, **detail})
+        if route == "/metrics":
+            body = generate_latest(self.node.metrics.registry)
+            return WSUpgradeResponseWithListener(
+                WSUpgradeResponse.create_ok_response(body, {"Content-Type": CONTENT_TYPE_LATEST}), None)
+        return None
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Whether this node should get new sockets, and why not."""
+        if self.node.draining:
+            return False, {"reason": "draining"}
+        return True, {}
+
+    def _public_factory(self, request: WSUpgradeRequest) -> Any:
+        path = request.path.decode("latin-1")
+        route = path.split("?", 1)[0]
+        if route == "/ws":
+            result = self.node.authenticate(token_from_request(request.headers, path))
+            if isinstance(result, Refusal):
+                return _json_response(result.status, result.body())
+            return _SocketListener(self, result)
+        if not self.config.server.internal_port:
+            ops = self._ops_response(route)
+            if ops is not None:
+                return ops
+        return _json_response(404, {"error": "not_found"})
+
+    def _internal_factory(self, request: WSUpgradeRequest) -> Any:
+        route = request.path.decode("latin-1").split("?", 1)[0]
+        return self._ops_response(route) or _json_response(404, {"error": "not_found"})
+
+    # lifecycle --------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the public port (and the internal one, if configured) and start the timers."""
+        self._loop = asyncio.get_running_loop()
+        server = self.config.server
+        public = await ws_create_server(
+            self._public_factory, server.host, server.port,
+            websocket_handshake_timeout=server.handshake_timeout,
+            max_frame_size=server.max_message_bytes,
+            read_buffer_init_size=server.read_buffer_bytes,
+            enable_auto_pong=True,
+            logger_name="gateway",
+        )
+        self._servers.append(public)
+        self.ports["public"] = public.sockets[0].getsockname()[1]
+        if server.internal_port:
+            internal = await ws_create_server(self._internal_factory, server.internal_host,
+                                              server.internal_port, logger_name="gateway.internal")
+            self._servers.append(internal)
+            self.ports["internal"] = internal.sockets[0].getsockname()[1]
+        self._schedule_tick()
+
+    def _schedule_tick(self) -> None:
+        assert self._loop is not None
+        self._tick_handle = self._loop.call_later(self.tick_interval, self._tick)
+
+    def _tick(self) -> None:
+        try:
+            self.node.tick()
+        except Exception:
+            log.exception("tick failed")
+        self._schedule_tick()
+
+    async def stop(self, code: CloseCode = CloseCode.GOING_AWAY, deadline: float = 5.0) -> None:
+        """Stop accepting, close every connection with ``code`` and wait up to ``deadline`` seconds."""
+        self.node.draining = True
+        for srv in self._servers:
+            srv.close()
+        self.node.close_all(code)
+        end = time.monotonic() + deadline
+        while len(self.node.registry) and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        if self._tick_handle is not None:
+            self._tick_handle.cancel()
+        self._stopped.set()
+
+    async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:
+        """Start, report readiness, and run until SIGTERM or SIGINT."""
+        await self.start()
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        if on_ready is not None:
+            on_ready(self)
+        await stop.wait()
+        await self.stop()
+
+
+def run(config: Config, on_ready: Callable[[Gateway], None] | None = None) -> None:
+    """Run a gateway on uvloop (when installed) until it is signalled to stop."""
+    gateway = Gateway(config)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every supported platform
+        asyncio.run(gateway.serve_forever(on_ready))
+    else:
+        uvloop.run(gateway.serve_forever(on_ready))
