@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from realtimenet.client import Client
 from realtimenet.config import Config, load_config
 from realtimenet.gateway.auth import TokenVerifier

@@ -7,9 +7,9 @@ import time
 
 import pytest
 from msgspec import UNSET
+
 from realtimenet.client import BatchCall, Client, RemoteError
 from realtimenet.protocol.codes import ErrorCode
-
 from tests.conftest import GatewayProcess, metric_value
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import queue
+import socket
 import struct
 import threading
 import time
@@ -218,6 +219,12 @@ class Client:
 
     def abort(self) -> None:
         """Drop the socket without a close handshake (simulates a lost network)."""
+        sock = self._ws.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader thread blocked in recv
+            except OSError:
+                pass
         try:
             self._ws.shutdown()  # type: ignore[no-untyped-call]
         except OSError:

@@ -143,15 +143,19 @@ class Connection:
         """Send a notification to this connection only."""
         self.send(jsonrpc.encode_notification(method, params))
 
-    def close(self, code: CloseCode | int, reason: str = "", initiator: str = "server") -> None:
-        """Start closing with ``code``; the reason defaults to the code's stable reason text."""
+    def close(self, code: CloseCode | int, reason: str = "", initiator: str = "server",
+              send: bool = True) -> None:
+        """Start closing with ``code``; the reason defaults to the code's stable reason text.
+
+        ``send`` False records a close whose frame has already gone out (or that has no frame).
+        """
         if self.state is not State.OPEN:
             return
         self.state = State.CLOSING
         self.close_code = int(code)
         self.close_reason = reason or (code.reason if isinstance(code, CloseCode) else "")
         self.closed_by = initiator
-        if initiator == "server":
+        if send and initiator == "server":
             self.transport.close(self.close_code, self.close_reason)
 
     # ----- incoming ---------------------------------------------------------------------------------

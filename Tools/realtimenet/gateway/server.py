@@ -29,7 +29,7 @@ from picows import (
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from realtimenet.config import Config
-from realtimenet.gateway.auth import Principal, token_from_request
+from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
 from realtimenet.gateway.connection import Connection, State
 from realtimenet.gateway.node import GatewayNode, Refusal
 from realtimenet.protocol.codes import CloseCode
@@ -84,9 +84,8 @@ class _SocketListener(WSListener):
         elif kind is WSMsgType.PONG:
             conn.on_pong(time.monotonic())
         elif kind is WSMsgType.CLOSE:
-            code = frame.get_close_code().value
-            if conn.state is State.OPEN:
-                conn.close(code, frame.get_close_reason() or "", initiator="client")
+            if conn.state is State.OPEN and not self._closed_by_picows(conn, transport):
+                conn.close(frame.get_close_code().value, frame.get_close_reason() or "", initiator="client")
                 transport.send_close(frame.get_close_code())
             transport.disconnect()
         elif kind is WSMsgType.BINARY:
@@ -108,19 +107,25 @@ class _SocketListener(WSListener):
             message, self._fragments = b"".join(self._fragments), None
             conn.on_text(message, time.monotonic())
 
+    def _closed_by_picows(self, conn: Connection, transport: WSTransport) -> bool:
+        """picows itself closes on frame-level violations (1002 protocol error, 1009 frame too big);
+        record that close as the server's, with its code, and count the bad input."""
+        handshake = transport.close_handshake
+        if handshake is None or handshake.sent is None:
+            return False
+        code = handshake.sent.code.value
+        kind = "oversize_frame" if code == CloseCode.MESSAGE_TOO_BIG else "protocol_error"
+        self._gateway.node.metrics.bad_input.labels(kind).inc()
+        conn.close(code, handshake.sent.reason, initiator="server", send=False)
+        return True
+
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         conn = self.conn
         if conn is None:
             return
-        code: int | None = None
-        reason = "connection lost"
-        handshake = transport.close_handshake
-        if conn.state is State.OPEN and handshake is not None and handshake.sent is not None:
-            code, reason = handshake.sent.code.value, handshake.sent.reason  # picows closed it (1002, 1009)
-            kind = "oversize_frame" if code == CloseCode.MESSAGE_TOO_BIG else "protocol_error"
-            self._gateway.node.metrics.bad_input.labels(kind).inc()
-            conn.close(code, reason, initiator="server")
-        self._gateway.node.closed(conn, code, reason)
+        if conn.state is State.OPEN:
+            self._closed_by_picows(conn, transport)
+        self._gateway.node.closed(conn, None, "connection lost")
         self.conn = None
 
     def pause_writing(self) -> None:
@@ -162,7 +167,7 @@ class Gateway:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ports: dict[str, int] = {}
-        self._stopped = asyncio.Event()
+        self._jwks_refresh: asyncio.Future[bool] | None = None
         server = config.server
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
 
@@ -214,6 +219,9 @@ class Gateway:
         """Bind the public port (and the internal one, if configured) and start the timers."""
         self._loop = asyncio.get_running_loop()
         server = self.config.server
+        keys = self.node.verifier.keys
+        if isinstance(keys, JwksUrlSource):  # warm the cache off the loop, so no upgrade waits for it
+            await self._loop.run_in_executor(None, keys.refresh)
         public = await ws_create_server(
             self._public_factory, server.host, server.port,
             websocket_handshake_timeout=server.handshake_timeout,
@@ -238,9 +246,18 @@ class Gateway:
     def _tick(self) -> None:
         try:
             self.node.tick()
-        except Exception:
+            self._refresh_jwks_if_stale()
+        except Exception:  # housekeeping must keep running
             log.exception("tick failed")
         self._schedule_tick()
+
+    def _refresh_jwks_if_stale(self) -> None:
+        keys = self.node.verifier.keys
+        if not isinstance(keys, JwksUrlSource) or not keys.is_stale():
+            return
+        if self._jwks_refresh is None or self._jwks_refresh.done():
+            assert self._loop is not None
+            self._jwks_refresh = self._loop.run_in_executor(None, keys.refresh)
 
     async def stop(self, code: CloseCode = CloseCode.GOING_AWAY, deadline: float = 5.0) -> None:
         """Stop accepting, close every connection with ``code`` and wait up to ``deadline`` seconds."""
@@ -253,7 +270,6 @@ class Gateway:
             await asyncio.sleep(0.05)
         if self._tick_handle is not None:
             self._tick_handle.cancel()
-        self._stopped.set()
 
     async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:
         """Start, report readiness, and run until SIGTERM or SIGINT."""

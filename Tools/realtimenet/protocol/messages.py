@@ -14,17 +14,17 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 __all__ = [
+    "Pong",
+    "Echo",
+    "TokenInfo",
+    "SysPingParams",
+    "SysEchoParams",
+    "AuthRefreshParams",
+    "SessionWelcomeParams",
+    "SessionTokenExpiringParams",
     "METHODS",
     "NOTIFICATIONS",
-    "AuthRefreshParams",
-    "Echo",
     "MethodSpec",
-    "Pong",
-    "SessionTokenExpiringParams",
-    "SessionWelcomeParams",
-    "SysEchoParams",
-    "SysPingParams",
-    "TokenInfo",
 ]
 
 # Keep the imports used even when no schema needs them.
@@ -48,7 +48,7 @@ class TokenInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Result of `auth.refresh`."""
 
     player_id: str  # The token's `sub`.
-    expires_at: float | UnsetType | None = UNSET  # The new token's `exp` (Unix seconds), if any.
+    expires_at: float | None | UnsetType = UNSET  # The new token's `exp` (Unix seconds), if any.
 
 
 class SysPingParams(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -79,7 +79,7 @@ class SessionWelcomeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     server_time: float  # Server clock, Unix milliseconds.
     protocol_version: str  # Wire protocol version (major.minor).
     node_id: str  # The gateway node that holds the socket.
-    token_expires_at: float | UnsetType | None = UNSET  # The token's `exp` (Unix seconds), when it has one.
+    token_expires_at: float | None | UnsetType = UNSET  # The token's `exp` (Unix seconds), when it has one.
 
 
 class SessionTokenExpiringParams(msgspec.Struct, kw_only=True, omit_defaults=True):
