@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck codegen unit bench system-deps clean
+.PHONY: run test check codegen unit bench system-deps js-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,14 @@ run: $(STAMP)
 	$(BIN)/rtnet serve
 
 ## Install everything, check generated files, lint, type-check and run the whole suite.
-test: $(STAMP) system-deps check unit
+test: $(STAMP) system-deps js-deps check unit
 
 system-deps:
 	./scripts/install-system-deps.sh
+
+# The docs' browser examples run in Node with the ws package (tests/test_docs_examples.py).
+js-deps:
+	npm ci --prefix tests/js --no-audit --no-fund --silent
 
 check: $(STAMP)
 	$(BIN)/rtnet codegen --check
@@ -39,4 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/gateway_bench.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules

@@ -44,8 +44,6 @@ def _banner(config: Config, gateway: Any) -> None:
 
     host, port = config.server.host, gateway.ports["public"]
     ops_port = gateway.ports.get("internal", port)
-    ready = {"event": "ready", "node_id": gateway.node.node_id, "port": port, "internal_port": ops_port}
-    print("READY " + json.dumps(ready), flush=True)
     print(f"RealtimeNet gateway {gateway.node.node_id} listening on ws://{host}:{port}/ws", flush=True)
     print(f"  health  http://{config.server.internal_host if config.server.internal_port else host}:"
           f"{ops_port}/healthz   readiness /readyz   metrics /metrics", flush=True)
@@ -63,6 +61,9 @@ def _banner(config: Config, gateway: Any) -> None:
         print("  .venv/bin/python -c \"from realtimenet.client import Client; "
               f"c = Client.connect('ws://{host}:{port}/ws', '{token}'); "
               "print(c.call('sys.ping', {})); c.close()\"\n", flush=True)
+    # Last, so that whoever waits for it (tests, scripts) has the whole banner.
+    ready = {"event": "ready", "node_id": gateway.node.node_id, "port": port, "internal_port": ops_port}
+    print("READY " + json.dumps(ready), flush=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -23,9 +23,9 @@ from realtimenet.exceptions import ConfigError
 DEV_SECRET = "realtimenet-development-secret-not-for-production"
 ENV_PREFIX = "RTNET_"
 
-Positive = Annotated[float, Meta(gt=0)]
-PositiveInt = Annotated[int, Meta(ge=1)]
-Port = Annotated[int, Meta(ge=0, le=65535)]
+def _doc(text: str, **constraints: Any) -> Meta:
+    """Field metadata: the description becomes docs/configuration.md (``rtnet codegen``)."""
+    return Meta(description=text, **constraints)
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -35,66 +35,80 @@ class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class ServerConfig(_Section):
     """Listening sockets, connection limits and timers."""
 
-    environment: Literal["development", "production"] = "development"
-    host: str = "127.0.0.1"
-    port: Port = 8765
-    internal_port: Port = 0  # 0: health, metrics and admin share the public port
-    internal_host: str = "127.0.0.1"
-    node_id: str = ""  # empty: derived from host name and pid at start
-    max_connections: PositiveInt = 10_000
-    max_connections_per_player: PositiveInt = 4
-    device_limit_policy: Literal["replace_oldest", "reject_new"] = "replace_oldest"
-    max_message_bytes: Annotated[int, Meta(ge=256)] = 65_536
-    send_queue_max_bytes: Annotated[int, Meta(ge=1024)] = 1_048_576
-    send_queue_stall_timeout: Positive = 10.0
-    heartbeat_interval: Positive = 15.0
-    heartbeat_timeout: Positive = 10.0
-    handshake_timeout: Positive = 5.0
-    max_inflight_calls: PositiveInt = 32
-    read_buffer_bytes: Annotated[int, Meta(ge=256)] = 1_024
+    environment: Annotated[Literal["development", "production"], _doc(
+        "`production` refuses development-only settings (the development secret, short secrets).")] = "development"
+    host: Annotated[str, _doc("Public bind address.")] = "127.0.0.1"
+    port: Annotated[int, _doc("Public port (WebSocket at /ws); 0 picks a free port.", ge=0, le=65535)] = 8765
+    internal_port: Annotated[int, _doc(
+        "Port for /healthz, /readyz and /metrics; 0 serves them on the public port.", ge=0, le=65535)] = 0
+    internal_host: Annotated[str, _doc("Bind address of the internal port.")] = "127.0.0.1"
+    node_id: Annotated[str, _doc("This node's id; empty derives one from host name and pid.")] = ""
+    max_connections: Annotated[int, _doc("Open sockets per process; more get HTTP 503 `server_full`.", ge=1)] = 10_000
+    max_connections_per_player: Annotated[int, _doc("Devices one player may have connected at once.", ge=1)] = 4
+    device_limit_policy: Annotated[Literal["replace_oldest", "reject_new"], _doc(
+        "Over the device limit: close the oldest with 4502, or refuse the new one with HTTP 409.")] = "replace_oldest"
+    max_message_bytes: Annotated[int, _doc("Largest message (after reassembly); larger closes with 1009.",
+                                           ge=256)] = 65_536
+    send_queue_max_bytes: Annotated[int, _doc(
+        "Per-connection send queue bound; writing pauses at half, overflow closes with 4009.", ge=1024)] = 1_048_576
+    send_queue_stall_timeout: Annotated[float, _doc(
+        "Seconds a paused send queue may stay paused before 4009.", gt=0)] = 10.0
+    heartbeat_interval: Annotated[float, _doc("Seconds of silence before the server pings.", gt=0)] = 15.0
+    heartbeat_timeout: Annotated[float, _doc("Seconds to wait for any frame after a ping before 4010.",
+                                             gt=0)] = 10.0
+    handshake_timeout: Annotated[float, _doc("Seconds a new socket has to finish the HTTP upgrade.", gt=0)] = 5.0
+    max_inflight_calls: Annotated[int, _doc(
+        "Asynchronous calls one connection may have running; more get -32006.", ge=1)] = 32
+    read_buffer_bytes: Annotated[int, _doc("Initial per-socket read buffer (grows on demand).", ge=256)] = 1_024
 
 
 class AuthConfig(_Section):
     """JWT verification at the upgrade and for ``auth.refresh``."""
 
-    algorithms: list[Literal["HS256", "RS256", "ES256"]] = msgspec.field(default_factory=lambda: ["HS256"])
-    secret: str = DEV_SECRET
-    public_key_file: str = ""
-    jwks_file: str = ""
-    jwks_url: str = ""
-    jwks_cache_seconds: Positive = 300.0
-    jwks_min_refresh_interval: Annotated[float, Meta(ge=0)] = 10.0
-    jwks_fetch_timeout: Positive = 2.0
-    issuer: str = ""
-    audience: str = ""
-    leeway: Annotated[float, Meta(ge=0)] = 30.0
-    expiry_grace: Annotated[float, Meta(ge=0)] = 30.0
-    require_exp: bool = True
-    dev_token_ttl: Positive = 3600.0
+    algorithms: Annotated[list[Literal["HS256", "RS256", "ES256"]], _doc(
+        "Accepted JWT algorithms; `none` can never be listed.")] = msgspec.field(default_factory=lambda: ["HS256"])
+    secret: Annotated[str, _doc("HS256 secret (development default; production refuses it).")] = DEV_SECRET
+    public_key_file: Annotated[str, _doc("PEM public key for RS256/ES256.")] = ""
+    jwks_file: Annotated[str, _doc("JWKS document on disk, keys chosen by `kid`.")] = ""
+    jwks_url: Annotated[str, _doc(
+        "JWKS URL of the studio's auth service (cached; refetched for an unknown `kid`).")] = ""
+    jwks_cache_seconds: Annotated[float, _doc("How long fetched JWKS keys are used before a background refresh.",
+                                              gt=0)] = 300.0
+    jwks_min_refresh_interval: Annotated[float, _doc(
+        "Least seconds between two JWKS fetches (bounds what unknown kids can cost).", ge=0)] = 10.0
+    jwks_fetch_timeout: Annotated[float, _doc("Seconds one JWKS fetch may take.", gt=0)] = 2.0
+    issuer: Annotated[str, _doc("Required `iss`; empty skips the check.")] = ""
+    audience: Annotated[str, _doc("Required `aud`; empty skips the check.")] = ""
+    leeway: Annotated[float, _doc("Clock-skew allowance in seconds for `exp`, `nbf` and `iat`.", ge=0)] = 30.0
+    expiry_grace: Annotated[float, _doc(
+        "Seconds a connection whose token expired has to call `auth.refresh` before 4001.", ge=0)] = 30.0
+    require_exp: Annotated[bool, _doc("Refuse tokens without `exp`.")] = True
+    dev_token_ttl: Annotated[float, _doc("Lifetime of tokens minted by `rtnet token`.", gt=0)] = 3600.0
 
 
 class LimitsConfig(_Section):
     """Input sanitising limits for every JSON-RPC frame."""
 
-    max_depth: PositiveInt = 32
-    max_string_length: PositiveInt = 16_384
-    max_array_length: PositiveInt = 1_024
-    max_batch_size: PositiveInt = 64
+    max_depth: Annotated[int, _doc("Deepest nesting of arrays and objects.", ge=1)] = 32
+    max_string_length: Annotated[int, _doc("Longest string or member name, in characters.", ge=1)] = 16_384
+    max_array_length: Annotated[int, _doc("Most elements in an array or members in an object.", ge=1)] = 1_024
+    max_batch_size: Annotated[int, _doc("Most requests in one batch.", ge=1)] = 64
 
 
 class RateLimitConfig(_Section):
     """Per-connection token bucket; a request costs one token, a batch one per item."""
 
-    rate: Positive = 100.0
-    burst: PositiveInt = 200
-    max_violations: PositiveInt = 50  # refused requests in a row before close 4008
+    rate: Annotated[float, _doc("Tokens added per second.", gt=0)] = 100.0
+    burst: Annotated[int, _doc("Bucket size: the largest burst allowed.", ge=1)] = 200
+    max_violations: Annotated[int, _doc("Refused frames in a row before the connection is closed with 4008.",
+                                        ge=1)] = 50
 
 
 class LogConfig(_Section):
     """Logging."""
 
-    level: Literal["debug", "info", "warning", "error"] = "info"
-    json: bool = False
+    level: Annotated[Literal["debug", "info", "warning", "error"], _doc("Log level.")] = "info"
+    json: Annotated[bool, _doc("One JSON object per log line.")] = False
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

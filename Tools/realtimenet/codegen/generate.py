@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from realtimenet.codegen import python_types
+from realtimenet.codegen import config_doc, python_types
 from realtimenet.codegen.spec import Spec, load
 
 SPEC_PATH = Path("protocol/openrpc.json")
@@ -25,6 +25,7 @@ TARGETS: tuple[Target, ...] = (
     Target("messages.py.j2", Path("Tools/realtimenet/protocol/messages.py")),
     Target("codes.py.j2", Path("Tools/realtimenet/protocol/codes.py")),
     Target("protocol-reference.md.j2", Path("docs/protocol-reference.md")),
+    Target("configuration.md.j2", Path("docs/configuration.md")),
 )
 
 
@@ -43,7 +44,8 @@ def render_all(root: Path) -> dict[Path, str]:
     """Render every target; returns repository-relative path -> text."""
     spec: Spec = load(root / SPEC_PATH)
     env = _environment()
-    return {t.output: env.get_template(t.template).render(spec=spec) for t in TARGETS}
+    context = {"spec": spec, "config_sections": config_doc.sections()}
+    return {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
 
 
 def generate(root: Path) -> list[Path]:

@@ -218,8 +218,9 @@ class TokenVerifier:
                 token, key, algorithms=[header["alg"]],
                 issuer=cfg.issuer or None, audience=cfg.audience or None, leeway=cfg.leeway,
                 # Times are checked below against the injected clock, so tests and replays are exact.
-                options={"require": required, "verify_aud": bool(cfg.audience), "verify_iss": bool(cfg.issuer),
-                         "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+                options={"require": required, "verify_aud": bool(cfg.audience),
+                         "verify_iss": bool(cfg.issuer), "verify_exp": False, "verify_nbf": False,
+                         "verify_iat": False},
             )
         except jwt.PyJWTError as exc:
             for kind, reason in _PYJWT_REASONS:

@@ -1,0 +1,99 @@
+"""The code in README.md and docs/ runs, against a live gateway, as a reader would run it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, GatewayProcess
+
+JS_DIR = ROOT / "tests/js"
+DOCS = ("README.md", "docs/websocket-api.md")
+BLOCK = re.compile(r"```(python|javascript)\n(.*?)```", re.S)
+
+
+def blocks(doc: str, language: str) -> list[str]:
+    return [code for lang, code in BLOCK.findall((ROOT / doc).read_text()) if lang == language]
+
+
+def run_python(code: str, gw: GatewayProcess) -> str:
+    env = {**os.environ, "RTNET_URL": gw.url, "RTNET_TOKEN": gw.token("doc-reader")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def run_javascript(code: str, gw: GatewayProcess, token: str) -> str:
+    if shutil.which("node") is None or not (JS_DIR / "node_modules/ws").exists():
+        pytest.fail("node and tests/js/node_modules/ws are required (make test installs them)")
+    prelude = f"globalThis.WebSocket = require('ws');\nconst TOKEN = {token!r};\n"
+    program = prelude + code.replace("ws://127.0.0.1:8765", f"ws://127.0.0.1:{gw.port}")
+    program += "\nsetTimeout(() => process.exit(3), 10000).unref();\n"
+    result = subprocess.run(["node", "-e", program], capture_output=True, text=True, timeout=30, cwd=JS_DIR)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_python_examples_run(doc: str, gateway: GatewayProcess) -> None:
+    examples = blocks(doc, "python")
+    assert examples, f"{doc} has no Python example"
+    for code in examples:
+        out = run_python(code, gateway)
+        assert "server_time" in out or "server time" in out
+
+
+def test_websocket_api_python_example_prints_what_it_promises(gateway: GatewayProcess) -> None:
+    out = run_python(blocks("docs/websocket-api.md", "python")[0], gateway)
+    assert "first notification: session.welcome" in out
+    assert "error -32601 Method not found {'method': 'no.such.method'}" in out
+    assert "batch [{'data': 1}, {'data': 2}]" in out
+    assert "closed with 1000 reconnect? False" in out
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_javascript_examples_run(doc: str, gateway: GatewayProcess) -> None:
+    examples = blocks(doc, "javascript")
+    assert examples, f"{doc} has no JavaScript example"
+    for code in examples:
+        if "ws.close(" not in code:
+            code += "\nsetTimeout(() => ws.close(1000), 500);\nws.onclose = () => process.exit(0);\n"
+        out = run_javascript(code, gateway, gateway.token("browser"))
+        assert "session.welcome" in out
+
+
+def test_make_run_banner_examples_work(gateway: GatewayProcess) -> None:
+    banner = "".join(gateway.stdout_lines)
+    assert "Development token for player 'dev-player'" in banner
+    python_line = next(line for line in gateway.stdout_lines if "from realtimenet.client import Client" in line)
+    command = re.search(r'-c "(.*)"', python_line)
+    assert command is not None
+    result = subprocess.run([sys.executable, "-c", command.group(1)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "server_time" in result.stdout
+    js_lines = [line.strip() for line in gateway.stdout_lines if line.startswith("  const ws") or
+                line.strip().startswith("ws.on")]
+    assert len(js_lines) == 3
+    token = re.search(r"access_token=([\w.-]+)", js_lines[0])
+    assert token is not None
+    program = "\n".join(js_lines) + "\nsetTimeout(() => process.exit(0), 1000);\n"
+    out = run_javascript(program.replace("console.log(JSON.parse(e.data))", "console.log(e.data)"), gateway,
+                         token.group(1))
+    assert "session.welcome" in out and "server_time" in out
+
+
+def test_every_close_and_error_code_is_explained_in_the_guide() -> None:
+    import json
+
+    guide = (ROOT / "docs/websocket-api.md").read_text()
+    spec = json.loads((ROOT / "protocol/openrpc.json").read_text())
+    for code in spec["x-close-codes"]:
+        assert str(code["code"]) in guide, code
+    for code in spec["x-error-codes"]:
+        assert str(code["code"]) in guide or code["code"] in range(-32006, -32001), code
