@@ -30,12 +30,14 @@ class MemoryTransport:
     """Records what the connection sends."""
 
     def __init__(self) -> None:
+        self.raw: list[bytes] = []
         self.sent: list[Any] = []
         self.pings = 0
         self.closed: tuple[int, str] | None = None
         self.buffered = 0
 
     def send(self, data: bytes) -> None:
+        self.raw.append(data)
         self.sent.append(json.loads(data))
 
     def ping(self) -> None:
@@ -254,3 +256,16 @@ def test_closed_connection_is_forgotten_once_and_counted() -> None:
     h.node.closed(h.conn, None, "")
     assert len(h.node.registry) == 0 and h.node.registry.player_count == 0
     assert h.node.metrics.disconnects.labels("1000", "server")._value.get() == 1
+
+
+def test_broadcast_encodes_once_and_sends_the_same_bytes_to_every_open_connection() -> None:
+    h = Harness()
+    transports = [MemoryTransport() for _ in range(3)]
+    conns = [h.node.open(Principal(f"p{i}", None, {}), t, h._spawn) for i, t in enumerate(transports)]
+    conns[1].close(CloseCode.NORMAL)
+    assert h.node.broadcast(conns, "session.token_expiring", {"expired_at": 1, "close_at": 2}) == 2
+    first, last = transports[0].raw[-1], transports[2].raw[-1]
+    assert first is last  # one encoding, shared
+    assert json.loads(first) == {"jsonrpc": "2.0", "method": "session.token_expiring",
+                                 "params": {"expired_at": 1, "close_at": 2}}
+    assert transports[1].raw[-1] != first

@@ -11,7 +11,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from realtimenet.gateway.metrics import Metrics
 from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode
-from realtimenet.protocol.jsonrpc import Limits
+from realtimenet.protocol.jsonrpc import Limits, encode_notification
 from realtimenet.protocol.messages import SessionWelcomeParams
 
 log = logging.getLogger("realtimenet.node")
@@ -147,6 +147,17 @@ class GatewayNode:
     def _update_gauges(self) -> None:
         self.metrics.connections.set(len(self.registry))
         self.metrics.players.set(self.registry.player_count)
+
+    def broadcast(self, connections: Iterable[Connection], method: str, params: Any) -> int:
+        """Encode a notification once and send the same bytes to every open connection given;
+        returns how many were sent to."""
+        data = encode_notification(method, params)
+        sent = 0
+        for conn in connections:
+            if conn.state is State.OPEN:
+                conn.send(data)
+                sent += 1
+        return sent
 
     def close_all(self, code: CloseCode) -> None:
         """Close every connection with ``code`` (shutdown)."""

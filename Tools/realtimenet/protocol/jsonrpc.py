@@ -240,7 +240,9 @@ def split_frame(frame: bytes, limits: Limits) -> tuple[bool, list[bytes]]:
     oversized batch, or a limit exceeded.
     """
     check_limits(frame, limits)
-    first = frame.lstrip()[:1]
+    first = frame[:1]
+    if first.isspace():  # rare: avoid copying every frame to strip it
+        first = frame.lstrip()[:1]
     if first != b"[":
         return False, [frame]
     try:
