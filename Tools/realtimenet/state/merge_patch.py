@@ -29,7 +29,11 @@ def merge_patch(target: JSON, patch: JSON) -> JSON:
 
 def compose(first: JSON, second: JSON) -> JSON | None:
     """The single merge patch ``c`` with ``merge_patch(merge_patch(t, first), second) == merge_patch(t, c)``
-    for every document ``t``, or None when no such patch exists."""
+    for every document ``t``, or None when no such patch exists.
+
+    A ``null`` second patch composes to ``null``, which the return value cannot tell apart from "none";
+    room state patches are always objects, and a caller that falls back on None is correct either way.
+    """
     if not isinstance(second, dict):
         return second
     if not isinstance(first, dict):
