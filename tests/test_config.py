@@ -76,3 +76,16 @@ def test_cli_config_prints_the_effective_configuration() -> None:
                                                                              "PATH": ""})
     assert result.returncode == 0, result.stderr
     assert "port = 9100" in result.stdout and 'level = "debug"' in result.stdout
+
+
+def test_rtnet_token_mints_a_token_the_gateway_accepts() -> None:
+    from realtimenet.gateway.auth import TokenVerifier
+
+    result = subprocess.run([sys.executable, "-m", "realtimenet.cli", "token", "--sub", "alice", "--ttl", "120",
+                             "--claim", "role=admin", "--claim", 'rooms=["lobby"]'],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    principal = TokenVerifier(load_config(environ={}).auth).verify(result.stdout.strip())
+    assert principal.player_id == "alice"
+    assert principal.claims["role"] == "admin" and principal.claims["rooms"] == ["lobby"]
+    assert principal.expires_at is not None and principal.expires_at - principal.claims["iat"] == 120
