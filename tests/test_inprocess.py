@@ -26,7 +26,7 @@ def _live_connections() -> int:
 
 
 def test_1000_connect_disconnect_cycles_leave_nothing_behind(inprocess_factory: Factory) -> None:
-    gw = inprocess_factory(**{"rate_limit.burst": "100000"})
+    gw = inprocess_factory(**{"rate_limit.burst": "100000", "sessions.ttl": "0.5"})
     token = gw.token("cycler")
 
     def cycle(n: int) -> None:
@@ -38,11 +38,14 @@ def test_1000_connect_disconnect_cycles_leave_nothing_behind(inprocess_factory: 
             else:
                 client.abort()  # half of them vanish without a close handshake
 
-    def settled() -> tuple[int, int, int]:
+    node = gw.gateway.node
+
+    def settled() -> tuple[int, int, int, int]:
+        """Wait for closes to finish and for resumable sessions (aborted sockets) to expire and be swept."""
         for _ in range(100):
-            state = gw.call(lambda: (len(gw.gateway.node.registry), gw.gateway.node.registry.player_count,
-                                     len(asyncio.all_tasks(gw.loop))))
-            if state[0] == 0:
+            state = gw.call(lambda: (len(node.registry), node.registry.player_count,
+                                     len(asyncio.all_tasks(gw.loop)), len(node.store)))  # type: ignore[arg-type]
+            if state[0] == 0 and state[3] == 0:
                 return state  # type: ignore[no-any-return]
             asyncio.run(asyncio.sleep(0.05))
         return state  # type: ignore[no-any-return]
@@ -52,10 +55,11 @@ def test_1000_connect_disconnect_cycles_leave_nothing_behind(inprocess_factory: 
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
     cycle(1000)
-    connections, players, tasks = settled()
+    connections, players, tasks, sessions = settled()
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    assert (connections, players) == (0, 0)
+    assert (connections, players, sessions) == (0, 0, 0)
+    assert node.local == {}  # no stream subscription left behind
     assert tasks <= baseline_tasks
     assert _live_connections() == 0
     growth = sum(stat.size_diff for stat in after.compare_to(before, "filename"))

@@ -104,6 +104,28 @@ class RateLimitConfig(_Section):
                                         ge=1)] = 50
 
 
+class RoomsConfig(_Section):
+    """Which rooms exist and who may join them."""
+
+    known: Annotated[list[str], _doc(
+        "Glob patterns of the rooms that exist; joining any other is -32003.")] = msgspec.field(
+        default_factory=lambda: ["*"])
+    claim: Annotated[str, _doc("JWT claim holding the glob patterns of rooms the player may join.")] = "rooms"
+    default_access: Annotated[Literal["allow", "deny"], _doc(
+        "Access to known rooms for a token without that claim.")] = "allow"
+    policy: Annotated[str, _doc(
+        "Optional server-side check `module:function(principal, room) -> bool`, after the claim.")] = ""
+    max_rooms_per_connection: Annotated[int, _doc("Rooms one connection may be in at once.", ge=1)] = 32
+    history_size: Annotated[int, _doc(
+        "Publications kept per stream for replay (the in-memory bus's window).", ge=1)] = 1000
+
+
+class SessionsConfig(_Section):
+    """Session records and resume tokens."""
+
+    ttl: Annotated[float, _doc("Seconds a lost session stays resumable (and a resume token valid).", gt=0)] = 120.0
+
+
 class LogConfig(_Section):
     """Logging."""
 
@@ -118,6 +140,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     auth: AuthConfig = msgspec.field(default_factory=AuthConfig)
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
     rate_limit: RateLimitConfig = msgspec.field(default_factory=RateLimitConfig)
+    rooms: RoomsConfig = msgspec.field(default_factory=RoomsConfig)
+    sessions: SessionsConfig = msgspec.field(default_factory=SessionsConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
 

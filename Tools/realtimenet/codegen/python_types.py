@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from typing import Any
 
 from realtimenet.codegen.spec import Field, SpecError, ref_name
@@ -50,8 +51,14 @@ def annotation(schema: dict[str, Any]) -> str:
 
 
 def field_line(field: Field) -> str:
-    """``name: Type`` or ``name: Type | UnsetType = UNSET`` for an optional member."""
+    """``name: Type`` or ``name: Type | UnsetType = UNSET`` for an optional member; a member named like a
+    Python keyword (``from``) gets a trailing underscore and keeps its wire name."""
     ann = annotation(field.schema)
+    name = field.name
+    if keyword.iskeyword(name):
+        default = "UNSET" if not field.required else ""
+        spec = f'msgspec.field(name="{name}"' + (f", default={default})" if default else ")")
+        return f"{name}_: {ann}{'' if field.required else ' | UnsetType'} = {spec}"
     if field.required:
-        return f"{field.name}: {ann}"
-    return f"{field.name}: {ann} | UnsetType = UNSET"
+        return f"{name}: {ann}"
+    return f"{name}: {ann} | UnsetType = UNSET"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 from msgspec import UNSET
 
+from realtimenet.backends.bus import Publication
 from realtimenet.exceptions import RpcError
 from realtimenet.gateway.auth import Principal
 from realtimenet.gateway.ratelimit import TokenBucket
@@ -115,6 +116,10 @@ class Connection:
         self._max_inflight = cfg.server.max_inflight_calls
         self._max_buffered = cfg.server.send_queue_max_bytes
         self.tasks: set[TaskHandle] = set()
+        self.rooms: set[str] = set()
+        self.resumed = False
+        # stream -> live publications held back while session.resume replays that stream's history
+        self.replay_buffers: dict[str, list[Publication]] = {}
         # Heartbeat and back-pressure timers (monotonic seconds).
         self.last_seen = now
         self.ping_sent_at: float | None = None
@@ -138,6 +143,14 @@ class Connection:
         self.frames_out += 1
         self.bytes_out += len(data)
         self.transport.send(data)
+
+    def deliver(self, publication: Publication) -> None:
+        """A publication of a stream this connection follows (held back while its history replays)."""
+        buffer = self.replay_buffers.get(publication.stream)
+        if buffer is not None:
+            buffer.append(publication)
+        else:
+            self.send(publication.frame)
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification to this connection only."""

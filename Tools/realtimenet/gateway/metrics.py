@@ -48,6 +48,12 @@ class Metrics:
         self.bytes_out = Counter(f"{NAMESPACE}_sent_bytes", "Payload bytes sent.", registry=r)
         self.calls = Counter(f"{NAMESPACE}_rpc_calls", "JSON-RPC calls dispatched, by method.",
                              ["method"], registry=r)
+        self.resumes = Counter(f"{NAMESPACE}_resume_streams", "session.resume outcomes: streams recovered or "
+                               "not, and refused resumes.", ["outcome"], registry=r)
+        self.replayed = Counter(f"{NAMESPACE}_replayed_publications", "Publications replayed by session.resume.",
+                                registry=r)
+        self.publications = Counter(f"{NAMESPACE}_publications_delivered",
+                                    "Publication frames handed to local connections.", registry=r)
         self.handler_seconds = Histogram(
             f"{NAMESPACE}_async_handler_duration_seconds", "Duration of asynchronous handlers.", ["method"],
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),

@@ -11,16 +11,20 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from realtimenet import PROTOCOL_VERSION
+from realtimenet.backends.bus import EventBus, Publication
+from realtimenet.backends.bus_memory import MemoryBus
+from realtimenet.backends.store import ResumeGrant, SessionRecord, SessionStore
+from realtimenet.backends.store_memory import MemorySessionStore
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
-from realtimenet.gateway import system_methods
+from realtimenet.gateway import recovery, rooms, system_methods
 from realtimenet.gateway.auth import Principal, TokenVerifier
-from realtimenet.gateway.connection import Connection, Spawn, State, Transport
+from realtimenet.gateway.connection import Connection, Spawn, State, TaskHandle, Transport
 from realtimenet.gateway.metrics import Metrics
 from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.router import Router
@@ -47,7 +51,8 @@ class GatewayNode:
     """Everything one gateway process knows, without any socket."""
 
     def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], float] = time.time) -> None:
+                 wall_clock: Callable[[], float] = time.time, *, spawn: Spawn | None = None,
+                 bus: EventBus | None = None, store: SessionStore | None = None) -> None:
         self.config = config
         self.clock = clock
         self.wall_clock = wall_clock
@@ -57,6 +62,16 @@ class GatewayNode:
         self.registry = ConnectionRegistry()
         self.router = Router()
         self.router.include(system_methods.router)
+        self.router.include(rooms.router)
+        self.router.include(recovery.router)
+        self.rooms_policy = rooms.RoomPolicy(config.rooms)
+        self.bus: EventBus = bus or MemoryBus(config.rooms.history_size)
+        self.store: SessionStore = store or MemorySessionStore(clock)
+        self.bus.set_listener(self._deliver)
+        self.local: dict[str, set[Connection]] = {}  # stream -> this node's connections following it
+        self._spawn = spawn
+        self._background: set[TaskHandle] = set()
+        self._last_persist = clock()
         lim = config.limits
         self.limits = Limits(lim.max_depth, lim.max_string_length, lim.max_array_length, lim.max_batch_size)
         self.draining = False
@@ -94,6 +109,10 @@ class GatewayNode:
         self.registry.add(conn)
         self.metrics.connects.inc()
         self._update_gauges()
+        self.background(self.attach(conn, rooms.player_stream(principal.player_id)))
+        self.persist(conn)
+        self.background(self.store.put_resume_token(
+            conn.resume_token, ResumeGrant(conn.session_id, principal.player_id), self.config.sessions.ttl))
         conn.notify("session.welcome", SessionWelcomeParams(
             session_id=conn.session_id,
             player_id=principal.player_id,
@@ -114,20 +133,82 @@ class GatewayNode:
         conn.cancel_tasks()
         if not self.registry.remove(conn):
             return
+        for stream in [rooms.player_stream(conn.principal.player_id), *map(rooms.room_stream, conn.rooms)]:
+            self.detach(conn, stream)
+        if conn.close_code == CloseCode.NORMAL and conn.closed_by == "client":
+            self.background(self.store.delete_session(conn.session_id))  # ended on purpose: not resumable
         self.metrics.disconnects.labels(str(conn.close_code), conn.closed_by).inc()
         self._fold(conn)
         self._update_gauges()
         log.debug("closed session=%s player=%s code=%s reason=%r by=%s", conn.session_id,
                   conn.principal.player_id, conn.close_code, conn.close_reason, conn.closed_by)
 
+    # ----- streams and sessions ---------------------------------------------------------------------
+
+    def background(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run node-level work (store writes, bus subscriptions) without blocking the caller."""
+        if self._spawn is None:
+            coro.close()  # no event loop (sans-I/O tests): nothing to persist to
+            return
+        handle = self._spawn(coro)
+        self._background.add(handle)
+        done = getattr(handle, "add_done_callback", None)
+        if done is not None:
+            done(lambda _: self._background.discard(handle))
+
+    async def attach(self, conn: Connection, stream: str) -> None:
+        """Make ``conn`` receive ``stream``; the bus subscription is shared by all local followers."""
+        followers = self.local.get(stream)
+        if followers is None:
+            followers = self.local[stream] = set()
+            followers.add(conn)
+            await self.bus.subscribe(stream)
+        else:
+            followers.add(conn)
+
+    def detach(self, conn: Connection, stream: str) -> None:
+        followers = self.local.get(stream)
+        if followers is None:
+            return
+        followers.discard(conn)
+        if not followers:
+            del self.local[stream]
+            self.background(self.bus.unsubscribe(stream))
+
+    def _deliver(self, publication: Publication) -> None:
+        followers = self.local.get(publication.stream)
+        if followers:
+            for conn in followers:
+                conn.deliver(publication)
+            self.metrics.publications.inc(len(followers))
+
+    def persist(self, conn: Connection) -> None:
+        """Write the connection's session record (rooms and all) so any node can resume it."""
+        record = SessionRecord(session_id=conn.session_id, player_id=conn.principal.player_id,
+                               node_id=self.node_id, rooms=sorted(conn.rooms), updated_at=self.wall_clock())
+        self.background(self.store.save_session(record, self.config.sessions.ttl))
+
+    async def adopt_session(self, conn: Connection, session_id: str) -> None:
+        """``conn`` continues the session ``session_id`` (session.resume); its own fresh one is dropped."""
+        old_id = conn.session_id
+        self.registry.rename(conn, session_id)
+        await self.store.delete_session(old_id)
+
     # ----- housekeeping -----------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Per-connection timers and metric folding; about once a second."""
+        """Per-connection timers, metric folding, session refresh and store sweeping; about once a second."""
         now, wall = self.clock(), self.wall_clock()
         for conn in self.registry:
             conn.tick(now, wall)
             self._fold(conn)
+        if now - self._last_persist >= self.config.sessions.ttl / 3:
+            self._last_persist = now
+            for conn in self.registry:
+                if conn.state is State.OPEN:
+                    self.persist(conn)  # keep live sessions from expiring
+        if isinstance(self.store, MemorySessionStore):
+            self.store.sweep()
 
     def _fold(self, conn: Connection) -> None:
         m = self.metrics

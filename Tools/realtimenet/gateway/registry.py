@@ -37,6 +37,17 @@ class ConnectionRegistry:
         self._by_session[conn.session_id] = conn
         self._by_player.setdefault(conn.principal.player_id, []).append(conn)
 
+    def rename(self, conn: Connection, session_id: str) -> None:
+        """Give ``conn`` another session id (it resumed an earlier session). A connection still holding
+        that id (the lost socket, not yet gone) is re-keyed so that its close cannot remove ``conn``."""
+        holder = self._by_session.get(session_id)
+        if holder is not None and holder is not conn:
+            holder.session_id = f"{session_id}~replaced"
+            self._by_session[holder.session_id] = self._by_session.pop(session_id)
+        self._by_session.pop(conn.session_id, None)
+        conn.session_id = session_id
+        self._by_session[session_id] = conn
+
     def remove(self, conn: Connection) -> bool:
         """Forget ``conn``; returns False if it was not registered (so a close is handled once)."""
         if self._by_session.pop(conn.session_id, None) is None:

@@ -162,7 +162,7 @@ class Gateway:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.node = GatewayNode(config)
+        self.node = GatewayNode(config, spawn=self.spawn)
         self._servers: list[asyncio.AbstractServer] = []
         self._tick_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -17,11 +17,24 @@ __all__ = [
     "Pong",
     "Echo",
     "TokenInfo",
+    "RoomJoined",
+    "RoomLeft",
+    "Published",
+    "StreamPosition",
+    "StreamRecovery",
+    "Resumed",
     "SysPingParams",
     "SysEchoParams",
     "AuthRefreshParams",
+    "RoomJoinParams",
+    "RoomLeaveParams",
+    "RoomPublishParams",
+    "DirectSendParams",
+    "SessionResumeParams",
     "SessionWelcomeParams",
     "SessionTokenExpiringParams",
+    "RoomEventParams",
+    "DirectMessageParams",
     "METHODS",
     "NOTIFICATIONS",
     "MethodSpec",
@@ -51,6 +64,56 @@ class TokenInfo(msgspec.Struct, kw_only=True, omit_defaults=True):
     expires_at: float | None | UnsetType = UNSET  # The new token's `exp` (Unix seconds), if any.
 
 
+class RoomJoined(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Result of `room.join`."""
+
+    room: str  # The room.
+    stream: str  # The room's stream name, for `session.resume`.
+    epoch: str  # The stream's epoch: when it changes, history was lost and offsets restart.
+    offset: Annotated[int, Meta(ge=0)]  # Offset of the stream's last publication (0: none yet).
+
+
+class RoomLeft(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Result of `room.leave`."""
+
+    room: str  # The room.
+
+
+class Published(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Where a publication landed."""
+
+    stream: str  # The stream name.
+    epoch: str  # The stream's epoch: when it changes, history was lost and offsets restart.
+    offset: Annotated[int, Meta(ge=0)]  # This publication's offset.
+
+
+class StreamPosition(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A stream and the last position the client saw on it."""
+
+    stream: Annotated[str, Meta(max_length=200)]  # `room:<name>` or `player:<id>`.
+    epoch: str  # The stream's epoch: when it changes, history was lost and offsets restart.
+    offset: Annotated[int, Meta(ge=0)]  # Offset of the stream's last publication (0: none yet).
+
+
+class StreamRecovery(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What `session.resume` did for one stream."""
+
+    stream: str  # The stream.
+    recovered: bool  # true: every missed publication was replayed before this answer; false: reload a snapshot.
+    replayed: int | UnsetType = UNSET  # How many publications were replayed.
+    epoch: str  # The stream's epoch: when it changes, history was lost and offsets restart.
+    offset: Annotated[int, Meta(ge=0)]  # Offset of the stream's last publication (0: none yet).
+
+
+class Resumed(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Result of `session.resume`."""
+
+    session_id: str  # The resumed session's id.
+    resume_token: str  # The next resume token (the old one is spent).
+    rooms: list[str]  # Rooms the session is in again.
+    streams: list[StreamRecovery]  # Per stream: recovered or not.
+
+
 class SysPingParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `sys.ping`: Round-trip probe that returns the server clock."""
 
@@ -67,6 +130,39 @@ class AuthRefreshParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `auth.refresh`: Replaces the connection's JWT with a fresh one before (or shortly after) the old one expires."""
 
     token: Annotated[str, Meta(min_length=1, max_length=8192)]  # A JWT for the same player.
+
+
+class RoomJoinParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `room.join`: Join a room: receive its events and see its state."""
+
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room to join.
+
+
+class RoomLeaveParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `room.leave`: Leave a room."""
+
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room to leave.
+
+
+class RoomPublishParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `room.publish`: Publish an event to every member of a room (the caller included)."""
+
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room.
+    data: msgspec.Raw  # Any JSON value.
+
+
+class DirectSendParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `direct.send`: Send a message to one player (all of their devices)."""
+
+    to: Annotated[str, Meta(min_length=1, max_length=128)]  # The recipient's player id.
+    data: msgspec.Raw  # Any JSON value.
+
+
+class SessionResumeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `session.resume`: Take over a lost session: rejoin its rooms and replay what was missed."""
+
+    resume_token: Annotated[str, Meta(min_length=1, max_length=256)]  # The last resume token received.
+    streams: Annotated[list[StreamPosition], Meta(max_length=256)]  # The last epoch and offset seen on each stream.
 
 
 class SessionWelcomeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -89,6 +185,25 @@ class SessionTokenExpiringParams(msgspec.Struct, kw_only=True, omit_defaults=Tru
     close_at: float  # When the gateway closes with 4001 unless refreshed (Unix seconds).
 
 
+class RoomEventParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `room.event` (server -> client notification): An event published to a room the client is in."""
+
+    room: str  # The room.
+    epoch: str  # The room stream's epoch.
+    offset: int  # This event's offset in the room stream.
+    from_: str = msgspec.field(name="from")  # Publisher: a player id, or `server:<name>` for backend services.
+    data: msgspec.Raw  # The published JSON value.
+
+
+class DirectMessageParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `direct.message` (server -> client notification): A message sent to this player."""
+
+    epoch: str  # The player stream's epoch.
+    offset: int  # This message's offset in the player stream.
+    from_: str = msgspec.field(name="from")  # Sender: a player id, or `server:<name>`.
+    data: msgspec.Raw  # The JSON value sent.
+
+
 class MethodSpec(msgspec.Struct, frozen=True):
     """A method's name and its params and result types."""
 
@@ -101,9 +216,16 @@ METHODS: dict[str, MethodSpec] = {
     "sys.ping": MethodSpec("sys.ping", SysPingParams, Pong),
     "sys.echo": MethodSpec("sys.echo", SysEchoParams, Echo),
     "auth.refresh": MethodSpec("auth.refresh", AuthRefreshParams, TokenInfo),
+    "room.join": MethodSpec("room.join", RoomJoinParams, RoomJoined),
+    "room.leave": MethodSpec("room.leave", RoomLeaveParams, RoomLeft),
+    "room.publish": MethodSpec("room.publish", RoomPublishParams, Published),
+    "direct.send": MethodSpec("direct.send", DirectSendParams, Published),
+    "session.resume": MethodSpec("session.resume", SessionResumeParams, Resumed),
 }
 
 NOTIFICATIONS: dict[str, MethodSpec] = {
     "session.welcome": MethodSpec("session.welcome", SessionWelcomeParams, None),
     "session.token_expiring": MethodSpec("session.token_expiring", SessionTokenExpiringParams, None),
+    "room.event": MethodSpec("room.event", RoomEventParams, None),
+    "direct.message": MethodSpec("direct.message", DirectMessageParams, None),
 }

@@ -1,0 +1,97 @@
+"""``session.resume``: take over a lost session, rejoin its rooms and replay what the client missed.
+
+For every stream the client names, the live subscription starts first and buffers; then the history
+after the client's offset is read. Either the history covers the gap exactly (same epoch, nothing
+evicted) and the client gets it in order, followed by the buffered live publications it has not seen,
+or the stream answers ``recovered: false`` and the client reloads a snapshot. Never a partial replay.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from realtimenet.backends.bus import HistoryGap
+from realtimenet.backends.store import ResumeGrant
+from realtimenet.exceptions import RpcError
+from realtimenet.gateway.rooms import player_stream, room_stream
+from realtimenet.gateway.router import Router
+from realtimenet.protocol.codes import CloseCode, ErrorCode
+from realtimenet.protocol.messages import Resumed, SessionResumeParams, StreamPosition, StreamRecovery
+
+if TYPE_CHECKING:
+    from realtimenet.gateway.connection import Connection
+
+router = Router()
+
+
+def _refuse(conn: Connection, reason: str) -> RpcError:
+    conn.node.metrics.resumes.labels("refused").inc()
+    return RpcError(ErrorCode.RESUME_FAILED, {"reason": reason})
+
+
+@router.method("session.resume")
+async def resume(conn: Connection, params: SessionResumeParams) -> Resumed:
+    """Adopt the session the token names, rejoin its rooms, and replay or refuse per stream."""
+    node = conn.node
+    if conn.resumed:
+        raise _refuse(conn, "already_resumed")
+    grant = await node.store.take_resume_token(params.resume_token)
+    if grant is None:
+        raise _refuse(conn, "unknown_or_used_token")
+    if grant.player_id != conn.principal.player_id:
+        raise _refuse(conn, "wrong_player")
+    record = await node.store.load_session(grant.session_id)
+    if record is None:
+        raise _refuse(conn, "session_expired")
+    old = node.registry.get(grant.session_id)
+    if old is not None and old is not conn:
+        old.close(CloseCode.SESSION_REPLACED, "session resumed elsewhere")
+    await node.adopt_session(conn, grant.session_id)
+    conn.resumed = True
+
+    allowed_streams = {player_stream(conn.principal.player_id)}
+    for room in record.rooms:
+        try:
+            node.rooms_policy.check(conn.principal, room)
+        except RpcError:
+            continue  # access was revoked while away: the room is not rejoined
+        conn.rooms.add(room)
+        allowed_streams.add(room_stream(room))
+    wanted = {p.stream: p for p in params.streams if p.stream in allowed_streams}
+    for stream in wanted:
+        conn.replay_buffers[stream] = []  # live publications wait while history is read
+    for stream in allowed_streams:
+        await node.attach(conn, stream)
+    results = [await _recover(conn, position) for position in wanted.values()]
+
+    conn.resume_token = secrets.token_urlsafe(24)
+    await node.store.put_resume_token(conn.resume_token, ResumeGrant(conn.session_id, conn.principal.player_id),
+                                      node.config.sessions.ttl)
+    node.persist(conn)
+    return Resumed(session_id=conn.session_id, resume_token=conn.resume_token, rooms=sorted(conn.rooms),
+                   streams=results)
+
+
+async def _recover(conn: Connection, seen: StreamPosition) -> StreamRecovery:
+    node = conn.node
+    buffered = conn.replay_buffers.get(seen.stream, [])
+    try:
+        missed = await node.bus.history(seen.stream, seen.epoch, seen.offset)
+    except HistoryGap:
+        conn.replay_buffers.pop(seen.stream, None)
+        node.metrics.resumes.labels("not_recovered").inc()
+        position = await node.bus.position(seen.stream)
+        return StreamRecovery(stream=seen.stream, recovered=False, epoch=position.epoch, offset=position.offset)
+    last = seen.offset
+    for pub in missed:
+        conn.send(pub.frame)
+        last = pub.offset
+    replayed = len(missed)
+    for pub in conn.replay_buffers.pop(seen.stream, buffered):
+        if pub.epoch == seen.epoch and pub.offset > last:  # live ones the history already held are dropped
+            conn.send(pub.frame)
+            last = pub.offset
+    node.metrics.resumes.labels("recovered").inc()
+    node.metrics.replayed.inc(replayed)
+    return StreamRecovery(stream=seen.stream, recovered=True, epoch=seen.epoch, offset=last, replayed=replayed)
