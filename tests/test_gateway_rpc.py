@@ -40,7 +40,8 @@ def test_ping_returns_server_time_and_echoes_client_time(gateway: GatewayProcess
 
 
 def test_echo_returns_data_unchanged(gateway: GatewayProcess) -> None:
-    data = {"nested": [1, 2.5, "three", None, True, {"k": "v"}], "unicode": "héllo ✓"}
+    data = {"nested": [1, 2.5, "three", None, True, {"k": "v"}], "unicode": "héllo ✓",
+            "edges": [1e308, -9223372036854775808, 18446744073709551615, 1e-400, "1e999 in a string"]}
     with gateway.connect() as client:
         assert client.call("sys.echo", {"data": data}) == {"data": data}
 
@@ -87,6 +88,10 @@ def test_notification_only_batch_gets_no_answer(gateway: GatewayProcess) -> None
          "parse_error"),
         ('{"jsonrpc":"2.0","id":1,"method":"sys.echo","params":{"data":1e999}}', ErrorCode.PARSE_ERROR,
          "parse_error"),
+        ('{"jsonrpc":"2.0","id":1,"method":"sys.echo","params":{"data":1E+400}}', ErrorCode.PARSE_ERROR,
+         "parse_error"),
+        ('{"jsonrpc":"2.0","id":1,"method":"sys.echo","params":{"data":[123456789012345678901234567890]}}',
+         ErrorCode.INVALID_REQUEST, "limit_exceeded"),
         ("[]", ErrorCode.INVALID_REQUEST, "empty_batch"),
         ('"just a string"', ErrorCode.INVALID_REQUEST, "invalid_request"),
         ('{"jsonrpc":"1.0","id":1,"method":"sys.ping"}', ErrorCode.INVALID_REQUEST, "invalid_request"),

@@ -19,8 +19,10 @@ class TokenBucket:
 
     def take(self, now: float, cost: float = 1.0) -> bool:
         """Take ``cost`` tokens if available; returns False (taking nothing) when over the limit."""
-        tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
+        if now > self._stamp:  # a clock that steps back refills nothing
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+        tokens = self._tokens
         if tokens >= cost:
             self._tokens = tokens - cost
             return True
