@@ -1,10 +1,13 @@
-"""A blocking, thread-safe JSON-RPC client over websocket-client.
+"""A blocking, thread-safe JSON-RPC client over websocket-client, with automatic resume.
 
-One reader thread owns the socket's receive side: it answers pings, resolves pending calls by id, and
+One reader thread per socket owns its receive side: it answers pings, resolves pending calls by id, and
 hands notifications to a callback and to a bounded queue. Calls from any thread send under
 websocket-client's lock and wait on their own future. Close codes surface as ``ConnectionClosed``.
 
-Session recovery (``session.resume``) builds on ``Client.welcome``: it holds the resume token.
+With ``auto_reconnect``, a socket lost with a code that says "reconnect" is replaced after a
+decorrelated-jitter backoff, and ``session.resume`` replays what was missed; the client drops
+publications it has already seen (by stream offset), so callers see every event once, in order.
+Streams the gateway cannot replay are reported through ``on_event`` as ``resync`` so the game reloads.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 import websocket
 from msgspec import UNSET
 
+from realtimenet.client.backoff import Backoff
 from realtimenet.exceptions import CallTimeout, ConnectFailed, ConnectionClosed, RemoteError
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.messages import SessionWelcomeParams
@@ -51,49 +55,89 @@ class BatchCall:
     notify: bool = False
 
 
+@dataclass(frozen=True)
+class ClientEvent:
+    """Connection lifecycle for UIs: ``reconnecting`` (attempt, delay), ``resumed`` (result),
+    ``resync`` (stream: reload its snapshot), ``resume_failed`` (reason), ``gave_up`` (close)."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 def _decode_params(raw: Any) -> Any:
     return None if raw is UNSET else msgspec.json.decode(raw)
+
+
+class _Socket:
+    """One WebSocket and its reader thread."""
+
+    def __init__(self, ws: websocket.WebSocket) -> None:
+        self.ws = ws
+        self.closed: ConnectionClosed | None = None
+        self.welcome: SessionWelcomeParams | None = None
+        self.welcomed = threading.Event()
+        self.reader: threading.Thread | None = None
 
 
 class Client:
     """A connected session. Create with ``Client.connect``."""
 
-    def __init__(self, ws: websocket.WebSocket, on_notification: Callable[[Notification], None] | None,
-                 queue_size: int) -> None:
-        self._ws = ws
+    def __init__(self, url: str, token: str | None, *, timeout: float, query_token: bool,
+                 on_notification: Callable[[Notification], None] | None, queue_size: int,
+                 sslopt: dict[str, Any] | None, auto_reconnect: bool, backoff: Backoff | None,
+                 on_event: Callable[[ClientEvent], None] | None) -> None:
+        self.url = url
+        self.token = token
+        self._timeout = timeout
+        self._query_token = query_token
+        self._sslopt = sslopt
         self._ids = itertools.count(1)
         self._pending: dict[int | str, Future[Any]] = {}
         self._lock = threading.Lock()
         self._on_notification = on_notification
+        self._on_event = on_event
         self.notifications: queue.Queue[Notification] = queue.Queue(maxsize=queue_size)
-        self.dropped_notifications = 0
         # Responses no call was waiting for (e.g. errors with id null, answers to ``send_raw``).
         self.unmatched: queue.Queue[jsonrpc.Incoming] = queue.Queue(maxsize=queue_size)
+        self.dropped_notifications = 0
+        self.duplicates_dropped = 0
         self.welcome: SessionWelcomeParams | None = None
-        self._welcomed = threading.Event()
-        self.closed: ConnectionClosed | None = None
-        self._reader = threading.Thread(target=self._read_loop, name="realtimenet-client-reader", daemon=True)
-        self._reader.start()
+        self.resume_token: str | None = None
+        self.positions: dict[str, tuple[str, int]] = {}  # stream -> (epoch, last offset seen)
+        self.rooms: set[str] = set()
+        self.auto_reconnect = auto_reconnect
+        self.backoff = backoff or Backoff()
+        self._closing = False
+        self._socket: _Socket | None = None
 
     # ----- connecting -------------------------------------------------------------------------------
 
     @classmethod
     def connect(cls, url: str, token: str | None = None, *, timeout: float = 5.0,
                 on_notification: Callable[[Notification], None] | None = None, query_token: bool = False,
-                queue_size: int = 10_000, sslopt: dict[str, Any] | None = None) -> Client:
+                queue_size: int = 10_000, sslopt: dict[str, Any] | None = None, auto_reconnect: bool = False,
+                backoff: Backoff | None = None, on_event: Callable[[ClientEvent], None] | None = None) -> Client:
         """Open a session: the JWT goes in ``Authorization: Bearer`` (or ``?access_token=`` when
         ``query_token``); returns once ``session.welcome`` has arrived.
 
         Raises ``ConnectFailed`` with the HTTP status and the gateway's JSON reason when refused.
         """
-        headers = []
-        if token and query_token:
-            url += ("&" if "?" in url else "?") + "access_token=" + token
-        elif token:
-            headers.append(f"Authorization: Bearer {token}")
-        ws = websocket.WebSocket(enable_multithread=True, sslopt=sslopt)
+        client = cls(url, token, timeout=timeout, query_token=query_token, on_notification=on_notification,
+                     queue_size=queue_size, sslopt=sslopt, auto_reconnect=auto_reconnect, backoff=backoff,
+                     on_event=on_event)
+        client._open()
+        return client
+
+    def _open(self) -> None:
+        """Open a socket and wait for its welcome; becomes the client's current socket."""
+        url, headers = self.url, []
+        if self.token and self._query_token:
+            url += ("&" if "?" in url else "?") + "access_token=" + self.token
+        elif self.token:
+            headers.append(f"Authorization: Bearer {self.token}")
+        ws = websocket.WebSocket(enable_multithread=True, sslopt=self._sslopt)
         try:
-            ws.connect(url, header=headers, timeout=timeout)  # type: ignore[no-untyped-call]
+            ws.connect(url, header=headers, timeout=self._timeout)  # type: ignore[no-untyped-call]
         except websocket.WebSocketBadStatusException as exc:
             body: dict[str, Any] = {}
             try:
@@ -104,30 +148,42 @@ class Client:
         except (OSError, websocket.WebSocketException) as exc:
             raise ConnectFailed(0, str(exc)) from None
         ws.settimeout(None)
-        client = cls(ws, on_notification, queue_size)
-        if not client._welcomed.wait(timeout):
-            client.abort()
+        sock = _Socket(ws)
+        with self._lock:
+            self._socket = sock
+        sock.reader = threading.Thread(target=self._read_loop, args=(sock,), name="realtimenet-client-reader",
+                                       daemon=True)
+        sock.reader.start()
+        if not sock.welcomed.wait(self._timeout):
+            self._abort(sock)
             raise ConnectFailed(0, "no session.welcome within the timeout")
-        if client.welcome is None:
-            raise client.closed or ConnectFailed(0, "closed before session.welcome")
-        return client
+        if sock.closed is not None:
+            raise sock.closed
+
+    @property
+    def closed(self) -> ConnectionClosed | None:
+        """How the current socket closed, or None while it is open."""
+        sock = self._socket
+        return None if sock is None else sock.closed
 
     # ----- calls ------------------------------------------------------------------------------------
 
     def _send(self, data: bytes) -> None:
-        if self.closed is not None:
-            raise self.closed
+        sock = self._socket
+        if sock is None or sock.closed is not None:
+            raise (sock.closed if sock is not None and sock.closed else ConnectionClosed(_ABNORMAL, "not connected"))
         try:
-            self._ws.send(data, websocket.ABNF.OPCODE_TEXT)
+            sock.ws.send(data, websocket.ABNF.OPCODE_TEXT)
         except (OSError, websocket.WebSocketException):
-            raise self.closed or ConnectionClosed(_ABNORMAL, "send failed") from None
+            raise sock.closed or ConnectionClosed(_ABNORMAL, "send failed") from None
 
     def _register(self) -> tuple[int, Future[Any]]:
         rid = next(self._ids)
         future: Future[Any] = Future()
         with self._lock:
-            if self.closed is not None:
-                raise self.closed
+            sock = self._socket
+            if sock is None or sock.closed is not None:
+                raise (sock.closed if sock is not None and sock.closed else ConnectionClosed(_ABNORMAL, "closed"))
             self._pending[rid] = future
         return rid, future
 
@@ -150,8 +206,10 @@ class Client:
 
     def send_raw(self, data: bytes | str, binary: bool = False) -> None:
         """Send a frame as-is (testing malformed input)."""
+        sock = self._socket
+        assert sock is not None
         opcode = websocket.ABNF.OPCODE_BINARY if binary else websocket.ABNF.OPCODE_TEXT
-        self._ws.send(data, opcode)
+        sock.ws.send(data, opcode)
 
     def batch(self, calls: Iterable[BatchCall], timeout: float = 10.0) -> list[Any]:
         """Send one batch frame; returns, in order, each call's result or its ``RemoteError``
@@ -189,6 +247,37 @@ class Client:
                 for rid in registered:
                     self._pending.pop(rid, None)
 
+    # ----- rooms (tracked, so that a resume can ask for exactly what was missed) -------------------------
+
+    def join(self, room: str, timeout: float = 10.0) -> Any:
+        """``room.join``, remembering the room stream's position."""
+        result = self.call("room.join", {"room": room}, timeout)
+        self.rooms.add(room)
+        self._advance(result["stream"], result["epoch"], result["offset"])
+        return result
+
+    def leave(self, room: str, timeout: float = 10.0) -> Any:
+        """``room.leave``."""
+        result = self.call("room.leave", {"room": room}, timeout)
+        self.rooms.discard(room)
+        self.positions.pop(f"room:{room}", None)
+        return result
+
+    def publish(self, room: str, data: Any, timeout: float = 10.0) -> Any:
+        """``room.publish``."""
+        return self.call("room.publish", {"room": room, "data": data}, timeout)
+
+    def _advance(self, stream: str, epoch: str, offset: int) -> bool:
+        """Record a publication's position; False if it was already seen (a duplicate)."""
+        with self._lock:
+            known = self.positions.get(stream)
+            if known is not None and known[0] == epoch and offset <= known[1]:
+                return False
+            self.positions[stream] = (epoch, offset)
+            return True
+
+    # ----- notifications ----------------------------------------------------------------------------
+
     def wait_notification(self, method: str | None = None, timeout: float = 5.0) -> Notification:
         """Next queued notification (of ``method``, skipping others); raises ``CallTimeout``."""
         deadline = time.monotonic() + timeout
@@ -206,71 +295,95 @@ class Client:
     # ----- closing ----------------------------------------------------------------------------------
 
     def close(self, code: int = 1000, reason: str = "", timeout: float = 3.0) -> ConnectionClosed:
-        """Close gracefully; returns the close as the server confirmed it."""
-        if self.closed is None:
+        """Close gracefully (no reconnect); returns the close as the server confirmed it."""
+        self._closing = True
+        sock = self._socket
+        assert sock is not None
+        if sock.closed is None:
             try:
-                self._ws.send_close(code, reason.encode())
+                sock.ws.send_close(code, reason.encode())
             except (OSError, websocket.WebSocketException):
                 pass
-            self._reader.join(timeout)
-        self.abort()
-        assert self.closed is not None
-        return self.closed
+            if sock.reader is not None:
+                sock.reader.join(timeout)
+        self._abort(sock)
+        assert sock.closed is not None
+        return sock.closed
 
     def abort(self) -> None:
-        """Drop the socket without a close handshake (simulates a lost network)."""
-        sock = self._ws.sock
-        if sock is not None:
+        """Drop the socket without a close handshake (simulates a lost network; no reconnect)."""
+        self._closing = True
+        if self._socket is not None:
+            self._abort(self._socket)
+
+    def drop_network(self) -> None:
+        """Drop the socket without a close handshake, as a lost network would: with ``auto_reconnect``
+        the client reconnects and resumes."""
+        if self._socket is not None:
+            self._abort(self._socket, reconnect=True)
+
+    def _abort(self, sock: _Socket, reconnect: bool = False) -> None:
+        raw = sock.ws.sock
+        if raw is not None:
             try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the reader thread blocked in recv
+                raw.shutdown(socket.SHUT_RDWR)  # wakes the reader thread blocked in recv
             except OSError:
                 pass
         try:
-            self._ws.shutdown()  # type: ignore[no-untyped-call]
+            sock.ws.shutdown()  # type: ignore[no-untyped-call]
         except OSError:
             pass
-        self._reader.join(1.0)
-        self._finish(ConnectionClosed(_ABNORMAL, "connection aborted"))
+        if sock.reader is not None and sock.reader is not threading.current_thread() and not reconnect:
+            sock.reader.join(1.0)
+        self._finish(sock, ConnectionClosed(_ABNORMAL, "connection aborted"))
 
     def wait_closed(self, timeout: float = 10.0) -> ConnectionClosed:
-        """Block until the server closes the socket; returns how it was closed."""
-        self._reader.join(timeout)
-        if self.closed is None:
+        """Block until the server closes the current socket; returns how it was closed."""
+        sock = self._socket
+        assert sock is not None and sock.reader is not None
+        sock.reader.join(timeout)
+        if sock.closed is None:
             raise CallTimeout(f"socket still open after {timeout} s")
-        return self.closed
+        return sock.closed
 
     def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        if self.closed is None:
+            self.close()
 
     # ----- reader thread ----------------------------------------------------------------------------
 
-    def _finish(self, closed: ConnectionClosed) -> None:
+    def _finish(self, sock: _Socket, closed: ConnectionClosed) -> None:
         with self._lock:
-            if self.closed is None:
-                self.closed = closed
+            if sock.closed is not None:
+                return
+            sock.closed = closed
             pending, self._pending = self._pending, {}
         for future in pending.values():
             if not future.done():
-                future.set_exception(self.closed)
-        self._welcomed.set()
+                future.set_exception(closed)
+        sock.welcomed.set()
+        if self.auto_reconnect and not self._closing and closed.should_reconnect and self.welcome is not None:
+            threading.Thread(target=self._reconnect, name="realtimenet-client-reconnect", daemon=True).start()
+        elif self.auto_reconnect and not self._closing and not closed.should_reconnect:
+            self._emit("gave_up", code=closed.code, reason=closed.reason)
 
-    def _read_loop(self) -> None:
+    def _read_loop(self, sock: _Socket) -> None:
         closed = ConnectionClosed(_ABNORMAL, "connection lost")
         try:
             while True:
-                opcode, frame = self._ws.recv_data_frame(True)
+                opcode, frame = sock.ws.recv_data_frame(True)
                 if opcode == websocket.ABNF.OPCODE_TEXT:
-                    self._dispatch(frame.data)
+                    self._dispatch(sock, frame.data)
                 elif opcode == websocket.ABNF.OPCODE_CLOSE:
                     closed = self._close_from(frame.data)
                     break
         except (OSError, websocket.WebSocketException, ValueError):
             pass
         finally:
-            self._finish(closed)
+            self._finish(sock, closed)
 
     @staticmethod
     def _close_from(data: bytes) -> ConnectionClosed:
@@ -278,14 +391,14 @@ class Client:
             return ConnectionClosed(_NO_STATUS, "")
         return ConnectionClosed(struct.unpack("!H", data[:2])[0], data[2:].decode("utf-8", "replace"))
 
-    def _dispatch(self, data: bytes) -> None:
+    def _dispatch(self, sock: _Socket, data: bytes) -> None:
         try:
             incoming = jsonrpc.decode_incoming(data)
         except msgspec.DecodeError:
             return  # not JSON-RPC: nothing can be matched to it
         for item in incoming if isinstance(incoming, list) else (incoming,):
             if item.method is not UNSET:
-                self._notification(item)
+                self._notification(sock, item)
             elif item.id is not UNSET:
                 self._response(item)
 
@@ -304,15 +417,89 @@ class Client:
         else:
             future.set_result(_decode_params(item.result))
 
-    def _notification(self, item: jsonrpc.Incoming) -> None:
+    def _notification(self, sock: _Socket, item: jsonrpc.Incoming) -> None:
         method = str(item.method)
-        if method == "session.welcome" and self.welcome is None:
-            self.welcome = msgspec.json.decode(item.params, type=SessionWelcomeParams)  # type: ignore[arg-type]
-            self._welcomed.set()
-        note = Notification(method, _decode_params(item.params))
+        if method == "session.welcome" and not sock.welcomed.is_set():
+            welcome = msgspec.json.decode(item.params, type=SessionWelcomeParams)  # type: ignore[arg-type]
+            sock.welcome = welcome
+            if self.welcome is None:
+                self.welcome = welcome
+                self.resume_token = welcome.resume_token
+            sock.welcomed.set()
+        params = _decode_params(item.params)
+        if method in ("room.event", "direct.message"):
+            stream = f"room:{params['room']}" if method == "room.event" else self._player_stream()
+            if not self._advance(stream, params["epoch"], params["offset"]):
+                self.duplicates_dropped += 1
+                return
+        note = Notification(method, params)
         if self._on_notification is not None:
             self._on_notification(note)
         try:
             self.notifications.put_nowait(note)
         except queue.Full:
             self.dropped_notifications += 1
+
+    def _player_stream(self) -> str:
+        return f"player:{self.welcome.player_id}" if self.welcome is not None else "player:"
+
+    # ----- reconnect and resume ---------------------------------------------------------------------
+
+    def _emit(self, kind: str, **data: Any) -> None:
+        if self._on_event is not None:
+            self._on_event(ClientEvent(kind, data))
+
+    def _reconnect(self) -> None:
+        backoff = self.backoff
+        while not self._closing:
+            delay = backoff.next()
+            if delay is None:
+                self._emit("gave_up", code=_ABNORMAL, reason="reconnect attempts exhausted")
+                return
+            self._emit("reconnecting", attempt=backoff.attempt, delay=delay)
+            time.sleep(delay)
+            if self._closing:
+                return
+            try:
+                self._open()
+                self._resume()
+            except ConnectFailed as exc:
+                if 400 <= exc.status < 500:  # the token is refused: retrying cannot help
+                    self._emit("gave_up", code=exc.status, reason=exc.reason)
+                    return
+                continue
+            except (ConnectionClosed, CallTimeout):
+                continue
+            backoff.reset()
+            return
+
+    def _resume(self) -> None:
+        """Ask the new socket to take over the old session; rejoin rooms afresh if it cannot."""
+        streams = [{"stream": s, "epoch": e, "offset": o} for s, (e, o) in sorted(self.positions.items())]
+        try:
+            result = self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
+        except RemoteError as exc:
+            self._emit("resume_failed", reason=(exc.data or {}).get("reason", exc.message))
+            sock = self._socket
+            if sock is not None and sock.welcome is not None:
+                self._adopt_fresh_session(sock.welcome)
+            return
+        self.resume_token = result["resume_token"]
+        for entry in result["streams"]:
+            if not entry["recovered"]:
+                with self._lock:
+                    self.positions[entry["stream"]] = (entry["epoch"], entry["offset"])
+                self._emit("resync", stream=entry["stream"])
+        self._emit("resumed", result=result)
+
+    def _adopt_fresh_session(self, welcome: SessionWelcomeParams) -> None:
+        """The old session is gone: the new socket's session is the one to keep; rooms are rejoined and
+        every stream is reported for resync."""
+        self.welcome, self.resume_token = welcome, welcome.resume_token
+        for room in sorted(self.rooms):
+            try:
+                self.join(room)
+            except RemoteError:
+                self.rooms.discard(room)
+        for stream in list(self.positions):
+            self._emit("resync", stream=stream)

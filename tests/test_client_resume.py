@@ -1,0 +1,103 @@
+"""The Python client reconnects with backoff and resumes on its own: every event once, in order."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from realtimenet.client import Client
+from realtimenet.client.backoff import Backoff
+from realtimenet.client.client import ClientEvent, Notification
+from tests.conftest import GatewayProcess
+
+Factory = Callable[..., GatewayProcess]
+
+
+def test_backoff_is_decorrelated_capped_seeded_and_bounded() -> None:
+    first = [Backoff(base=0.1, cap=2.0, rng=random.Random(7)).next() for _ in range(1)]
+    backoff = Backoff(base=0.1, cap=2.0, max_attempts=8, rng=random.Random(7))
+    delays = [backoff.next() for _ in range(9)]
+    assert delays[0] == first[0] and delays[-1] is None
+    values = [d for d in delays if d is not None]
+    assert all(0.1 <= d <= 2.0 for d in values)
+    assert max(values) == 2.0 or len(set(values)) == len(values)
+    again = Backoff(base=0.1, cap=2.0, max_attempts=8, rng=random.Random(7))
+    assert [again.next() for _ in range(8)] == values  # the same seed gives the same schedule
+    again.reset()
+    assert again.attempt == 0 and again.next() == values[0]
+
+
+def _collector() -> tuple[list[Any], Callable[[Notification], None]]:
+    received: list[Any] = []
+
+    def on_notification(note: Notification) -> None:
+        if note.method == "room.event":
+            received.append(note.params["data"])
+    return received, on_notification
+
+
+def test_drop_mid_stream_then_resume_loses_and_duplicates_nothing(gateway_factory: Factory) -> None:
+    gateway = gateway_factory({"rate_limit": {"rate": 10000, "burst": 10000}})
+    received, on_notification = _collector()
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gateway.url, gateway.token("alice"), on_notification=on_notification,
+                           auto_reconnect=True, backoff=Backoff(base=0.05, cap=0.2, rng=random.Random(1)),
+                           on_event=lifecycle.append)
+    alice.join("lobby")
+    publisher = gateway.connect("bob")
+    publisher.join("lobby")
+    total = 300
+
+    def publish() -> None:
+        for i in range(total):
+            publisher.publish("lobby", i)
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=publish)
+    thread.start()
+    for _ in range(3):  # the network drops three times while events flow
+        time.sleep(0.15)
+        alice.drop_network()
+    thread.join()
+    deadline = time.monotonic() + 10
+    while len(received) < total and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert received == list(range(total))  # zero lost, zero duplicated, in order
+    kinds = [e.kind for e in lifecycle]
+    assert kinds.count("resumed") == 3 and "resync" not in kinds and "gave_up" not in kinds
+    assert all(e.data["attempt"] >= 1 and e.data["delay"] > 0 for e in lifecycle if e.kind == "reconnecting")
+    alice.close()
+    publisher.close()
+
+
+def test_a_gap_beyond_the_history_asks_the_game_to_resync(gateway_factory: Factory) -> None:
+    gw = gateway_factory({"rooms": {"history_size": 5}})
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.5, cap=0.5))
+    alice.join("lobby")
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    alice.drop_network()
+    for i in range(20):  # published while alice is away: more than the history keeps
+        bob.publish("lobby", i)
+    deadline = time.monotonic() + 10
+    while "resumed" not in [e.kind for e in lifecycle] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [e.data for e in lifecycle if e.kind == "resync"] == [{"stream": "room:lobby"}]
+    bob.publish("lobby", "live")
+    assert alice.wait_notification("room.event").params["data"] == "live"
+
+
+def test_terminal_close_codes_do_not_reconnect(gateway_factory: Factory) -> None:
+    gw = gateway_factory({"server": {"max_connections_per_player": 1}})
+    lifecycle: list[ClientEvent] = []
+    first = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append)
+    second = gw.connect("alice")  # replaces the first: 4502 means stop
+    assert first.wait_closed().code == 4502
+    time.sleep(0.3)
+    assert [e.kind for e in lifecycle] == ["gave_up"]
+    second.close()
