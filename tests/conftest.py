@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from realtimenet.client import Client
-from realtimenet.config import Config, load_config
+from realtimenet.config import Config, load_config, toml_value
 from realtimenet.gateway.auth import TokenVerifier
 from realtimenet.gateway.server import Gateway
 
@@ -98,7 +98,7 @@ def _write_config(tmp: Path, settings: dict[str, dict[str, Any]]) -> Path:
     lines = []
     for section, values in settings.items():
         lines.append(f"[{section}]")
-        lines.extend(f"{key} = {json.dumps(value)}" for key, value in values.items())
+        lines.extend(f"{key} = {toml_value(value)}" for key, value in values.items())
     path = tmp / f"gateway-{time.monotonic_ns()}.toml"
     path.write_text("\n".join(lines) + "\n")
     return path

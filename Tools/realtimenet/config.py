@@ -120,6 +120,20 @@ class RoomsConfig(_Section):
         "Publications kept per stream for replay (the in-memory bus's window).", ge=1)] = 1000
 
 
+class StateConfig(_Section):
+    """Versioned room state."""
+
+    tick_rate: Annotated[float, _doc("State deltas are coalesced and broadcast this many times a second.",
+                                     gt=0, le=1000)] = 20.0
+    max_document_bytes: Annotated[int, _doc("Largest state document (encoded); bigger updates get -32005.",
+                                            ge=64)] = 65_536
+    log_size: Annotated[int, _doc(
+        "Changes kept per room for conflict checks and catch-up deltas (older: snapshot).", ge=1)] = 128
+    validators: Annotated[dict[str, str], _doc(
+        "Room glob pattern -> `module:function(room, principal, before, patch, after)` that raises "
+        "ValueError (or returns False) to refuse an update.")] = msgspec.field(default_factory=dict)
+
+
 class SessionsConfig(_Section):
     """Session records and resume tokens."""
 
@@ -141,6 +155,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     limits: LimitsConfig = msgspec.field(default_factory=LimitsConfig)
     rate_limit: RateLimitConfig = msgspec.field(default_factory=RateLimitConfig)
     rooms: RoomsConfig = msgspec.field(default_factory=RoomsConfig)
+    state: StateConfig = msgspec.field(default_factory=StateConfig)
     sessions: SessionsConfig = msgspec.field(default_factory=SessionsConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
@@ -248,16 +263,19 @@ def to_toml(config: Config) -> str:
     for section, values in msgspec.to_builtins(config).items():
         lines.append(f"[{section}]")
         for key, value in values.items():
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """A Python value as a TOML value (inline tables for dicts)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{toml_value(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
     return msgspec.json.encode(str(value)).decode()

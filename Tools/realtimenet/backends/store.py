@@ -12,6 +12,8 @@ from typing import Protocol
 
 import msgspec
 
+from realtimenet.state.sync import RoomState
+
 
 class SessionRecord(msgspec.Struct, kw_only=True):
     """What a node needs to resume a session elsewhere."""
@@ -52,6 +54,12 @@ class SessionStore(Protocol):
 
     async def take_resume_token(self, token: str) -> ResumeGrant | None:
         """Atomically return and forget a token's grant (single use); None if unknown, used or expired."""
+
+    async def load_state(self, room: str) -> RoomState:
+        """The room's state (version 0 and an empty document if it has none yet)."""
+
+    async def commit_state(self, room: str, expected_version: int, state: RoomState) -> bool:
+        """Store ``state`` if the room is still at ``expected_version``; False if someone was faster."""
 
     async def close(self) -> None:
         """Release connections."""

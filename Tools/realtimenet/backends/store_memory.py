@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from realtimenet.backends.store import ResumeGrant, SessionRecord, token_key
+from realtimenet.state.sync import RoomState
 
 
 class MemorySessionStore:
@@ -15,6 +16,7 @@ class MemorySessionStore:
         self._clock = clock
         self._sessions: dict[str, tuple[float, SessionRecord]] = {}
         self._tokens: dict[str, tuple[float, ResumeGrant]] = {}
+        self._states: dict[str, RoomState] = {}
 
     async def save_session(self, record: SessionRecord, ttl: float) -> None:
         self._sessions[record.session_id] = (self._clock() + ttl, record)
@@ -36,6 +38,16 @@ class MemorySessionStore:
         if entry is None or entry[0] <= self._clock():
             return None
         return entry[1]
+
+    async def load_state(self, room: str) -> RoomState:
+        return self._states.get(room) or RoomState()
+
+    async def commit_state(self, room: str, expected_version: int, state: RoomState) -> bool:
+        current = self._states.get(room)
+        if (current.version if current else 0) != expected_version:
+            return False
+        self._states[room] = state
+        return True
 
     def sweep(self) -> int:
         """Drop expired sessions and tokens; returns how many went."""

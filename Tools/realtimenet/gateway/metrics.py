@@ -54,6 +54,12 @@ class Metrics:
                                 registry=r)
         self.publications = Counter(f"{NAMESPACE}_publications_delivered",
                                     "Publication frames handed to local connections.", registry=r)
+        self.state_rejections = Counter(f"{NAMESPACE}_state_rejections", "state.update refused, by reason.",
+                                        ["reason"], registry=r)
+        self.state_versions = Counter(f"{NAMESPACE}_state_updates", "state.update outcomes.", ["outcome"],
+                                      registry=r)
+        self.delta_bytes = Histogram(f"{NAMESPACE}_state_delta_bytes", "Encoded size of broadcast state deltas.",
+                                     buckets=(64, 128, 256, 512, 1024, 4096, 16384, 65536), registry=r)
         self.handler_seconds = Histogram(
             f"{NAMESPACE}_async_handler_duration_seconds", "Duration of asynchronous handlers.", ["method"],
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),

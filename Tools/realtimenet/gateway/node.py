@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from realtimenet import PROTOCOL_VERSION
 from realtimenet.backends.bus import EventBus, Publication
 from realtimenet.backends.bus_memory import MemoryBus
@@ -22,7 +24,7 @@ from realtimenet.backends.store import ResumeGrant, SessionRecord, SessionStore
 from realtimenet.backends.store_memory import MemorySessionStore
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
-from realtimenet.gateway import recovery, rooms, system_methods
+from realtimenet.gateway import recovery, rooms, state_methods, system_methods
 from realtimenet.gateway.auth import Principal, TokenVerifier
 from realtimenet.gateway.connection import Connection, Spawn, State, TaskHandle, Transport
 from realtimenet.gateway.metrics import Metrics
@@ -30,7 +32,10 @@ from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode
 from realtimenet.protocol.jsonrpc import Limits, encode_notification
-from realtimenet.protocol.messages import SessionWelcomeParams
+from realtimenet.protocol.messages import SessionWelcomeParams, StateDeltaParams
+from realtimenet.state.sync import StateChange, coalesce
+
+_state_change_decoder = msgspec.json.Decoder(StateChange)
 
 log = logging.getLogger("realtimenet.node")
 
@@ -64,6 +69,9 @@ class GatewayNode:
         self.router.include(system_methods.router)
         self.router.include(rooms.router)
         self.router.include(recovery.router)
+        self.router.include(state_methods.router)
+        self.state_validators = state_methods.load_validators(config.state.validators)
+        self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
         self.bus: EventBus = bus or MemoryBus(config.rooms.history_size)
         self.store: SessionStore = store or MemorySessionStore(clock)
@@ -133,8 +141,9 @@ class GatewayNode:
         conn.cancel_tasks()
         if not self.registry.remove(conn):
             return
-        for stream in [rooms.player_stream(conn.principal.player_id), *map(rooms.room_stream, conn.rooms)]:
-            self.detach(conn, stream)
+        for room in list(conn.rooms):
+            self.leave_room(conn, room)
+        self.detach(conn, rooms.player_stream(conn.principal.player_id))
         if conn.close_code == CloseCode.NORMAL and conn.closed_by == "client":
             self.background(self.store.delete_session(conn.session_id))  # ended on purpose: not resumable
         self.metrics.disconnects.labels(str(conn.close_code), conn.closed_by).inc()
@@ -166,6 +175,17 @@ class GatewayNode:
         else:
             followers.add(conn)
 
+    async def join_room(self, conn: Connection, room: str) -> None:
+        """Follow the room's event stream and its state changes."""
+        conn.rooms.add(room)
+        await self.attach(conn, rooms.room_stream(room))
+        await self.attach(conn, state_methods.state_stream(room))
+
+    def leave_room(self, conn: Connection, room: str) -> None:
+        conn.rooms.discard(room)
+        self.detach(conn, rooms.room_stream(room))
+        self.detach(conn, state_methods.state_stream(room))
+
     def detach(self, conn: Connection, stream: str) -> None:
         followers = self.local.get(stream)
         if followers is None:
@@ -176,11 +196,38 @@ class GatewayNode:
             self.background(self.bus.unsubscribe(stream))
 
     def _deliver(self, publication: Publication) -> None:
+        if publication.stream.startswith("state:"):
+            change = _state_change_decoder.decode(publication.frame)
+            self.state_pending.setdefault(publication.stream[len("state:"):], []).append(change)
+            return
         followers = self.local.get(publication.stream)
         if followers:
             for conn in followers:
                 conn.deliver(publication)
             self.metrics.publications.inc(len(followers))
+
+    def flush_state(self) -> None:
+        """Broadcast the state changes gathered since the last tick: per room, as few deltas as the patches
+        compose into, each encoded once for all local members."""
+        pending, self.state_pending = self.state_pending, {}
+        for room, changes in pending.items():
+            followers = self.local.get(rooms.room_stream(room))
+            if not followers:
+                continue
+            for delta in coalesce(changes, changes[0].version - 1):
+                frame = encode_notification("state.delta", StateDeltaParams(
+                    room=room, from_=delta.from_version, to=delta.to_version, patch=delta.patch))
+                self.metrics.delta_bytes.observe(len(frame))
+                self.broadcast_frame(followers, frame)
+
+    def broadcast_frame(self, connections: Iterable[Connection], frame: bytes) -> int:
+        """Send already-encoded bytes to every open connection given."""
+        sent = 0
+        for conn in connections:
+            if conn.state is State.OPEN:
+                conn.send(frame)
+                sent += 1
+        return sent
 
     def persist(self, conn: Connection) -> None:
         """Write the connection's session record (rooms and all) so any node can resume it."""
@@ -232,13 +279,7 @@ class GatewayNode:
     def broadcast(self, connections: Iterable[Connection], method: str, params: Any) -> int:
         """Encode a notification once and send the same bytes to every open connection given;
         returns how many were sent to."""
-        data = encode_notification(method, params)
-        sent = 0
-        for conn in connections:
-            if conn.state is State.OPEN:
-                conn.send(data)
-                sent += 1
-        return sent
+        return self.broadcast_frame(connections, encode_notification(method, params))
 
     def close_all(self, code: CloseCode) -> None:
         """Close every connection with ``code`` (shutdown)."""

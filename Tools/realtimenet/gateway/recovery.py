@@ -11,13 +11,23 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
+from msgspec import UNSET
+
 from realtimenet.backends.bus import HistoryGap
 from realtimenet.backends.store import ResumeGrant
 from realtimenet.exceptions import RpcError
 from realtimenet.gateway.rooms import player_stream, room_stream
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode, ErrorCode
-from realtimenet.protocol.messages import Resumed, SessionResumeParams, StreamPosition, StreamRecovery
+from realtimenet.protocol.messages import (
+    Resumed,
+    SessionResumeParams,
+    StateDeltaParams,
+    StateSnapshotParams,
+    StreamPosition,
+    StreamRecovery,
+)
+from realtimenet.state.sync import catch_up
 
 if TYPE_CHECKING:
     from realtimenet.gateway.connection import Connection
@@ -50,20 +60,22 @@ async def resume(conn: Connection, params: SessionResumeParams) -> Resumed:
     await node.adopt_session(conn, grant.session_id)
     conn.resumed = True
 
-    allowed_streams = {player_stream(conn.principal.player_id)}
+    rejoin = []
     for room in record.rooms:
         try:
             node.rooms_policy.check(conn.principal, room)
         except RpcError:
             continue  # access was revoked while away: the room is not rejoined
-        conn.rooms.add(room)
-        allowed_streams.add(room_stream(room))
+        rejoin.append(room)
+    allowed_streams = {player_stream(conn.principal.player_id), *map(room_stream, rejoin)}
     wanted = {p.stream: p for p in params.streams if p.stream in allowed_streams}
     for stream in wanted:
         conn.replay_buffers[stream] = []  # live publications wait while history is read
-    for stream in allowed_streams:
-        await node.attach(conn, stream)
+    await node.attach(conn, player_stream(conn.principal.player_id))
+    for room in rejoin:
+        await node.join_room(conn, room)
     results = [await _recover(conn, position) for position in wanted.values()]
+    await _catch_up_state(conn, params)
 
     conn.resume_token = secrets.token_urlsafe(24)
     await node.store.put_resume_token(conn.resume_token, ResumeGrant(conn.session_id, conn.principal.player_id),
@@ -71,6 +83,23 @@ async def resume(conn: Connection, params: SessionResumeParams) -> Resumed:
     node.persist(conn)
     return Resumed(session_id=conn.session_id, resume_token=conn.resume_token, rooms=sorted(conn.rooms),
                    streams=results)
+
+
+async def _catch_up_state(conn: Connection, params: SessionResumeParams) -> None:
+    """Bring each room's state from the version the client holds to now: deltas or a snapshot."""
+    held = {} if params.state is UNSET else {s.room: s.version for s in params.state}
+    for room in sorted(conn.rooms):
+        state = await conn.node.store.load_state(room)
+        plan = catch_up(state, held.get(room, -1))
+        if plan is None:
+            continue
+        if plan.document is not None:
+            conn.notify("state.snapshot", StateSnapshotParams(room=room, version=plan.to_version,
+                                                              document=plan.document))
+            continue
+        for delta in plan.deltas:
+            conn.notify("state.delta", StateDeltaParams(room=room, from_=delta.from_version, to=delta.to_version,
+                                                        patch=delta.patch))
 
 
 async def _recover(conn: Connection, seen: StreamPosition) -> StreamRecovery:

@@ -115,19 +115,19 @@ async def join(conn: Connection, params: RoomJoinParams) -> RoomJoined:
         if len(conn.rooms) >= node.config.rooms.max_rooms_per_connection:
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_rooms_per_connection":
                                                       node.config.rooms.max_rooms_per_connection})
-        conn.rooms.add(params.room)
-        await node.attach(conn, stream)  # subscribe first: nothing published from here on is missed
+        await node.join_room(conn, params.room)  # subscribe first: nothing published from here on is missed
         node.persist(conn)
     position = await node.bus.position(stream)
-    return RoomJoined(room=params.room, stream=stream, epoch=position.epoch, offset=position.offset)
+    state = await node.store.load_state(params.room)
+    return RoomJoined(room=params.room, stream=stream, epoch=position.epoch, offset=position.offset,
+                      state_version=state.version, state=state.document)
 
 
 @router.method("room.leave")
 async def leave(conn: Connection, params: RoomLeaveParams) -> RoomLeft:
     """Leave a room (leaving a room one is not in is not an error)."""
     if params.room in conn.rooms:
-        conn.rooms.discard(params.room)
-        conn.node.detach(conn, room_stream(params.room))
+        conn.node.leave_room(conn, params.room)
         conn.node.persist(conn)
     return RoomLeft(room=params.room)
 

@@ -168,6 +168,7 @@ class Gateway:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ports: dict[str, int] = {}
         self._jwks_refresh: asyncio.Future[bool] | None = None
+        self._state_handle: asyncio.TimerHandle | None = None
         server = config.server
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
 
@@ -238,10 +239,20 @@ class Gateway:
             self._servers.append(internal)
             self.ports["internal"] = internal.sockets[0].getsockname()[1]
         self._schedule_tick()
+        self._state_handle = self._loop.call_later(1.0 / self.config.state.tick_rate, self._state_tick)
 
     def _schedule_tick(self) -> None:
         assert self._loop is not None
         self._tick_handle = self._loop.call_later(self.tick_interval, self._tick)
+
+    def _state_tick(self) -> None:
+        """Coalesced state deltas go out at ``state.tick_rate``."""
+        try:
+            self.node.flush_state()
+        except Exception:  # the next tick must still run
+            log.exception("state tick failed")
+        assert self._loop is not None
+        self._state_handle = self._loop.call_later(1.0 / self.config.state.tick_rate, self._state_tick)
 
     def _tick(self) -> None:
         try:
@@ -268,8 +279,9 @@ class Gateway:
         end = time.monotonic() + deadline
         while len(self.node.registry) and time.monotonic() < end:
             await asyncio.sleep(0.05)
-        if self._tick_handle is not None:
-            self._tick_handle.cancel()
+        for handle in (self._tick_handle, self._state_handle):
+            if handle is not None:
+                handle.cancel()
 
     async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:
         """Start, report readiness, and run until SIGTERM or SIGINT."""

@@ -72,6 +72,7 @@ class ErrorCode(IntEnum):
     CONFLICT = -32004  # The change conflicts with the current version.
     LIMIT_EXCEEDED = -32005  # A configured size or count limit was exceeded.
     OVERLOADED = -32006  # The connection has too many calls in flight; retry later.
+    UNKNOWN_VERSION = -32007  # `base_version` is newer than the room's state (`data.current_version`): reload with `state.get`.
     RESUME_FAILED = -32008  # `session.resume` was refused; `data.reason` is `unknown_or_used_token`, `wrong_player`, `session_expired` or `already_resumed`. Start afresh: join rooms again and reload state.
 
     @property
@@ -93,5 +94,6 @@ _ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.CONFLICT: "Conflict",
     ErrorCode.LIMIT_EXCEEDED: "Limit exceeded",
     ErrorCode.OVERLOADED: "Overloaded",
+    ErrorCode.UNKNOWN_VERSION: "Unknown version",
     ErrorCode.RESUME_FAILED: "Resume failed",
 }

@@ -23,6 +23,9 @@ __all__ = [
     "StreamPosition",
     "StreamRecovery",
     "Resumed",
+    "StateSnapshot",
+    "StateUpdated",
+    "StateVersion",
     "SysPingParams",
     "SysEchoParams",
     "AuthRefreshParams",
@@ -31,10 +34,14 @@ __all__ = [
     "RoomPublishParams",
     "DirectSendParams",
     "SessionResumeParams",
+    "StateGetParams",
+    "StateUpdateParams",
     "SessionWelcomeParams",
     "SessionTokenExpiringParams",
     "RoomEventParams",
     "DirectMessageParams",
+    "StateDeltaParams",
+    "StateSnapshotParams",
     "METHODS",
     "NOTIFICATIONS",
     "MethodSpec",
@@ -71,6 +78,8 @@ class RoomJoined(msgspec.Struct, kw_only=True, omit_defaults=True):
     stream: str  # The room's stream name, for `session.resume`.
     epoch: str  # The stream's epoch: when it changes, history was lost and offsets restart.
     offset: Annotated[int, Meta(ge=0)]  # Offset of the stream's last publication (0: none yet).
+    state_version: int  # The room state's version.
+    state: dict[str, Any]  # The room state document at that version.
 
 
 class RoomLeft(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -112,6 +121,28 @@ class Resumed(msgspec.Struct, kw_only=True, omit_defaults=True):
     resume_token: str  # The next resume token (the old one is spent).
     rooms: list[str]  # Rooms the session is in again.
     streams: list[StreamRecovery]  # Per stream: recovered or not.
+
+
+class StateSnapshot(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A room's state."""
+
+    room: str  # The room.
+    version: int  # The version.
+    document: dict[str, Any]  # The document.
+
+
+class StateUpdated(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Result of `state.update`."""
+
+    room: str  # The room.
+    version: int  # The version the update produced.
+
+
+class StateVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The state version a client holds for a room."""
+
+    room: Annotated[str, Meta(max_length=64)]  # The room.
+    version: Annotated[int, Meta(ge=0)]  # The version held.
 
 
 class SysPingParams(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -163,6 +194,21 @@ class SessionResumeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     resume_token: Annotated[str, Meta(min_length=1, max_length=256)]  # The last resume token received.
     streams: Annotated[list[StreamPosition], Meta(max_length=256)]  # The last epoch and offset seen on each stream.
+    state: Annotated[list[StateVersion], Meta(max_length=256)] | UnsetType = UNSET  # The state version the client holds per room; the gateway sends what brings each up to date (deltas or a snapshot) before answering.
+
+
+class StateGetParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `state.get`: The room's state document and version (members only)."""
+
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room.
+
+
+class StateUpdateParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `state.update`: Change the room's state with an RFC 7396 merge patch made against `base_version`."""
+
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room.
+    base_version: Annotated[int, Meta(ge=0)]  # The version the patch was made against.
+    patch: dict[str, Any]  # RFC 7396 merge patch (an object; null deletes a member).
 
 
 class SessionWelcomeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -204,6 +250,23 @@ class DirectMessageParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     data: msgspec.Raw  # The JSON value sent.
 
 
+class StateDeltaParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `state.delta` (server -> client notification): A room's state changed: apply `patch` (RFC 7396) to version `from` to get version `to`."""
+
+    room: str  # The room.
+    from_: int = msgspec.field(name="from")  # The version the patch applies to.
+    to: int  # The version it produces.
+    patch: dict[str, Any]  # The merge patch.
+
+
+class StateSnapshotParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `state.snapshot` (server -> client notification): A room's whole state document, when that is smaller than the deltas or they are not kept."""
+
+    room: str  # The room.
+    version: int  # The document's version.
+    document: dict[str, Any]  # The document.
+
+
 class MethodSpec(msgspec.Struct, frozen=True):
     """A method's name and its params and result types."""
 
@@ -221,6 +284,8 @@ METHODS: dict[str, MethodSpec] = {
     "room.publish": MethodSpec("room.publish", RoomPublishParams, Published),
     "direct.send": MethodSpec("direct.send", DirectSendParams, Published),
     "session.resume": MethodSpec("session.resume", SessionResumeParams, Resumed),
+    "state.get": MethodSpec("state.get", StateGetParams, StateSnapshot),
+    "state.update": MethodSpec("state.update", StateUpdateParams, StateUpdated),
 }
 
 NOTIFICATIONS: dict[str, MethodSpec] = {
@@ -228,4 +293,6 @@ NOTIFICATIONS: dict[str, MethodSpec] = {
     "session.token_expiring": MethodSpec("session.token_expiring", SessionTokenExpiringParams, None),
     "room.event": MethodSpec("room.event", RoomEventParams, None),
     "direct.message": MethodSpec("direct.message", DirectMessageParams, None),
+    "state.delta": MethodSpec("state.delta", StateDeltaParams, None),
+    "state.snapshot": MethodSpec("state.snapshot", StateSnapshotParams, None),
 }

@@ -1,0 +1,144 @@
+"""Room state: a JSON document with an integer version, its recent change log, the conflict policy and
+catch-up planning. Sans-I/O: plain values in, plain values out.
+
+Conflict policy (documented in docs/state-management.md): an update names the version it was made
+against (``base_version``). Every member path it touches is compared with the paths changed by the
+updates committed after that version; if one is a prefix of the other, the update is rejected with a
+conflict carrying the current version (the client rebases and retries). Disjoint changes merge.
+An update against a version older than the kept log cannot be checked and is rejected the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+
+from realtimenet.state.merge_patch import compose, merge_patch
+
+Path = tuple[str, ...]
+
+
+class StateChange(msgspec.Struct, array_like=True, frozen=True):
+    """One committed update: the version it produced and its merge patch."""
+
+    version: int
+    patch: dict[str, Any]
+
+
+class RoomState(msgspec.Struct):
+    """The authoritative state of one room: document, version and the last changes."""
+
+    version: int = 0
+    document: dict[str, Any] = msgspec.field(default_factory=dict)
+    log: list[StateChange] = msgspec.field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Conflict(Exception):
+    """The update touches paths changed since ``base_version`` (or that version is not in the log)."""
+
+    current_version: int
+    paths: list[str] = field(default_factory=list)
+    reason: str = "conflict"
+
+
+@dataclass(frozen=True)
+class VersionFromTheFuture(Exception):
+    """``base_version`` is newer than the room's version."""
+
+    current_version: int
+
+
+def patch_paths(patch: dict[str, Any], prefix: Path = ()) -> list[Path]:
+    """The member paths a merge patch writes: leaves, deletions, and empty objects."""
+    paths: list[Path] = []
+    for name, value in patch.items():
+        path = (*prefix, name)
+        if isinstance(value, dict) and value:
+            paths.extend(patch_paths(value, path))
+        else:
+            paths.append(path)
+    return paths
+
+
+def _overlap(a: Path, b: Path) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
+
+
+def apply_update(state: RoomState, base_version: int, patch: dict[str, Any], log_size: int) -> RoomState:
+    """The state after ``patch`` (made against ``base_version``), or raise Conflict/VersionFromTheFuture."""
+    if base_version > state.version:
+        raise VersionFromTheFuture(state.version)
+    if base_version < state.version:
+        oldest_checkable = state.log[0].version - 1 if state.log else state.version
+        if base_version < oldest_checkable:
+            raise Conflict(state.version, reason="base_version_too_old")
+        mine = patch_paths(patch)
+        clashes = sorted({
+            "/".join(theirs)
+            for change in state.log if change.version > base_version
+            for theirs in patch_paths(change.patch)
+            if any(_overlap(theirs, path) for path in mine)
+        })
+        if clashes:
+            raise Conflict(state.version, clashes)
+    document = merge_patch(state.document, patch)
+    version = state.version + 1
+    log = [*state.log, StateChange(version, patch)][-log_size:]
+    return RoomState(version, document, log)
+
+
+@dataclass(frozen=True)
+class Delta:
+    """``state.delta``: the patch that takes the document from version ``from_version`` to ``to_version``."""
+
+    from_version: int
+    to_version: int
+    patch: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What brings a client from one version to the current one: deltas in order, or a snapshot."""
+
+    to_version: int
+    deltas: list[Delta] = field(default_factory=list)
+    document: dict[str, Any] | None = None
+
+
+_size = msgspec.json.Encoder().encode
+
+
+def catch_up(state: RoomState, known_version: int) -> CatchUp | None:
+    """The smallest correct way from ``known_version`` to now (one composed delta where merge patches
+    compose, or a snapshot when that is smaller or the versions are not in the log); None when current."""
+    if known_version == state.version:
+        return None
+    snapshot = CatchUp(state.version, document=state.document)
+    missed = [c for c in state.log if c.version > known_version]
+    if known_version > state.version or len(missed) != state.version - known_version:
+        return snapshot  # unknown or evicted versions: only the whole document is right
+    deltas = coalesce(missed, known_version)
+    if sum(len(_size(d.patch)) for d in deltas) >= len(_size(state.document)):
+        return snapshot
+    return CatchUp(state.version, deltas=deltas)
+
+
+def coalesce(changes: list[StateChange], from_version: int) -> list[Delta]:
+    """Compose consecutive changes into as few deltas as possible; where two patches do not compose
+    (see ``compose``), both stay, in order."""
+    deltas: list[Delta] = []
+    start = from_version
+    for change in changes:
+        if deltas:
+            joined = compose(deltas[-1].patch, change.patch)
+            if isinstance(joined, dict):
+                deltas[-1] = Delta(deltas[-1].from_version, change.version, joined)
+                start = change.version
+                continue
+        deltas.append(Delta(start, change.version, change.patch))
+        start = change.version
+    return deltas

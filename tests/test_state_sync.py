@@ -1,0 +1,186 @@
+"""Versioned room state: the conflict policy, catch-up planning, and the whole flow through a gateway."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from realtimenet.client import RemoteError
+from realtimenet.protocol.codes import ErrorCode
+from realtimenet.state import compose, merge_patch
+from realtimenet.state.sync import Conflict, RoomState, VersionFromTheFuture, apply_update, catch_up
+from tests.conftest import GatewayProcess, metric_value
+
+Factory = Callable[..., GatewayProcess]
+
+
+def build(*patches: dict[str, Any], log_size: int = 100) -> RoomState:
+    state = RoomState()
+    for patch in patches:
+        state = apply_update(state, state.version, patch, log_size)
+    return state
+
+
+# ----- the policy, sans-I/O ---------------------------------------------------------------------------
+
+
+def test_disjoint_changes_against_an_old_version_merge() -> None:
+    state = build({"score": {"a": 1}})
+    state = apply_update(state, 0, {"score": {"b": 2}}, 100)
+    assert (state.version, state.document) == (2, {"score": {"a": 1, "b": 2}})
+
+
+def test_overlapping_changes_conflict_with_the_current_version_and_paths() -> None:
+    state = build({"score": {"a": 1}}, {"pos": {"x": 1}})
+    for patch, paths in (({"score": {"a": 5}}, ["score/a"]), ({"score": None}, ["score/a"]),
+                         ({"pos": {"x": {"deep": 1}}}, ["pos/x"])):
+        with pytest.raises(Conflict) as info:
+            apply_update(state, 0, patch, 100)
+        assert (info.value.current_version, info.value.paths) == (2, paths)
+    assert apply_update(state, 1, {"score": {"a": 5}}, 100).document["score"] == {"a": 5}  # rebased: fine
+
+
+def test_future_and_forgotten_versions_are_refused() -> None:
+    state = build(*({"n": i} for i in range(10)), log_size=3)
+    with pytest.raises(VersionFromTheFuture):
+        apply_update(state, 11, {"x": 1}, 3)
+    with pytest.raises(Conflict) as info:
+        apply_update(state, 2, {"x": 1}, 3)
+    assert info.value.reason == "base_version_too_old"
+    assert apply_update(state, 7, {"x": 1}, 3).version == 11  # the oldest checkable version
+
+
+def test_catch_up_composes_falls_back_to_deltas_in_order_or_a_snapshot() -> None:
+    state = build({"big": "x" * 100}, {"a": {"x": 1}}, {"a": {"y": 2}}, {"b": 1})
+    plan = catch_up(state, 1)
+    assert plan is not None and plan.document is None
+    assert [(d.from_version, d.to_version, d.patch) for d in plan.deltas] == [(1, 4, {"a": {"x": 1, "y": 2}, "b": 1})]
+    state = build({"big": "x" * 200}, {"a": None}, {"a": {"b": 1}})  # delete then object: no single patch
+    plan = catch_up(state, 1)
+    assert plan is not None and [(d.from_version, d.to_version) for d in plan.deltas] == [(1, 2), (2, 3)]
+    state = build({"a": 1}, {"b": 2}, {"a": 3})
+    plan = catch_up(state, 0)
+    assert plan is not None and plan.document == {"a": 3, "b": 2}  # a snapshot is smaller here
+    assert catch_up(state, 3) is None
+    evicted = build(*({"n": i, "pad": "x" * 50} for i in range(10)), log_size=2)
+    plan = catch_up(evicted, 3)
+    assert plan is not None and plan.document == evicted.document
+
+
+keys = st.sampled_from(["a", "b"])
+values = st.recursive(st.none() | st.integers(0, 3), lambda inner: st.dictionaries(keys, inner, max_size=2),
+                      max_leaves=6)
+objects = st.dictionaries(keys, values, max_size=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(objects, objects, objects)
+def test_a_client_part_way_through_a_composed_delta_can_still_apply_it(doc: Any, a: Any, b: Any) -> None:
+    doc = merge_patch(None, doc)
+    composed = compose(a, b)
+    if composed is not None:  # the rule clients follow: apply when from <= version < to
+        assert merge_patch(merge_patch(doc, a), composed) == merge_patch(doc, composed)
+
+
+# ----- through the gateway ----------------------------------------------------------------------------
+
+
+def _apply(document: dict[str, Any], version: int, note: Any) -> tuple[dict[str, Any], int]:
+    if note.method == "state.snapshot":
+        return note.params["document"], note.params["version"]
+    params = note.params
+    if params["from"] <= version < params["to"]:
+        return merge_patch(document, params["patch"]), params["to"]
+    return document, version
+
+
+def test_updates_merge_conflict_and_reach_members_as_coalesced_deltas(gateway_factory: Factory) -> None:
+    gw = gateway_factory({"state": {"tick_rate": 5}, "rate_limit": {"rate": 1000, "burst": 1000}})
+    alice, bob = gw.connect("alice"), gw.connect("bob")
+    joined = alice.join("arena")
+    assert (joined["state_version"], joined["state"]) == (0, {})
+    bob.join("arena")
+    assert alice.call("state.update", {"room": "arena", "base_version": 0, "patch": {"score": {"a": 1}}}) == {
+        "room": "arena", "version": 1}
+    assert bob.call("state.update", {"room": "arena", "base_version": 0, "patch": {"score": {"b": 2}}})[
+        "version"] == 2
+    with pytest.raises(RemoteError) as info:
+        bob.call("state.update", {"room": "arena", "base_version": 0, "patch": {"score": {"a": 9}}})
+    assert info.value.code == ErrorCode.CONFLICT
+    assert info.value.data == {"current_version": 2, "paths": ["score/a"], "reason": "conflict"}
+    for i in range(20):  # a burst inside one 200 ms tick
+        alice.call("state.update", {"room": "arena", "base_version": 2 + i, "patch": {"tick": i}})
+    time.sleep(0.6)
+    final = alice.call("state.get", {"room": "arena"})
+    assert final["version"] == 22 and final["document"] == {"score": {"a": 1, "b": 2}, "tick": 19}
+    for member in (alice, bob):
+        document, version = joined["state"], 0
+        deltas = [n for n in list(member.notifications.queue) if n.method == "state.delta"]
+        assert 0 < len(deltas) < 22  # coalesced per tick
+        for note in deltas:
+            document, version = _apply(document, version, note)
+        assert (document, version) == (final["document"], 22)
+    assert metric_value(gw.metrics(), "realtimenet_state_rejections_total", {"reason": "conflict"}) == 1
+
+
+def test_bad_state_input_is_refused_and_leaves_state_untouched(gateway_factory: Factory) -> None:
+    gw = gateway_factory({"state": {"max_document_bytes": 200,
+                                    "validators": {"arena*": "tests.state_rules:arena"}}})
+    alice, outsider = gw.connect("alice"), gw.connect("eve")
+    alice.join("arena-1")
+    alice.call("state.update", {"room": "arena-1", "base_version": 0, "patch": {"scores": {"alice": 5}}})
+    cases = [
+        ({"room": "arena-1", "base_version": 1, "patch": [1, 2]}, ErrorCode.INVALID_PARAMS),
+        ({"room": "arena-1", "base_version": 1, "patch": "x"}, ErrorCode.INVALID_PARAMS),
+        ({"room": "arena-1", "base_version": 99, "patch": {"a": 1}}, ErrorCode.UNKNOWN_VERSION),
+        ({"room": "arena-1", "base_version": -1, "patch": {"a": 1}}, ErrorCode.INVALID_PARAMS),
+        ({"room": "arena-1", "base_version": 1, "patch": {"blob": "x" * 300}}, ErrorCode.LIMIT_EXCEEDED),
+        ({"room": "arena-1", "base_version": 1, "patch": {"scores": {"alice": 1}}}, ErrorCode.INVALID_PARAMS),
+        ({"room": "arena-1", "base_version": 1, "patch": {"players": {"p": {"x": 500}}}}, ErrorCode.INVALID_PARAMS),
+        ({"room": "arena-1", "base_version": 1, "patch": {"d": {"e": {"f": {}}}} | {"x": [[[[[[1]]]]]]}}, None),
+    ]
+    version = 1
+    for params, code in cases:
+        if code is None:
+            version = alice.call("state.update", params)["version"]
+            continue
+        with pytest.raises(RemoteError) as info:
+            alice.call("state.update", params)
+        assert info.value.code == code, params
+    with pytest.raises(RemoteError) as info:
+        outsider.call("state.update", {"room": "arena-1", "base_version": version, "patch": {"a": 1}})
+    assert info.value.code == ErrorCode.FORBIDDEN
+    with pytest.raises(RemoteError) as info:
+        outsider.call("state.get", {"room": "arena-1"})
+    assert info.value.code == ErrorCode.FORBIDDEN
+    state = alice.call("state.get", {"room": "arena-1"})
+    assert state["version"] == 2 and state["document"]["scores"] == {"alice": 5}
+    text = gw.metrics()
+    assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "invalid"}) == 2
+    assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "unknown_version"}) == 1
+    assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "too_large"}) == 1
+
+
+def test_resume_brings_state_up_to_date(gateway: GatewayProcess) -> None:
+    alice, bob = gateway.connect("alice"), gateway.connect("bob")
+    alice.join("arena")
+    bob.join("arena")
+    bob.call("state.update", {"room": "arena", "base_version": 0, "patch": {"hp": {"alice": 10}, "map": "m" * 200}})
+    time.sleep(0.2)
+    token = alice.resume_token
+    alice.abort()
+    bob.call("state.update", {"room": "arena", "base_version": 1, "patch": {"hp": {"bob": 7}}})
+    bob.call("state.update", {"room": "arena", "base_version": 2, "patch": {"hp": {"alice": 9}}})
+    again = gateway.connect("alice")
+    again.call("session.resume", {"resume_token": token, "streams": [], "state": [{"room": "arena", "version": 1}]})
+    catch = [n for n in list(again.notifications.queue) if n.method in ("state.delta", "state.snapshot")]
+    document, version = {"hp": {"alice": 10}, "map": "m" * 200}, 1
+    for note in catch:
+        document, version = _apply(document, version, note)
+    assert (document, version) == ({"hp": {"alice": 9, "bob": 7}, "map": "m" * 200}, 3)
+    assert len(catch) == 1 and catch[0].method == "state.delta"  # one composed patch
