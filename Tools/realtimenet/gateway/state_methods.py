@@ -43,6 +43,11 @@ def load_validators(spec: dict[str, str]) -> list[tuple[str, Validator]]:
     return loaded
 
 
+def _constant(record: bytes) -> Callable[[str, int], bytes]:
+    """A frame builder for internal records, which carry no epoch or offset of their own."""
+    return lambda _epoch, _offset: record
+
+
 def _member(conn: Connection, room: str) -> None:
     if room not in conn.rooms:
         raise RpcError(ErrorCode.FORBIDDEN, {"room": room, "reason": "not_a_member"})
@@ -78,8 +83,7 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_document_bytes": config.max_document_bytes})
         _validate(conn, params.room, state.document, params.patch, new.document)
         if await node.store.commit_state(params.room, state.version, new):
-            record = _encode(StateChange(new.version, params.patch))
-            await node.bus.publish(state_stream(params.room), lambda _epoch, _offset, data=record: data)
+            await node.bus.publish(state_stream(params.room), _constant(_encode(StateChange(new.version, params.patch))))
             node.metrics.state_versions.labels("committed").inc()
             return StateUpdated(room=params.room, version=new.version)
         # Another update won the race: check this one again against what it did.
