@@ -83,7 +83,8 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_document_bytes": config.max_document_bytes})
         _validate(conn, params.room, state.document, params.patch, new.document)
         if await node.store.commit_state(params.room, state.version, new):
-            await node.bus.publish(state_stream(params.room), _constant(_encode(StateChange(new.version, params.patch))))
+            record = _encode(StateChange(new.version, params.patch))
+            await node.bus.publish(state_stream(params.room), _constant(record))
             node.metrics.state_versions.labels("committed").inc()
             return StateUpdated(room=params.room, version=new.version)
         # Another update won the race: check this one again against what it did.
