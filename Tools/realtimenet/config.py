@@ -134,6 +134,15 @@ class StateConfig(_Section):
         "ValueError (or returns False) to refuse an update.")] = msgspec.field(default_factory=dict)
 
 
+class PresenceConfig(_Section):
+    """Presence of players across devices and nodes."""
+
+    ttl: Annotated[float, _doc(
+        "Seconds a device's presence lives without a refresh: a crashed node's players go offline within it.",
+        gt=0)] = 30.0
+    max_custom_bytes: Annotated[int, _doc("Largest custom status payload.", ge=0)] = 1024
+
+
 class SessionsConfig(_Section):
     """Session records and resume tokens."""
 
@@ -156,6 +165,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     rate_limit: RateLimitConfig = msgspec.field(default_factory=RateLimitConfig)
     rooms: RoomsConfig = msgspec.field(default_factory=RoomsConfig)
     state: StateConfig = msgspec.field(default_factory=StateConfig)
+    presence: PresenceConfig = msgspec.field(default_factory=PresenceConfig)
     sessions: SessionsConfig = msgspec.field(default_factory=SessionsConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 

@@ -40,6 +40,11 @@ FrameBuilder = Callable[[str, int], bytes]
 Listener = Callable[[Publication], None]
 
 
+def constant_frame(frame: bytes) -> FrameBuilder:
+    """A builder for frames that do not carry the stream position (state records, presence changes)."""
+    return lambda _epoch, _offset: frame
+
+
 class HistoryGap(Exception):
     """The requested range cannot be replayed exactly: another epoch, or older than the history kept."""
 

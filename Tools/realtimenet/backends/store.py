@@ -32,6 +32,23 @@ class ResumeGrant(msgspec.Struct, frozen=True):
     player_id: str
 
 
+class DeviceEntry(msgspec.Struct, kw_only=True):
+    """One connected device's presence, written by the node that holds it and expiring unless refreshed,
+    so a crashed node's devices vanish within the presence TTL."""
+
+    status: str
+    node_id: str
+    updated_at: float
+    custom: msgspec.Raw | None = None
+
+
+class PresenceRecord(msgspec.Struct, kw_only=True):
+    """What the store knows of one player: live devices and when the player was last seen."""
+
+    devices: list[DeviceEntry]
+    last_seen: float | None = None
+
+
 def token_key(token: str) -> str:
     """The stored form of a resume token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -54,6 +71,15 @@ class SessionStore(Protocol):
 
     async def take_resume_token(self, token: str) -> ResumeGrant | None:
         """Atomically return and forget a token's grant (single use); None if unknown, used or expired."""
+
+    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
+        """Create or refresh one device's presence for ``ttl`` seconds."""
+
+    async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
+        """The device disconnected: forget it and remember when the player was last seen."""
+
+    async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
+        """Live devices and last-seen time of each player, in order."""
 
     async def load_state(self, room: str) -> RoomState:
         """The room's state (version 0 and an empty document if it has none yet)."""

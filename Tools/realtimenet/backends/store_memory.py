@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from realtimenet.backends.store import ResumeGrant, SessionRecord, token_key
+from realtimenet.backends.store import DeviceEntry, PresenceRecord, ResumeGrant, SessionRecord, token_key
 from realtimenet.state.sync import RoomState
 
 
@@ -17,6 +17,8 @@ class MemorySessionStore:
         self._sessions: dict[str, tuple[float, SessionRecord]] = {}
         self._tokens: dict[str, tuple[float, ResumeGrant]] = {}
         self._states: dict[str, RoomState] = {}
+        self._devices: dict[str, dict[str, tuple[float, DeviceEntry]]] = {}
+        self._last_seen: dict[str, float] = {}
 
     async def save_session(self, record: SessionRecord, ttl: float) -> None:
         self._sessions[record.session_id] = (self._clock() + ttl, record)
@@ -39,6 +41,22 @@ class MemorySessionStore:
             return None
         return entry[1]
 
+    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
+        self._devices.setdefault(player_id, {})[session_id] = (self._clock() + ttl, entry)
+
+    async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
+        devices = self._devices.get(player_id)
+        if devices is not None:
+            devices.pop(session_id, None)
+            if not devices:
+                del self._devices[player_id]
+        self._last_seen[player_id] = last_seen
+
+    async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
+        now = self._clock()
+        return [PresenceRecord(devices=[entry for expires, entry in self._devices.get(p, {}).values() if expires > now],
+                               last_seen=self._last_seen.get(p)) for p in player_ids]
+
     async def load_state(self, room: str) -> RoomState:
         return self._states.get(room) or RoomState()
 
@@ -58,10 +76,19 @@ class MemorySessionStore:
             del self._sessions[key]
         for key in dead_tokens:
             del self._tokens[key]
-        return len(dead_sessions) + len(dead_tokens)
+        dead_devices = 0
+        for player in list(self._devices):
+            devices = self._devices[player]
+            for session_id in [s for s, (expires, _) in devices.items() if expires <= now]:
+                del devices[session_id]
+                dead_devices += 1
+            if not devices:
+                del self._devices[player]
+        return len(dead_sessions) + len(dead_tokens) + dead_devices
 
     def __len__(self) -> int:
-        return len(self._sessions) + len(self._tokens)
+        """Live entries (sessions, tokens, devices); last-seen times are kept on purpose."""
+        return len(self._sessions) + len(self._tokens) + sum(map(len, self._devices.values()))
 
     async def close(self) -> None:
         self._sessions.clear()

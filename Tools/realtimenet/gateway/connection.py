@@ -117,7 +117,10 @@ class Connection:
         self._max_buffered = cfg.server.send_queue_max_bytes
         self.tasks: set[TaskHandle] = set()
         self.rooms: set[str] = set()
+        self.presence_status = "online"
+        self.presence_custom: msgspec.Raw | None = None
         self.resumed = False
+        self.replaced = False  # another socket resumed this session: its departure is not the player's
         # stream -> live publications held back while session.resume replays that stream's history
         self.replay_buffers: dict[str, list[Publication]] = {}
         # Heartbeat and back-pressure timers (monotonic seconds).

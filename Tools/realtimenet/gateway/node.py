@@ -24,7 +24,7 @@ from realtimenet.backends.store import ResumeGrant, SessionRecord, SessionStore
 from realtimenet.backends.store_memory import MemorySessionStore
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
-from realtimenet.gateway import recovery, rooms, state_methods, system_methods
+from realtimenet.gateway import presence, recovery, rooms, state_methods, system_methods
 from realtimenet.gateway.auth import Principal, TokenVerifier
 from realtimenet.gateway.connection import Connection, Spawn, State, TaskHandle, Transport
 from realtimenet.gateway.metrics import Metrics
@@ -70,6 +70,7 @@ class GatewayNode:
         self.router.include(rooms.router)
         self.router.include(recovery.router)
         self.router.include(state_methods.router)
+        self.router.include(presence.router)
         self.state_validators = state_methods.load_validators(config.state.validators)
         self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
@@ -79,7 +80,7 @@ class GatewayNode:
         self.local: dict[str, set[Connection]] = {}  # stream -> this node's connections following it
         self._spawn = spawn
         self._background: set[TaskHandle] = set()
-        self._last_persist = clock()
+        self._last_persist = self._last_presence = clock()
         lim = config.limits
         self.limits = Limits(lim.max_depth, lim.max_string_length, lim.max_array_length, lim.max_batch_size)
         self.draining = False
@@ -119,6 +120,8 @@ class GatewayNode:
         self._update_gauges()
         self.background(self.attach(conn, rooms.player_stream(principal.player_id)))
         self.persist(conn)
+        self.background(self.store.put_device(principal.player_id, conn.session_id, presence.device_entry(conn),
+                                              self.config.presence.ttl))
         self.background(self.store.put_resume_token(
             conn.resume_token, ResumeGrant(conn.session_id, principal.player_id), self.config.sessions.ttl))
         conn.notify("session.welcome", SessionWelcomeParams(
@@ -141,9 +144,12 @@ class GatewayNode:
         conn.cancel_tasks()
         if not self.registry.remove(conn):
             return
-        for room in list(conn.rooms):
-            self.leave_room(conn, room)
+        left = sorted(conn.rooms)
+        for room in left:
+            self.leave_room(conn, room, announce=False)
         self.detach(conn, rooms.player_stream(conn.principal.player_id))
+        if not conn.replaced:
+            self.background(self._gone(conn, left))
         if conn.close_code == CloseCode.NORMAL and conn.closed_by == "client":
             self.background(self.store.delete_session(conn.session_id))  # ended on purpose: not resumable
         self.metrics.disconnects.labels(str(conn.close_code), conn.closed_by).inc()
@@ -176,15 +182,20 @@ class GatewayNode:
             followers.add(conn)
 
     async def join_room(self, conn: Connection, room: str) -> None:
-        """Follow the room's event stream and its state changes."""
+        """Follow the room's events, state changes and presence; tell the members."""
         conn.rooms.add(room)
         await self.attach(conn, rooms.room_stream(room))
         await self.attach(conn, state_methods.state_stream(room))
+        await self.attach(conn, presence.presence_stream(room))
+        await presence.announce(conn, "join", [room])
 
-    def leave_room(self, conn: Connection, room: str) -> None:
+    def leave_room(self, conn: Connection, room: str, announce: bool = True) -> None:
         conn.rooms.discard(room)
         self.detach(conn, rooms.room_stream(room))
         self.detach(conn, state_methods.state_stream(room))
+        self.detach(conn, presence.presence_stream(room))
+        if announce:
+            self.background(presence.announce(conn, "leave", [room]))
 
     def detach(self, conn: Connection, stream: str) -> None:
         followers = self.local.get(stream)
@@ -229,6 +240,10 @@ class GatewayNode:
                 sent += 1
         return sent
 
+    async def _gone(self, conn: Connection, left: list[str]) -> None:
+        await self.store.drop_device(conn.principal.player_id, conn.session_id, self.wall_clock())
+        await presence.announce(conn, "leave", left)
+
     def persist(self, conn: Connection) -> None:
         """Write the connection's session record (rooms and all) so any node can resume it."""
         record = SessionRecord(session_id=conn.session_id, player_id=conn.principal.player_id,
@@ -240,6 +255,9 @@ class GatewayNode:
         old_id = conn.session_id
         self.registry.rename(conn, session_id)
         await self.store.delete_session(old_id)
+        player = conn.principal.player_id
+        await self.store.drop_device(player, old_id, self.wall_clock())
+        await self.store.put_device(player, session_id, presence.device_entry(conn), self.config.presence.ttl)
 
     # ----- housekeeping -----------------------------------------------------------------------------
 
@@ -254,6 +272,12 @@ class GatewayNode:
             for conn in self.registry:
                 if conn.state is State.OPEN:
                     self.persist(conn)  # keep live sessions from expiring
+        if now - self._last_presence >= self.config.presence.ttl / 3:
+            self._last_presence = now
+            for conn in self.registry:
+                if conn.state is State.OPEN:  # keep live devices present; a dead node's expire
+                    self.background(self.store.put_device(conn.principal.player_id, conn.session_id,
+                                                          presence.device_entry(conn), self.config.presence.ttl))
         if isinstance(self.store, MemorySessionStore):
             self.store.sweep()
 

@@ -43,6 +43,7 @@ class ConnectionRegistry:
         holder = self._by_session.get(session_id)
         if holder is not None and holder is not conn:
             holder.session_id = f"{session_id}~replaced"
+            holder.replaced = True
             self._by_session[holder.session_id] = self._by_session.pop(session_id)
         self._by_session.pop(conn.session_id, None)
         conn.session_id = session_id

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from realtimenet.backends.bus import constant_frame
 from realtimenet.exceptions import ConfigError, RpcError
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import ErrorCode
@@ -41,11 +42,6 @@ def load_validators(spec: dict[str, str]) -> list[tuple[str, Validator]]:
             raise ConfigError(f"state.validators.{pattern}: cannot load {path!r}: {exc}") from None
         loaded.append((pattern, fn))
     return loaded
-
-
-def _constant(record: bytes) -> Callable[[str, int], bytes]:
-    """A frame builder for internal records, which carry no epoch or offset of their own."""
-    return lambda _epoch, _offset: record
 
 
 def _member(conn: Connection, room: str) -> None:
@@ -84,7 +80,7 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
         _validate(conn, params.room, state.document, params.patch, new.document)
         if await node.store.commit_state(params.room, state.version, new):
             record = _encode(StateChange(new.version, params.patch))
-            await node.bus.publish(state_stream(params.room), _constant(record))
+            await node.bus.publish(state_stream(params.room), constant_frame(record))
             node.metrics.state_versions.labels("committed").inc()
             return StateUpdated(room=params.room, version=new.version)
         # Another update won the race: check this one again against what it did.

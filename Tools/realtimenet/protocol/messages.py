@@ -26,6 +26,8 @@ __all__ = [
     "StateSnapshot",
     "StateUpdated",
     "StateVersion",
+    "PlayerPresence",
+    "PresenceList",
     "SysPingParams",
     "SysEchoParams",
     "AuthRefreshParams",
@@ -36,12 +38,15 @@ __all__ = [
     "SessionResumeParams",
     "StateGetParams",
     "StateUpdateParams",
+    "PresenceSetParams",
+    "PresenceQueryParams",
     "SessionWelcomeParams",
     "SessionTokenExpiringParams",
     "RoomEventParams",
     "DirectMessageParams",
     "StateDeltaParams",
     "StateSnapshotParams",
+    "PresenceChangedParams",
     "METHODS",
     "NOTIFICATIONS",
     "MethodSpec",
@@ -145,6 +150,22 @@ class StateVersion(msgspec.Struct, kw_only=True, omit_defaults=True):
     version: Annotated[int, Meta(ge=0)]  # The version held.
 
 
+class PlayerPresence(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One player's presence across all devices."""
+
+    player_id: str  # The player.
+    status: Literal['online', 'away', 'offline']  # online if any device is online, away if all are away, offline with none.
+    devices: int  # Connected devices.
+    custom: msgspec.Raw | UnsetType = UNSET  # The custom payload of the most recently updated device.
+    last_seen: float | None | UnsetType = UNSET  # When the player was last connected (Unix seconds); null while connected or never seen.
+
+
+class PresenceList(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Result of `presence.query`."""
+
+    players: list[PlayerPresence]  # In the order asked.
+
+
 class SysPingParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `sys.ping`: Round-trip probe that returns the server clock."""
 
@@ -211,6 +232,19 @@ class StateUpdateParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     patch: dict[str, Any]  # RFC 7396 merge patch (an object; null deletes a member).
 
 
+class PresenceSetParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `presence.set`: Set this device's status and an optional custom payload (e.g. "in a match")."""
+
+    status: Literal['online', 'away']  # online or away.
+    custom: msgspec.Raw | UnsetType = UNSET  # Any JSON value shown with the status (at most 1 KB).
+
+
+class PresenceQueryParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `presence.query`: The presence of up to 100 players."""
+
+    players: Annotated[list[Annotated[str, Meta(min_length=1, max_length=128)]], Meta(max_length=100)]  # Player ids.
+
+
 class SessionWelcomeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `session.welcome` (server -> client notification): The first frame after the upgrade."""
 
@@ -267,6 +301,14 @@ class StateSnapshotParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     document: dict[str, Any]  # The document.
 
 
+class PresenceChangedParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `presence.changed` (server -> client notification): A player in one of your rooms joined, left, or changed status."""
+
+    room: str  # The room both players are in.
+    event: Literal['join', 'leave', 'status']  # What happened.
+    presence: PlayerPresence  # The player's presence after it.
+
+
 class MethodSpec(msgspec.Struct, frozen=True):
     """A method's name and its params and result types."""
 
@@ -286,6 +328,8 @@ METHODS: dict[str, MethodSpec] = {
     "session.resume": MethodSpec("session.resume", SessionResumeParams, Resumed),
     "state.get": MethodSpec("state.get", StateGetParams, StateSnapshot),
     "state.update": MethodSpec("state.update", StateUpdateParams, StateUpdated),
+    "presence.set": MethodSpec("presence.set", PresenceSetParams, PlayerPresence),
+    "presence.query": MethodSpec("presence.query", PresenceQueryParams, PresenceList),
 }
 
 NOTIFICATIONS: dict[str, MethodSpec] = {
@@ -295,4 +339,5 @@ NOTIFICATIONS: dict[str, MethodSpec] = {
     "direct.message": MethodSpec("direct.message", DirectMessageParams, None),
     "state.delta": MethodSpec("state.delta", StateDeltaParams, None),
     "state.snapshot": MethodSpec("state.snapshot", StateSnapshotParams, None),
+    "presence.changed": MethodSpec("presence.changed", PresenceChangedParams, None),
 }

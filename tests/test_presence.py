@@ -1,0 +1,71 @@
+"""Presence across devices: status aggregation, custom payloads, last seen, room notifications."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from realtimenet.client import Client, RemoteError
+from realtimenet.protocol.codes import ErrorCode
+from tests.conftest import GatewayProcess
+
+
+def changes(client: Client, count: int) -> list[dict[str, Any]]:
+    return [client.wait_notification("presence.changed").params for _ in range(count)]
+
+
+def test_presence_flows_to_room_members(gateway: GatewayProcess) -> None:
+    bob = gateway.connect("bob")
+    bob.join("lobby")
+    assert changes(bob, 1)[0]["event"] == "join"  # bob's own join
+    alice = gateway.connect("alice")
+    alice.join("lobby")
+    joined = changes(bob, 1)[0]
+    assert joined["room"] == "lobby" and joined["event"] == "join"
+    assert joined["presence"] == {"player_id": "alice", "status": "online", "devices": 1, "last_seen": None}
+    alice.call("presence.set", {"status": "away", "custom": {"activity": "menu"}})
+    status = changes(bob, 1)[0]
+    assert status["event"] == "status"
+    assert status["presence"]["status"] == "away" and status["presence"]["custom"] == {"activity": "menu"}
+    before = time.time()
+    alice.close()
+    left = changes(bob, 1)[0]
+    assert left["event"] == "leave" and left["presence"]["status"] == "offline"
+    assert before - 1 <= left["presence"]["last_seen"] <= time.time() + 1
+    bob.close()
+
+
+def test_online_while_any_device_is_online(gateway: GatewayProcess) -> None:
+    phone, console = gateway.connect("alice"), gateway.connect("alice")
+    observer = gateway.connect("bob")
+    time.sleep(0.1)
+    phone.call("presence.set", {"status": "away"})
+    [alice] = observer.call("presence.query", {"players": ["alice"]})["players"]
+    assert (alice["status"], alice["devices"]) == ("online", 2)
+    console.call("presence.set", {"status": "away", "custom": "afk"})
+    [alice] = observer.call("presence.query", {"players": ["alice"]})["players"]
+    assert (alice["status"], alice["custom"]) == ("away", "afk")
+    phone.close()
+    console.close()
+    time.sleep(0.2)
+    alice, nobody = observer.call("presence.query", {"players": ["alice", "never-seen"]})["players"]
+    assert alice["status"] == "offline" and alice["devices"] == 0 and alice["last_seen"] > 0
+    assert nobody == {"player_id": "never-seen", "status": "offline", "devices": 0, "last_seen": None}
+    observer.close()
+
+
+def test_bad_presence_input(gateway_factory: Any) -> None:
+    gw: GatewayProcess = gateway_factory({"presence": {"max_custom_bytes": 64}})
+    with gw.connect() as client:
+        for params, code in (({"status": "busy"}, ErrorCode.INVALID_PARAMS),
+                             ({"status": "away", "custom": "x" * 100}, ErrorCode.LIMIT_EXCEEDED)):
+            with pytest.raises(RemoteError) as info:
+                client.call("presence.set", params)
+            assert info.value.code == code
+        with pytest.raises(RemoteError) as info:
+            client.call("presence.query", {"players": [f"p{i}" for i in range(101)]})
+        assert info.value.code == ErrorCode.INVALID_PARAMS
+        [me] = client.call("presence.query", {"players": ["alice"]})["players"]
+        assert me["status"] == "online"  # unchanged by the refused updates
