@@ -143,6 +143,14 @@ class PresenceConfig(_Section):
     max_custom_bytes: Annotated[int, _doc("Largest custom status payload.", ge=0)] = 1024
 
 
+class FaultsConfig(_Section):
+    """Fault-injection mode, the "mock server" of client functional tests. Never in production."""
+
+    enabled: Annotated[bool, _doc("Offer `fault.inject` (refused with server.environment = production).")] = False
+    admin_claim: Annotated[str, _doc("JWT claim that must be true for a caller of `fault.inject`.")] = "rtnet_admin"
+    seed: Annotated[int, _doc("Seed of the random drops, so a failing test replays exactly.")] = 0
+
+
 class SessionsConfig(_Section):
     """Session records and resume tokens."""
 
@@ -167,6 +175,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     state: StateConfig = msgspec.field(default_factory=StateConfig)
     presence: PresenceConfig = msgspec.field(default_factory=PresenceConfig)
     sessions: SessionsConfig = msgspec.field(default_factory=SessionsConfig)
+    faults: FaultsConfig = msgspec.field(default_factory=FaultsConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
 
@@ -240,6 +249,8 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError("auth.secret: the development secret cannot be used in production")
         if len(auth.secret) < 32 and "HS256" in auth.algorithms:
             raise ConfigError("auth.secret: must be at least 32 characters in production")
+        if config.faults.enabled:
+            raise ConfigError("faults.enabled: fault injection is refused in production")
     if server.internal_port and server.internal_port == server.port:
         raise ConfigError("server.internal_port: must differ from server.port (or be 0)")
 

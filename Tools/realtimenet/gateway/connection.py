@@ -27,6 +27,7 @@ from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionTokenExpiringParams
 
 if TYPE_CHECKING:
+    from realtimenet.gateway.faults import FaultPlan
     from realtimenet.gateway.node import GatewayNode
 
 log = logging.getLogger("realtimenet.connection")
@@ -120,7 +121,8 @@ class Connection:
         self.presence_status = "online"
         self.presence_custom: msgspec.Raw | None = None
         self.resumed = False
-        self.replaced = False  # another socket resumed this session: its departure is not the player's
+        self.replaced = False
+        self.fault: FaultPlan | None = None  # fault-injection mode only  # another socket resumed this session: its departure is not the player's
         # stream -> live publications held back while session.resume replays that stream's history
         self.replay_buffers: dict[str, list[Publication]] = {}
         # Heartbeat and back-pressure timers (monotonic seconds).
@@ -142,6 +144,16 @@ class Connection:
         if self.paused_since is not None and self.transport.buffered_bytes() + len(data) > self._max_buffered:
             self.node.metrics.slow_consumers.inc()
             self.close(CloseCode.SLOW_CONSUMER)
+            return
+        if self.fault is not None:
+            delivered = self.node.faults.outgoing(self, data, self.node.clock())
+            if delivered is None:
+                return
+        self.transmit(data)
+
+    def transmit(self, data: bytes) -> None:
+        """Hand a frame to the socket (after any injected fault)."""
+        if self.state is not State.OPEN:
             return
         self.frames_out += 1
         self.bytes_out += len(data)

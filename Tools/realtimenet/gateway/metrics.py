@@ -60,6 +60,7 @@ class Metrics:
                                       registry=r)
         self.delta_bytes = Histogram(f"{NAMESPACE}_state_delta_bytes", "Encoded size of broadcast state deltas.",
                                      buckets=(64, 128, 256, 512, 1024, 4096, 16384, 65536), registry=r)
+        self.faults = Counter(f"{NAMESPACE}_faults_injected", "Connections targeted by fault.inject.", registry=r)
         self.handler_seconds = Histogram(
             f"{NAMESPACE}_async_handler_duration_seconds", "Duration of asynchronous handlers.", ["method"],
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),

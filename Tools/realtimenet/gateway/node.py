@@ -24,7 +24,7 @@ from realtimenet.backends.store import ResumeGrant, SessionRecord, SessionStore
 from realtimenet.backends.store_memory import MemorySessionStore
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
-from realtimenet.gateway import presence, recovery, rooms, state_methods, system_methods
+from realtimenet.gateway import faults, presence, recovery, rooms, state_methods, system_methods
 from realtimenet.gateway.auth import Principal, TokenVerifier
 from realtimenet.gateway.connection import Connection, Spawn, State, TaskHandle, Transport
 from realtimenet.gateway.metrics import Metrics
@@ -57,7 +57,8 @@ class GatewayNode:
 
     def __init__(self, config: Config, clock: Callable[[], float] = time.monotonic,
                  wall_clock: Callable[[], float] = time.time, *, spawn: Spawn | None = None,
-                 bus: EventBus | None = None, store: SessionStore | None = None) -> None:
+                 bus: EventBus | None = None, store: SessionStore | None = None,
+                 call_later: Callable[[float, Callable[[], None]], Any] | None = None) -> None:
         self.config = config
         self.clock = clock
         self.wall_clock = wall_clock
@@ -71,6 +72,9 @@ class GatewayNode:
         self.router.include(recovery.router)
         self.router.include(state_methods.router)
         self.router.include(presence.router)
+        self.faults = faults.FaultInjector(config.faults.seed)
+        if config.faults.enabled:
+            self.router.include(faults.router)
         self.state_validators = state_methods.load_validators(config.state.validators)
         self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
@@ -79,6 +83,7 @@ class GatewayNode:
         self.bus.set_listener(self._deliver)
         self.local: dict[str, set[Connection]] = {}  # stream -> this node's connections following it
         self._spawn = spawn
+        self._call_later = call_later
         self._background: set[TaskHandle] = set()
         self._last_persist = self._last_presence = clock()
         lim = config.limits
@@ -159,6 +164,12 @@ class GatewayNode:
                   conn.principal.player_id, conn.close_code, conn.close_reason, conn.closed_by)
 
     # ----- streams and sessions ---------------------------------------------------------------------
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after ``delay`` seconds (fault-injection latency)."""
+        if self._call_later is None:
+            raise RuntimeError("this node has no timer")
+        self._call_later(delay, callback)
 
     def background(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run node-level work (store writes, bus subscriptions) without blocking the caller."""

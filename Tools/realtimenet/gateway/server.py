@@ -162,7 +162,7 @@ class Gateway:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.node = GatewayNode(config, spawn=self.spawn)
+        self.node = GatewayNode(config, spawn=self.spawn, call_later=self._call_later)
         self._servers: list[asyncio.AbstractServer] = []
         self._tick_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -171,6 +171,10 @@ class Gateway:
         self._state_handle: asyncio.TimerHandle | None = None
         server = config.server
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
+
+    def _call_later(self, delay: float, callback: Callable[[], None]) -> None:
+        assert self._loop is not None
+        self._loop.call_later(delay, callback)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         assert self._loop is not None

@@ -28,6 +28,7 @@ __all__ = [
     "StateVersion",
     "PlayerPresence",
     "PresenceList",
+    "FaultResult",
     "SysPingParams",
     "SysEchoParams",
     "AuthRefreshParams",
@@ -40,6 +41,7 @@ __all__ = [
     "StateUpdateParams",
     "PresenceSetParams",
     "PresenceQueryParams",
+    "FaultInjectParams",
     "SessionWelcomeParams",
     "SessionTokenExpiringParams",
     "RoomEventParams",
@@ -166,6 +168,12 @@ class PresenceList(msgspec.Struct, kw_only=True, omit_defaults=True):
     players: list[PlayerPresence]  # In the order asked.
 
 
+class FaultResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Result of `fault.inject`."""
+
+    affected: list[str]  # Session ids of the connections affected.
+
+
 class SysPingParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `sys.ping`: Round-trip probe that returns the server clock."""
 
@@ -243,6 +251,20 @@ class PresenceQueryParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `presence.query`: The presence of up to 100 players."""
 
     players: Annotated[list[Annotated[str, Meta(min_length=1, max_length=128)]], Meta(max_length=100)]  # Player ids.
+
+
+class FaultInjectParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `fault.inject`: Fault-injection mode (test environments only): script latency, drops, forced disconnects or malformed frames for a session, a player's devices or a room's members on this node."""
+
+    session_id: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET  # Target one connection.
+    player_id: Annotated[str, Meta(max_length=128)] | UnsetType = UNSET  # Target every device of a player.
+    room: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET  # Target every member of a room on this node.
+    latency_ms: Annotated[int, Meta(ge=0, le=60000)] | UnsetType = UNSET  # Delay added to each outgoing frame.
+    drop_probability: Annotated[float, Meta(ge=0, le=1)] | UnsetType = UNSET  # Share of outgoing frames dropped.
+    malformed: Annotated[int, Meta(ge=0, le=100)] | UnsetType = UNSET  # Frames of garbage to send now.
+    disconnect_code: Annotated[int, Meta(ge=1000, le=4999)] | UnsetType = UNSET  # Close the targets now with this code.
+    duration: Annotated[float, Meta(ge=0, le=3600)] | UnsetType = UNSET  # Seconds latency and drops last (0: until cleared).
+    clear: bool | UnsetType = UNSET  # Remove latency and drops from the targets.
 
 
 class SessionWelcomeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -330,6 +352,7 @@ METHODS: dict[str, MethodSpec] = {
     "state.update": MethodSpec("state.update", StateUpdateParams, StateUpdated),
     "presence.set": MethodSpec("presence.set", PresenceSetParams, PlayerPresence),
     "presence.query": MethodSpec("presence.query", PresenceQueryParams, PresenceList),
+    "fault.inject": MethodSpec("fault.inject", FaultInjectParams, FaultResult),
 }
 
 NOTIFICATIONS: dict[str, MethodSpec] = {
