@@ -29,7 +29,7 @@ def test_off_by_default_and_refused_in_production(gateway: GatewayProcess) -> No
     with gateway.connect() as client, pytest.raises(RemoteError) as info:
         client.call("fault.inject", {"player_id": "alice", "latency_ms": 100})
     assert info.value.code == ErrorCode.METHOD_NOT_FOUND
-    with pytest.raises(ConfigError, match="faults.enabled: fault injection is refused in production"):
+    with pytest.raises(ConfigError, match=r"faults\.enabled: fault injection is refused in production"):
         load_config(environ={}, overrides={"server.environment": "production", "auth.secret": "s" * 40,
                                            "faults.enabled": "true"})
 

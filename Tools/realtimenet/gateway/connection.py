@@ -121,8 +121,8 @@ class Connection:
         self.presence_status = "online"
         self.presence_custom: msgspec.Raw | None = None
         self.resumed = False
-        self.replaced = False
-        self.fault: FaultPlan | None = None  # fault-injection mode only  # another socket resumed this session: its departure is not the player's
+        self.replaced = False  # another socket resumed this session: its departure is not the player's
+        self.fault: FaultPlan | None = None  # fault-injection mode only
         # stream -> live publications held back while session.resume replays that stream's history
         self.replay_buffers: dict[str, list[Publication]] = {}
         # Heartbeat and back-pressure timers (monotonic seconds).
