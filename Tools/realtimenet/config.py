@@ -157,6 +157,18 @@ class SessionsConfig(_Section):
     ttl: Annotated[float, _doc("Seconds a lost session stays resumable (and a resume token valid).", gt=0)] = 120.0
 
 
+class BackendsConfig(_Section):
+    """Where sessions, presence and state live, and how publications travel between nodes."""
+
+    store: Annotated[str, _doc(
+        "`memory` (one process) or `redis://host:port/db` (shared by every node).")] = "memory"
+    bus: Annotated[str, _doc("`memory` (one process) or `nats://host:port` (JetStream, shared by every node).")] = (
+        "memory")
+    prefix: Annotated[str, _doc("Prefix of every Redis key and NATS subject/stream, so deployments can share "
+                                "servers.")] = "rtnet"
+    check_interval: Annotated[float, _doc("Seconds between backend health checks (/readyz).", gt=0)] = 2.0
+
+
 class LogConfig(_Section):
     """Logging."""
 
@@ -176,6 +188,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     presence: PresenceConfig = msgspec.field(default_factory=PresenceConfig)
     sessions: SessionsConfig = msgspec.field(default_factory=SessionsConfig)
     faults: FaultsConfig = msgspec.field(default_factory=FaultsConfig)
+    backends: BackendsConfig = msgspec.field(default_factory=BackendsConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
 
@@ -251,6 +264,11 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError("auth.secret: must be at least 32 characters in production")
         if config.faults.enabled:
             raise ConfigError("faults.enabled: fault injection is refused in production")
+    backends = config.backends
+    if backends.store != "memory" and not backends.store.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"backends.store: expected memory or a redis:// URL, got {backends.store!r}")
+    if backends.bus != "memory" and not backends.bus.startswith(("nats://", "tls://")):
+        raise ConfigError(f"backends.bus: expected memory or a nats:// URL, got {backends.bus!r}")
     if server.internal_port and server.internal_port == server.port:
         raise ConfigError("server.internal_port: must differ from server.port (or be 0)")
 

@@ -29,6 +29,14 @@ class AuthError(RealtimeNetError):
         self.detail = detail
 
 
+class BackendUnavailable(RealtimeNetError):
+    """Raised by a store or bus implementation when its server cannot be reached; answered with -32009."""
+
+    def __init__(self, backend: str, detail: str) -> None:
+        super().__init__(f"{backend} unavailable: {detail}")
+        self.backend = backend
+
+
 class RpcError(RealtimeNetError):
     """Raised by a JSON-RPC handler to answer with an error object instead of a result.
 

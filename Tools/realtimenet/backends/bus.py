@@ -71,5 +71,8 @@ class EventBus(Protocol):
     def set_listener(self, listener: Listener) -> None:
         """Where this node's deliveries go (the node dispatches them to its local subscribers)."""
 
+    async def ping(self) -> bool:
+        """Whether the bus answers now (readiness)."""
+
     async def close(self) -> None:
         """Release connections."""

@@ -73,5 +73,8 @@ class MemoryBus:
             raise HistoryGap(f"{stream}: {missed} missed, {len(state.ring)} kept")
         return list(state.ring)[-missed:]
 
+    async def ping(self) -> bool:
+        return True
+
     async def close(self) -> None:
         self._subscribed.clear()

@@ -87,5 +87,8 @@ class SessionStore(Protocol):
     async def commit_state(self, room: str, expected_version: int, state: RoomState) -> bool:
         """Store ``state`` if the room is still at ``expected_version``; False if someone was faster."""
 
+    async def ping(self) -> bool:
+        """Whether the store answers now (readiness)."""
+
     async def close(self) -> None:
         """Release connections."""

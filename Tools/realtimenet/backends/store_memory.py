@@ -90,6 +90,9 @@ class MemorySessionStore:
         """Live entries (sessions, tokens, devices); last-seen times are kept on purpose."""
         return len(self._sessions) + len(self._tokens) + sum(map(len, self._devices.values()))
 
+    async def ping(self) -> bool:
+        return True
+
     async def close(self) -> None:
         self._sessions.clear()
         self._tokens.clear()

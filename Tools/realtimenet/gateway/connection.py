@@ -18,7 +18,7 @@ import msgspec
 from msgspec import UNSET
 
 from realtimenet.backends.bus import Publication
-from realtimenet.exceptions import RpcError
+from realtimenet.exceptions import BackendUnavailable, RpcError
 from realtimenet.gateway.auth import Principal
 from realtimenet.gateway.ratelimit import TokenBucket
 from realtimenet.gateway.router import Route
@@ -293,6 +293,10 @@ class Connection:
     def _error_answer(self, route: Route, rid: jsonrpc.RequestId, exc: Exception) -> bytes:
         if isinstance(exc, RpcError):
             return jsonrpc.encode_error(rid, exc.code, exc.message, UNSET if exc.data is None else exc.data)
+        if isinstance(exc, BackendUnavailable):
+            self.node.metrics.backend_errors.labels(exc.backend).inc()
+            return jsonrpc.encode_error(rid, ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_UNAVAILABLE.message,
+                                        {"backend": exc.backend})
         correlation_id = uuid.uuid4().hex[:16]
         self.node.metrics.handler_errors.labels(route.name).inc()
         log.error("handler %s failed (correlation_id=%s, player=%s, session=%s)", route.name, correlation_id,

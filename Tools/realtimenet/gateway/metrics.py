@@ -60,6 +60,10 @@ class Metrics:
                                       registry=r)
         self.delta_bytes = Histogram(f"{NAMESPACE}_state_delta_bytes", "Encoded size of broadcast state deltas.",
                                      buckets=(64, 128, 256, 512, 1024, 4096, 16384, 65536), registry=r)
+        self.backend_errors = Counter(f"{NAMESPACE}_backend_errors", "Failed calls to a backend.", ["backend"],
+                                      registry=r)
+        self.backend_up = Gauge(f"{NAMESPACE}_backend_up", "1 while a configured backend answers.", ["backend"],
+                                registry=r)
         self.faults = Counter(f"{NAMESPACE}_faults_injected", "Connections targeted by fault.inject.", registry=r)
         self.handler_seconds = Histogram(
             f"{NAMESPACE}_async_handler_duration_seconds", "Duration of asynchronous handlers.", ["method"],

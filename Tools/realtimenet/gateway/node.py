@@ -23,7 +23,7 @@ from realtimenet.backends.bus_memory import MemoryBus
 from realtimenet.backends.store import ResumeGrant, SessionRecord, SessionStore
 from realtimenet.backends.store_memory import MemorySessionStore
 from realtimenet.config import Config
-from realtimenet.exceptions import AuthError
+from realtimenet.exceptions import AuthError, BackendUnavailable
 from realtimenet.gateway import faults, presence, recovery, rooms, state_methods, system_methods
 from realtimenet.gateway.auth import Principal, TokenVerifier
 from realtimenet.gateway.connection import Connection, Spawn, State, TaskHandle, Transport
@@ -50,6 +50,14 @@ class Refusal:
 
     def body(self) -> dict[str, Any]:
         return {"error": self.reason, "detail": self.detail} if self.detail else {"error": self.reason}
+
+
+def _make_store(config: Config) -> SessionStore:
+    if config.backends.store == "memory":
+        return MemorySessionStore()
+    from realtimenet.backends.store_redis import RedisSessionStore
+
+    return RedisSessionStore(config.backends.store, prefix=config.backends.prefix)
 
 
 class GatewayNode:
@@ -79,7 +87,7 @@ class GatewayNode:
         self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
         self.bus: EventBus = bus or MemoryBus(config.rooms.history_size)
-        self.store: SessionStore = store or MemorySessionStore(clock)
+        self.store: SessionStore = store or _make_store(config)
         self.bus.set_listener(self._deliver)
         self.local: dict[str, set[Connection]] = {}  # stream -> this node's connections following it
         self._spawn = spawn
@@ -176,11 +184,20 @@ class GatewayNode:
         if self._spawn is None:
             coro.close()  # no event loop (sans-I/O tests): nothing to persist to
             return
-        handle = self._spawn(coro)
+        handle = self._spawn(self._logged(coro))
         self._background.add(handle)
         done = getattr(handle, "add_done_callback", None)
         if done is not None:
             done(lambda _: self._background.discard(handle))
+
+    async def _logged(self, coro: Coroutine[Any, Any, None]) -> None:
+        try:
+            await coro
+        except BackendUnavailable as exc:
+            self.metrics.backend_errors.labels(exc.backend).inc()
+            log.warning("background write skipped: %s", exc)
+        except Exception:  # background work must never kill the loop's error handler quietly
+            log.exception("background task failed")
 
     async def attach(self, conn: Connection, stream: str) -> None:
         """Make ``conn`` receive ``stream``; the bus subscription is shared by all local followers."""

@@ -169,6 +169,9 @@ class Gateway:
         self.ports: dict[str, int] = {}
         self._jwks_refresh: asyncio.Future[bool] | None = None
         self._state_handle: asyncio.TimerHandle | None = None
+        self.backends_up: dict[str, bool] = {"store": True, "bus": True}
+        self._checking: asyncio.Task[None] | None = None
+        self._last_check = 0.0
         server = config.server
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
 
@@ -196,9 +199,23 @@ class Gateway:
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
         """Whether this node should get new sockets, and why not."""
+        backends = {name: "up" if up else "down" for name, up in self.backends_up.items()}
         if self.node.draining:
-            return False, {"reason": "draining"}
-        return True, {}
+            return False, {"reason": "draining", "backends": backends}
+        if not all(self.backends_up.values()):
+            return False, {"reason": "backend_down", "backends": backends}
+        return True, {"backends": backends}
+
+    async def _check_backends(self) -> None:
+        for name, backend in (("store", self.node.store), ("bus", self.node.bus)):
+            try:
+                up = await asyncio.wait_for(backend.ping(), 2.0)
+            except (TimeoutError, OSError, Exception):  # any failure means "not answering"
+                up = False
+            if up != self.backends_up[name]:
+                log.warning("backend %s is %s", name, "up" if up else "down")
+            self.backends_up[name] = up
+            self.node.metrics.backend_up.labels(name).set(1 if up else 0)
 
     def _public_factory(self, request: WSUpgradeRequest) -> Any:
         path = request.path.decode("latin-1")
@@ -242,6 +259,7 @@ class Gateway:
                                               server.internal_port, logger_name="gateway.internal")
             self._servers.append(internal)
             self.ports["internal"] = internal.sockets[0].getsockname()[1]
+        await self._check_backends()
         self._schedule_tick()
         self._state_handle = self._loop.call_later(1.0 / self.config.state.tick_rate, self._state_tick)
 
@@ -262,6 +280,11 @@ class Gateway:
         try:
             self.node.tick()
             self._refresh_jwks_if_stale()
+            now = time.monotonic()
+            if now - self._last_check >= self.config.backends.check_interval and (
+                    self._checking is None or self._checking.done()):
+                self._last_check = now
+                self._checking = self.spawn(self._check_backends())
         except Exception:  # housekeeping must keep running
             log.exception("tick failed")
         self._schedule_tick()
@@ -286,6 +309,8 @@ class Gateway:
         for handle in (self._tick_handle, self._state_handle):
             if handle is not None:
                 handle.cancel()
+        await self.node.bus.close()
+        await self.node.store.close()
 
     async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:
         """Start, report readiness, and run until SIGTERM or SIGINT."""

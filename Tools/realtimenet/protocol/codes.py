@@ -74,6 +74,7 @@ class ErrorCode(IntEnum):
     OVERLOADED = -32006  # The connection has too many calls in flight; retry later.
     UNKNOWN_VERSION = -32007  # `base_version` is newer than the room's state (`data.current_version`): reload with `state.get`.
     RESUME_FAILED = -32008  # `session.resume` was refused; `data.reason` is `unknown_or_used_token`, `wrong_player`, `session_expired` or `already_resumed`. Start afresh: join rooms again and reload state.
+    BACKEND_UNAVAILABLE = -32009  # The session store or the event bus is unreachable (`data.backend`); the gateway reconnects by itself: retry with backoff.
 
     @property
     def message(self) -> str:
@@ -96,4 +97,5 @@ _ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.OVERLOADED: "Overloaded",
     ErrorCode.UNKNOWN_VERSION: "Unknown version",
     ErrorCode.RESUME_FAILED: "Resume failed",
+    ErrorCode.BACKEND_UNAVAILABLE: "Backend unavailable",
 }
