@@ -82,11 +82,12 @@ class _Socket:
 class Client:
     """A connected session. Create with ``Client.connect``."""
 
-    def __init__(self, url: str, token: str | None, *, timeout: float, query_token: bool,
+    def __init__(self, url: str | list[str], token: str | None, *, timeout: float, query_token: bool,
                  on_notification: Callable[[Notification], None] | None, queue_size: int,
                  sslopt: dict[str, Any] | None, auto_reconnect: bool, backoff: Backoff | None,
                  on_event: Callable[[ClientEvent], None] | None) -> None:
-        self.url = url
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.url = self.urls[0]
         self.token = token
         self._timeout = timeout
         self._query_token = query_token
@@ -113,12 +114,13 @@ class Client:
     # ----- connecting -------------------------------------------------------------------------------
 
     @classmethod
-    def connect(cls, url: str, token: str | None = None, *, timeout: float = 5.0,
+    def connect(cls, url: str | list[str], token: str | None = None, *, timeout: float = 5.0,
                 on_notification: Callable[[Notification], None] | None = None, query_token: bool = False,
                 queue_size: int = 10_000, sslopt: dict[str, Any] | None = None, auto_reconnect: bool = False,
                 backoff: Backoff | None = None, on_event: Callable[[ClientEvent], None] | None = None) -> Client:
         """Open a session: the JWT goes in ``Authorization: Bearer`` (or ``?access_token=`` when
-        ``query_token``); returns once ``session.welcome`` has arrived.
+        ``query_token``); returns once ``session.welcome`` has arrived. With several URLs (gateway
+        nodes), reconnects move on to the next one.
 
         Raises ``ConnectFailed`` with the HTTP status and the gateway's JSON reason when refused.
         """
@@ -456,7 +458,9 @@ class Client:
             if delay is None:
                 self._emit("gave_up", code=_ABNORMAL, reason="reconnect attempts exhausted")
                 return
-            self._emit("reconnecting", attempt=backoff.attempt, delay=delay)
+            # Any node can resume the session (shared backends): move on, away from a node that failed.
+            self.url = self.urls[(self.urls.index(self.url) + 1) % len(self.urls)]
+            self._emit("reconnecting", attempt=backoff.attempt, delay=delay, url=self.url)
             time.sleep(delay)
             if self._closing:
                 return

@@ -37,6 +37,14 @@ from realtimenet.state.sync import StateChange, coalesce
 
 _state_change_decoder = msgspec.json.Decoder(StateChange)
 
+
+class _BackendPublication(msgspec.Struct):
+    from_: str = msgspec.field(name="from")
+    data: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"null"))
+
+
+_backend_decoder = msgspec.json.Decoder(_BackendPublication)
+
 log = logging.getLogger("realtimenet.node")
 
 
@@ -58,6 +66,14 @@ def _make_store(config: Config) -> SessionStore:
     from realtimenet.backends.store_redis import RedisSessionStore
 
     return RedisSessionStore(config.backends.store, prefix=config.backends.prefix)
+
+
+def _make_bus(config: Config) -> EventBus:
+    if config.backends.bus == "memory":
+        return MemoryBus(config.rooms.history_size)
+    from realtimenet.backends.bus_nats import NatsBus
+
+    return NatsBus(config.backends.bus, prefix=config.backends.prefix, history_size=config.rooms.history_size)
 
 
 class GatewayNode:
@@ -86,7 +102,7 @@ class GatewayNode:
         self.state_validators = state_methods.load_validators(config.state.validators)
         self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
-        self.bus: EventBus = bus or MemoryBus(config.rooms.history_size)
+        self.bus: EventBus = bus or _make_bus(config)
         self.store: SessionStore = store or _make_store(config)
         self.bus.set_listener(self._deliver)
         self.local: dict[str, set[Connection]] = {}  # stream -> this node's connections following it
@@ -271,6 +287,24 @@ class GatewayNode:
     async def _gone(self, conn: Connection, left: list[str]) -> None:
         await self.store.drop_device(conn.principal.player_id, conn.session_id, self.wall_clock())
         await presence.announce(conn, "leave", left)
+
+    async def publish_from_backend(self, kind: str, name: str, msg: Any) -> None:
+        """A backend service published into a room or to a player through NATS (see bus_nats)."""
+        try:
+            body = _backend_decoder.decode(msg.data)
+        except msgspec.DecodeError as exc:
+            self.metrics.bad_input.labels("backend_publication").inc()
+            log.warning("refused a backend publication on %s: %s", msg.subject, exc)
+            return
+        sender = f"server:{body.from_}"
+        if kind == "room":
+            pub = await self.bus.publish(rooms.room_stream(name), rooms.event_frame(name, sender, body.data))
+        elif kind == "player":
+            pub = await self.bus.publish(rooms.player_stream(name), rooms.direct_frame(sender, body.data))
+        else:
+            return
+        if msg.reply:
+            await msg.respond(msgspec.json.encode({"stream": pub.stream, "epoch": pub.epoch, "offset": pub.offset}))
 
     def persist(self, conn: Connection) -> None:
         """Write the connection's session record (rooms and all) so any node can resume it."""

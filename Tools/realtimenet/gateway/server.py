@@ -28,6 +28,7 @@ from picows import (
 )
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from realtimenet.backends.bus_nats import NatsBus
 from realtimenet.config import Config
 from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
 from realtimenet.gateway.connection import Connection, State
@@ -171,6 +172,7 @@ class Gateway:
         self._state_handle: asyncio.TimerHandle | None = None
         self.backends_up: dict[str, bool] = {"store": True, "bus": True}
         self._checking: asyncio.Task[None] | None = None
+        self._bus_connect: asyncio.Task[None] | None = None
         self._last_check = 0.0
         server = config.server
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
@@ -259,6 +261,10 @@ class Gateway:
                                               server.internal_port, logger_name="gateway.internal")
             self._servers.append(internal)
             self.ports["internal"] = internal.sockets[0].getsockname()[1]
+        bus = self.node.bus
+        if isinstance(bus, NatsBus):
+            bus.backend_handler = self.node.publish_from_backend
+            self._bus_connect = await bus.connect_in_background(bus.serve_backend_publications)
         await self._check_backends()
         self._schedule_tick()
         self._state_handle = self._loop.call_later(1.0 / self.config.state.tick_rate, self._state_tick)
