@@ -7,10 +7,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, GatewayProcess
+from tests.conftest import ROOT, GatewayProcess, http_get
 
 JS_DIR = ROOT / "tests/js"
 DOCS = ("README.md", "docs/websocket-api.md")
@@ -46,6 +49,38 @@ def test_python_examples_run(doc: str, gateway: GatewayProcess) -> None:
     for code in examples:
         out = run_python(code, gateway)
         assert "server_time" in out or "server time" in out
+
+
+def test_session_management_example_resumes(gateway: GatewayProcess) -> None:
+    [code] = blocks("docs/session-management.md", "python")
+    out = run_python(code, gateway)
+    assert "lifecycle: ['reconnecting', 'resumed']" in out and "still in room:lobby" in out
+
+
+def test_integration_guide_example_publishes_through_nats(tmp_path: Path, gateway_factory: Any) -> None:
+    from tests.services import nats_server, redis_server
+
+    redis, nats_ = redis_server(tmp_path).start(), nats_server(tmp_path).start()
+    try:
+        gw = gateway_factory({"backends": {"store": f"redis://127.0.0.1:{redis.port}/0",
+                                           "bus": f"nats://127.0.0.1:{nats_.port}"}})
+        deadline = time.monotonic() + 10
+        while http_get(gw.ops_url + "/readyz")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        listener = gw.connect("alice")
+        listener.join("lobby")
+        [code] = blocks("docs/integration-guide.md", "python")
+        env = {**os.environ, "RTNET_NATS_URL": f"nats://127.0.0.1:{nats_.port}"}
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "stored as {'stream': 'room:lobby'" in result.stdout
+        event = listener.wait_notification("room.event").params
+        assert event["from"] == "server:matchmaker" and event["data"] == {"match": "m-42", "ready": True}
+        listener.close()
+        gw.stop()
+    finally:
+        nats_.stop()
+        redis.stop()
 
 
 def test_websocket_api_python_example_prints_what_it_promises(gateway: GatewayProcess) -> None:
