@@ -73,6 +73,9 @@ def test_room_policy_unknown_forbidden_and_claims(gateway_factory: Factory) -> N
     assert info.value.code == ErrorCode.INVALID_PARAMS
     member.close()
     outsider.close()
+    text = gw.metrics()
+    assert metric_value(text, "realtimenet_room_refusals_total", {"reason": "forbidden"}) == 2
+    assert metric_value(text, "realtimenet_room_refusals_total", {"reason": "unknown_room"}) == 1
 
 
 def test_resume_replays_exactly_what_was_missed(gateway: GatewayProcess) -> None:

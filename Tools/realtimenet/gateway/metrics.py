@@ -54,6 +54,8 @@ class Metrics:
                                 registry=r)
         self.publications = Counter(f"{NAMESPACE}_publications_delivered",
                                     "Publication frames handed to local connections.", registry=r)
+        self.room_refusals = Counter(f"{NAMESPACE}_room_refusals", "room.join and room.publish refused, by reason.",
+                                     ["reason"], registry=r)
         self.state_rejections = Counter(f"{NAMESPACE}_state_rejections", "state.update refused, by reason.",
                                         ["reason"], registry=r)
         self.state_versions = Counter(f"{NAMESPACE}_state_updates", "state.update outcomes.", ["outcome"],

@@ -109,10 +109,15 @@ def direct_frame(sender: str, data: msgspec.Raw | Any) -> Callable[[str, int], b
 async def join(conn: Connection, params: RoomJoinParams) -> RoomJoined:
     """Join a room the policy allows; events after the returned offset follow."""
     node = conn.node
-    node.rooms_policy.check(conn.principal, params.room)
+    try:
+        node.rooms_policy.check(conn.principal, params.room)
+    except RpcError as exc:
+        node.metrics.room_refusals.labels("unknown_room" if exc.code == ErrorCode.NOT_FOUND else "forbidden").inc()
+        raise
     stream = room_stream(params.room)
     if params.room not in conn.rooms:
         if len(conn.rooms) >= node.config.rooms.max_rooms_per_connection:
+            node.metrics.room_refusals.labels("too_many_rooms").inc()
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_rooms_per_connection":
                                                       node.config.rooms.max_rooms_per_connection})
         await node.join_room(conn, params.room)  # subscribe first: nothing published from here on is missed
@@ -136,6 +141,7 @@ async def leave(conn: Connection, params: RoomLeaveParams) -> RoomLeft:
 async def publish(conn: Connection, params: RoomPublishParams) -> Published:
     """Publish to a room the caller is in."""
     if params.room not in conn.rooms:
+        conn.node.metrics.room_refusals.labels("not_a_member").inc()
         raise RpcError(ErrorCode.FORBIDDEN, {"room": params.room, "reason": "not_a_member"})
     stream = room_stream(params.room)
     pub = await conn.node.bus.publish(stream, event_frame(params.room, conn.principal.player_id, params.data))
