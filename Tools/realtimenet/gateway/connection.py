@@ -65,6 +65,7 @@ class State(enum.Enum):
 
 
 _PENDING = object()  # an async handler will answer later
+_NO_TASKS: set[Any] = frozenset()  # type: ignore[assignment]  # shared, never mutated
 
 
 class _Batch:
@@ -95,6 +96,15 @@ class _Batch:
 class Connection:
     """State, limits and JSON-RPC dispatch of one connection."""
 
+    # Thousands of these live at once: slots keep each one a few hundred bytes instead of a dict.
+    __slots__ = (
+        "__weakref__", "_bucket", "_limits", "_max_buffered", "_max_inflight", "_max_violations", "_routes",
+        "_spawn", "_violations", "bytes_in", "bytes_out", "calls", "close_code", "close_reason", "closed_by",
+        "expiry_notified", "fault", "frames_in", "frames_out", "last_seen", "node", "opened_at", "paused_since",
+        "ping_sent_at", "presence_custom", "presence_status", "principal", "replaced", "replay_buffers",
+        "resume_token", "resumed", "rooms", "session_id", "state", "tasks", "transport",
+    )
+
     def __init__(self, node: GatewayNode, principal: Principal, transport: Transport, spawn: Spawn,
                  now: float) -> None:
         cfg = node.config
@@ -116,7 +126,7 @@ class Connection:
         self._violations = 0
         self._max_inflight = cfg.server.max_inflight_calls
         self._max_buffered = cfg.server.send_queue_max_bytes
-        self.tasks: set[TaskHandle] = set()
+        self.tasks: set[TaskHandle] = _NO_TASKS  # replaced by a real set on the first async call
         self.rooms: set[str] = set()
         self.presence_status = "online"
         self.presence_custom: msgspec.Raw | None = None
@@ -319,7 +329,7 @@ class Connection:
                 if not is_notification:
                     answer = self._error_answer(route, rid, exc)
             finally:
-                if handle is not None:
+                if handle is not None and self.tasks is not _NO_TASKS:
                     self.tasks.discard(handle)
                 self.node.metrics.handler_seconds.labels(route.name).observe(self.node.clock() - started)
             if batch is not None and not is_notification:
@@ -328,6 +338,8 @@ class Connection:
                 self.send(answer)
 
         handle = self._spawn(run())
+        if self.tasks is _NO_TASKS:
+            self.tasks = set()
         self.tasks.add(handle)
 
     # ----- time -------------------------------------------------------------------------------------
@@ -366,7 +378,7 @@ class Connection:
     def cancel_tasks(self) -> None:
         for handle in list(self.tasks):
             handle.cancel()
-        self.tasks.clear()
+        self.tasks = _NO_TASKS
 
 
 AsyncHandler = Callable[[Connection, Any], Awaitable[Any]]
