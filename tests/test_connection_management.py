@@ -70,6 +70,27 @@ def test_slow_consumer_is_closed_with_4009_and_counted(gateway_factory: Factory)
         assert other.call("sys.echo", {"data": 1}) == {"data": 1}
 
 
+def test_frames_queued_under_back_pressure_arrive_intact(gateway_factory: Factory) -> None:
+    """A reader that falls behind (but not past the limits) gets every answer, byte for byte."""
+    gw = gateway_factory({
+        "server": {"send_queue_max_bytes": 64 * 1024 * 1024, "send_queue_stall_timeout": 30},
+        "limits": {"max_string_length": 60000},
+        "rate_limit": {"rate": 100000, "burst": 100000},
+    })
+    ws = raw_socket(gw)
+    count = 300  # 15 MB of answers: far more than the socket buffers hold
+    for i in range(count):
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": "sys.echo",
+                            "params": {"data": chr(65 + i % 26) * 50000}}))
+    time.sleep(1.0)
+    ws.settimeout(15)
+    ws.recv()  # welcome
+    for i in range(count):
+        answer = json.loads(ws.recv())
+        assert answer == {"jsonrpc": "2.0", "id": i, "result": {"data": chr(65 + i % 26) * 50000}}
+    ws.close()
+
+
 def test_rate_limit_answers_with_errors_then_closes_4008(gateway_factory: Factory) -> None:
     gw = gateway_factory({"rate_limit": {"rate": 5, "burst": 5, "max_violations": 3}})
     bystander = gw.connect("bystander")

@@ -255,16 +255,16 @@ class Gateway:
             read_buffer_init_size=server.read_buffer_bytes,
             enable_auto_pong=True,
             logger_name="gateway",
-            # aiofastnet's transport costs ~5.8 KB per socket for no measurable throughput here
-            # (docs/performance.md); uvloop's own transport is used instead.
-            use_aiofastnet=False,
+            # Keep picows's default aiofastnet transport: with use_aiofastnet=False (uvloop's transport,
+            # ~5.8 KB less per socket) frames queued under back-pressure arrive corrupted, because picows
+            # reuses its frame buffer while uvloop still holds a view of it (test_frames_queued_under_
+            # back_pressure_arrive_intact; docs/performance.md).
         )
         self._servers.append(public)
         self.ports["public"] = public.sockets[0].getsockname()[1]
         if server.internal_port:
             internal = await ws_create_server(self._internal_factory, server.internal_host,
-                                              server.internal_port, logger_name="gateway.internal",
-                                              use_aiofastnet=False)
+                                              server.internal_port, logger_name="gateway.internal")
             self._servers.append(internal)
             self.ports["internal"] = internal.sockets[0].getsockname()[1]
         bus = self.node.bus
