@@ -11,7 +11,7 @@ import enum
 import logging
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
@@ -380,5 +380,3 @@ class Connection:
             handle.cancel()
         self.tasks = _NO_TASKS
 
-
-AsyncHandler = Callable[[Connection, Any], Awaitable[Any]]
