@@ -41,6 +41,7 @@ codegen: $(STAMP)
 bench: $(STAMP)
 	npm ci --prefix bench --no-audit --no-fund --silent
 	$(BIN)/python bench/gateway_bench.py
+	$(BIN)/python bench/state_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules

@@ -129,6 +129,10 @@ class StateConfig(_Section):
                                             ge=64)] = 65_536
     log_size: Annotated[int, _doc(
         "Changes kept per room for conflict checks and catch-up deltas (older: snapshot).", ge=1)] = 128
+    quantize: Annotated[dict[str, dict[str, float]], _doc(
+        "Room glob pattern -> {dotted path glob: step}: numbers written there are rounded to the step, and "
+        "changes that round to the held value are dropped (e.g. `\"match-*\" = {\"players.*.x\" = 0.01}`).")] = (
+        msgspec.field(default_factory=dict))
     validators: Annotated[dict[str, str], _doc(
         "Room glob pattern -> `module:function(room, principal, before, patch, after)` that raises "
         "ValueError (or returns False) to refuse an update.")] = msgspec.field(default_factory=dict)

@@ -33,6 +33,7 @@ from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode
 from realtimenet.protocol.jsonrpc import Limits, encode_notification
 from realtimenet.protocol.messages import SessionWelcomeParams, StateDeltaParams
+from realtimenet.state.quantize import Quantizer
 from realtimenet.state.sync import StateChange, coalesce
 
 _state_change_decoder = msgspec.json.Decoder(StateChange)
@@ -100,6 +101,7 @@ class GatewayNode:
         if config.faults.enabled:
             self.router.include(faults.router)
         self.state_validators = state_methods.load_validators(config.state.validators)
+        self.state_quantizers = [(pattern, Quantizer(rules)) for pattern, rules in config.state.quantize.items()]
         self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
         self.bus: EventBus = bus or _make_bus(config)

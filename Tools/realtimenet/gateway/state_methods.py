@@ -63,10 +63,15 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
     node = conn.node
     _member(conn, params.room)
     config = node.config.state
+    quantizer = next((q for pattern, q in node.state_quantizers if fnmatch.fnmatchcase(params.room, pattern)), None)
     for _ in range(_COMMIT_ATTEMPTS):
         state = await node.store.load_state(params.room)
+        patch = params.patch if quantizer is None else quantizer.apply(params.patch, state.document)
+        if not patch:
+            node.metrics.state_versions.labels("unchanged").inc()
+            return StateUpdated(room=params.room, version=state.version)  # nothing left after rounding
         try:
-            new = apply_update(state, params.base_version, params.patch, config.log_size)
+            new = apply_update(state, params.base_version, patch, config.log_size)
         except VersionFromTheFuture as exc:
             node.metrics.state_rejections.labels("unknown_version").inc()
             raise RpcError(ErrorCode.UNKNOWN_VERSION, {"current_version": exc.current_version}) from None
@@ -77,9 +82,9 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
         if len(_encode(new.document)) > config.max_document_bytes:
             node.metrics.state_rejections.labels("too_large").inc()
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_document_bytes": config.max_document_bytes})
-        _validate(conn, params.room, state.document, params.patch, new.document)
+        _validate(conn, params.room, state.document, patch, new.document)
         if await node.store.commit_state(params.room, state.version, new):
-            record = _encode(StateChange(new.version, params.patch))
+            record = _encode(StateChange(new.version, patch))
             await node.bus.publish(state_stream(params.room), constant_frame(record))
             node.metrics.state_versions.labels("committed").inc()
             return StateUpdated(room=params.room, version=new.version)
