@@ -98,11 +98,43 @@ class Connection:
 
     # Thousands of these live at once: slots keep each one a few hundred bytes instead of a dict.
     __slots__ = (
-        "__weakref__", "_bucket", "_limits", "_max_buffered", "_max_inflight", "_max_violations", "_routes",
-        "_spawn", "_violations", "bytes_in", "bytes_out", "calls", "close_code", "close_reason", "closed_by",
-        "expiry_notified", "fault", "frames_in", "frames_out", "last_seen", "node", "opened_at", "paused_since",
-        "ping_sent_at", "presence_custom", "presence_status", "principal", "replaced", "replay_buffers",
-        "resume_token", "resumed", "rooms", "session_id", "state", "tasks", "transport",
+        "__weakref__",
+        "_bucket",
+        "_limits",
+        "_max_buffered",
+        "_max_inflight",
+        "_max_violations",
+        "_router",
+        "_routes",
+        "_spawn",
+        "_violations",
+        "bytes_in",
+        "bytes_out",
+        "calls",
+        "close_code",
+        "close_reason",
+        "closed_by",
+        "expiry_notified",
+        "fault",
+        "frames_in",
+        "frames_out",
+        "last_seen",
+        "node",
+        "opened_at",
+        "paused_since",
+        "ping_sent_at",
+        "presence_custom",
+        "presence_status",
+        "principal",
+        "replaced",
+        "replay_buffers",
+        "resume_token",
+        "resumed",
+        "rooms",
+        "session_id",
+        "state",
+        "tasks",
+        "transport",
     )
 
     def __init__(self, node: GatewayNode, principal: Principal, transport: Transport, spawn: Spawn,
@@ -120,6 +152,7 @@ class Connection:
         self.close_reason = ""
         self.closed_by = ""
         self._limits = node.limits
+        self._router = node.router
         self._routes = node.router.routes
         self._bucket = TokenBucket(cfg.rate_limit.rate, cfg.rate_limit.burst, now)
         self._max_violations = cfg.rate_limit.max_violations
@@ -264,6 +297,18 @@ class Connection:
 
     def _dispatch(self, item: bytes, batch: _Batch | None) -> bytes | object | None:
         """Answer one request: bytes, None (a notification), or _PENDING (an async handler will)."""
+        fast = self._router.decode_fast(item)
+        if fast is not None:
+            name, params, request_id = fast
+            route = self._routes.get(name)
+            if route is not None:
+                self.calls[name] = self.calls.get(name, 0) + 1
+                return self._call(route, params, None if request_id is UNSET else request_id,
+                                  request_id is UNSET, batch)
+        return self._dispatch_slowly(item, batch)
+
+    def _dispatch_slowly(self, item: bytes, batch: _Batch | None) -> bytes | object | None:
+        """Decode step by step, so that every failure gets its precise error."""
         try:
             req = jsonrpc.decode_request(item)
         except jsonrpc.Invalid as exc:
@@ -286,19 +331,23 @@ class Connection:
                 return None
             return jsonrpc.encode_error(rid, ErrorCode.INVALID_PARAMS, ErrorCode.INVALID_PARAMS.message,
                                         {"detail": str(exc)})
+        return self._call(route, params, rid, req.is_notification, batch)
+
+    def _call(self, route: Route, params: Any, rid: jsonrpc.RequestId, is_notification: bool,
+              batch: _Batch | None) -> bytes | object | None:
         if route.is_async:
             if len(self.tasks) >= self._max_inflight:
-                if req.is_notification:
+                if is_notification:
                     return None
                 return jsonrpc.encode_error(rid, ErrorCode.OVERLOADED, ErrorCode.OVERLOADED.message,
                                             {"max_inflight_calls": self._max_inflight})
-            self._start(route, params, rid, req.is_notification, batch)
-            return _PENDING if (batch is not None and not req.is_notification) else None
+            self._start(route, params, rid, is_notification, batch)
+            return _PENDING if (batch is not None and not is_notification) else None
         try:
             result = route.handler(self, params)
         except Exception as exc:
-            return None if req.is_notification else self._error_answer(route, rid, exc)
-        return None if req.is_notification else jsonrpc.encode_result(rid, result)
+            return None if is_notification else self._error_answer(route, rid, exc)
+        return None if is_notification else jsonrpc.encode_result(rid, result)
 
     def _error_answer(self, route: Route, rid: jsonrpc.RequestId, exc: Exception) -> bytes:
         if isinstance(exc, RpcError):
