@@ -42,6 +42,7 @@ bench: $(STAMP)
 	npm ci --prefix bench --no-audit --no-fund --silent
 	$(BIN)/python bench/gateway_bench.py
 	$(BIN)/python bench/state_bench.py
+	$(BIN)/python bench/room_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules
