@@ -60,6 +60,7 @@ from gateway_bench import (
     PIN,
     SERVER_CPU,
     LineReader,
+    _pin_server,
     core_busy_seconds,
     machine,
     process_cpu,
@@ -81,11 +82,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _pin_server() -> None:  # runs in the child between fork and exec
-    if PIN:
-        os.sched_setaffinity(0, {SERVER_CPU})
 
 
 def server_spec(name: str) -> tuple[list[str], str, str]:
