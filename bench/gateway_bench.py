@@ -568,15 +568,20 @@ def main(argv: list[str] | None = None) -> int:
             "elapsed_s": round(time.monotonic() - started, 1),
         },
     }
-    output = opts.output or RESULTS / f"gateway-{dt.date.today().isoformat()}.json"
+    publish(report, opts.output or RESULTS / f"gateway-{dt.date.today().isoformat()}.json", logdir,
+            markdown(report))
+    return 0
+
+
+def publish(report: dict[str, Any], output: Path, logdir: Path, tables: str) -> None:
+    """Write the JSON report, drop the run's logs, print the Markdown tables."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(logdir, ignore_errors=True)
     print()
-    print(markdown(report))
+    print(tables)
     print(f"\nwrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output} "
           f"in {report['summary']['elapsed_s']:.0f} s")
-    return 0
 
 
 if __name__ == "__main__":

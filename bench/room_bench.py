@@ -64,6 +64,7 @@ from gateway_bench import (
     core_busy_seconds,
     machine,
     process_cpu,
+    publish,
     raise_nofile,
     source,
 )
@@ -602,14 +603,7 @@ def main(argv: list[str] | None = None) -> int:
             "elapsed_s": round(time.monotonic() - started, 1),
         },
     }
-    output = opts.output or RESULTS / f"room-{dt.date.today().isoformat()}.json"
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(logdir, ignore_errors=True)
-    print()
-    print(markdown(report))
-    print(f"\nwrote {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output} "
-          f"in {report['summary']['elapsed_s']:.0f} s")
+    publish(report, opts.output or RESULTS / f"room-{dt.date.today().isoformat()}.json", logdir, markdown(report))
     return 0
 
 

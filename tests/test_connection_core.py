@@ -16,6 +16,7 @@ from realtimenet.gateway.node import GatewayNode, Refusal
 from realtimenet.gateway.ratelimit import TokenBucket
 from realtimenet.gateway.router import Route
 from realtimenet.protocol.codes import CloseCode, ErrorCode
+from realtimenet.state.sync import StateChange
 
 
 class Clock:
@@ -258,14 +259,16 @@ def test_closed_connection_is_forgotten_once_and_counted() -> None:
     assert h.node.metrics.disconnects.labels("1000", "server")._value.get() == 1
 
 
-def test_broadcast_encodes_once_and_sends_the_same_bytes_to_every_open_connection() -> None:
+def test_a_tick_of_state_changes_is_encoded_once_for_every_open_member() -> None:
     h = Harness()
     transports = [MemoryTransport() for _ in range(3)]
     conns = [h.node.open(Principal(f"p{i}", None, {}), t, h._spawn) for i, t in enumerate(transports)]
     conns[1].close(CloseCode.NORMAL)
-    assert h.node.broadcast(conns, "session.token_expiring", {"expired_at": 1, "close_at": 2}) == 2
+    h.node.local["room:arena"] = set(conns)
+    h.node.state_pending = {"arena": [StateChange(1, {"a": 1}), StateChange(2, {"b": 2})]}
+    h.node.flush_state()
     first, last = transports[0].raw[-1], transports[2].raw[-1]
     assert first is last  # one encoding, shared
-    assert json.loads(first) == {"jsonrpc": "2.0", "method": "session.token_expiring",
-                                 "params": {"expired_at": 1, "close_at": 2}}
-    assert transports[1].raw[-1] != first
+    assert json.loads(first) == {"jsonrpc": "2.0", "method": "state.delta",
+                                 "params": {"room": "arena", "from": 0, "to": 2, "patch": {"a": 1, "b": 2}}}
+    assert transports[1].raw[-1] != first  # closed: nothing more sent

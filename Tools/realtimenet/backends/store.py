@@ -87,6 +87,9 @@ class SessionStore(Protocol):
     async def commit_state(self, room: str, expected_version: int, state: RoomState) -> bool:
         """Store ``state`` if the room is still at ``expected_version``; False if someone was faster."""
 
+    def sweep(self) -> int:
+        """Drop expired entries the server does not expire by itself; returns how many went."""
+
     async def ping(self) -> bool:
         """Whether the store answers now (readiness)."""
 

@@ -170,10 +170,14 @@ class Client:
 
     # ----- calls ------------------------------------------------------------------------------------
 
+    def _closed_error(self) -> ConnectionClosed:
+        sock = self._socket
+        return sock.closed if sock is not None and sock.closed else ConnectionClosed(_ABNORMAL, "not connected")
+
     def _send(self, data: bytes) -> None:
         sock = self._socket
         if sock is None or sock.closed is not None:
-            raise (sock.closed if sock is not None and sock.closed else ConnectionClosed(_ABNORMAL, "not connected"))
+            raise self._closed_error()
         try:
             sock.ws.send(data, websocket.ABNF.OPCODE_TEXT)
         except (OSError, websocket.WebSocketException):
@@ -185,7 +189,7 @@ class Client:
         with self._lock:
             sock = self._socket
             if sock is None or sock.closed is not None:
-                raise (sock.closed if sock is not None and sock.closed else ConnectionClosed(_ABNORMAL, "closed"))
+                raise self._closed_error()
             self._pending[rid] = future
         return rid, future
 

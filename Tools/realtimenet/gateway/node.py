@@ -342,8 +342,7 @@ class GatewayNode:
                 if conn.state is State.OPEN:  # keep live devices present; a dead node's expire
                     self.background(self.store.put_device(conn.principal.player_id, conn.session_id,
                                                           presence.device_entry(conn), self.config.presence.ttl))
-        if isinstance(self.store, MemorySessionStore):
-            self.store.sweep()
+        self.store.sweep()
 
     def _fold(self, conn: Connection) -> None:
         m = self.metrics
@@ -363,11 +362,6 @@ class GatewayNode:
     def _update_gauges(self) -> None:
         self.metrics.connections.set(len(self.registry))
         self.metrics.players.set(self.registry.player_count)
-
-    def broadcast(self, connections: Iterable[Connection], method: str, params: Any) -> int:
-        """Encode a notification once and send the same bytes to every open connection given;
-        returns how many were sent to."""
-        return self.broadcast_frame(connections, encode_notification(method, params))
 
     def close_all(self, code: CloseCode) -> None:
         """Close every connection with ``code`` (shutdown)."""
