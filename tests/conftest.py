@@ -38,6 +38,17 @@ def http_get(url: str, headers: dict[str, str] | None = None, timeout: float = 5
         return exc.code, exc.read()
 
 
+def eventually(condition: Callable[[], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` passes; the client's callbacks run on its own threads,
+    so a test waits for what a user would wait for instead of sleeping a guessed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)
+    return True
+
+
 def metric_value(text: str, name: str, labels: dict[str, str] | None = None) -> float:
     """Value of one sample in Prometheus text format (0 when absent)."""
     want = ",".join(f'{k}="{v}"' for k, v in sorted((labels or {}).items()))

@@ -11,7 +11,7 @@ from typing import Any
 from realtimenet.client import Client
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
-from tests.conftest import GatewayProcess
+from tests.conftest import GatewayProcess, eventually
 
 Factory = Callable[..., GatewayProcess]
 
@@ -62,9 +62,7 @@ def test_drop_mid_stream_then_resume_loses_and_duplicates_nothing(gateway_factor
         time.sleep(0.15)
         alice.drop_network()
     thread.join()
-    deadline = time.monotonic() + 10
-    while len(received) < total and time.monotonic() < deadline:
-        time.sleep(0.05)
+    eventually(lambda: len(received) >= total and [e.kind for e in lifecycle].count("resumed") >= 3)
     assert received == list(range(total))  # zero lost, zero duplicated, in order
     kinds = [e.kind for e in lifecycle]
     assert kinds.count("resumed") == 3 and "resync" not in kinds and "gave_up" not in kinds
