@@ -28,7 +28,7 @@ js-deps:
 
 check: $(STAMP)
 	$(BIN)/rtnet codegen --check
-	$(BIN)/ruff check Tools tests bench
+	$(BIN)/ruff check Tools tests bench scripts
 	$(BIN)/mypy
 
 unit: $(STAMP)

@@ -6,7 +6,10 @@ server CPU a tick costs. Steps, each on the same seeded movement:
 
 1. ``per-update``: every entity's update becomes its own ``state.delta`` (no coalescing);
 2. ``coalesced``: the tick's updates are composed into one ``state.delta``;
-3. ``quantised``: as 2, with positions rounded to 0.01 and headings to 1 degree (``state.quantize``).
+3. ``quantised``: as 2, with positions rounded to 0.01 and headings to 1 degree (``state.quantize``);
+4. ``packed``: as 3, sent as ``state.entities`` (``state.entities`` declares the collection: quantum
+   differences packed in bytes, see realtimenet.state.entities), what members joined with
+   ``state_encoding: "entities"`` receive.
 
 Usage: python bench/state_bench.py [--ticks 400] [--entities 60] [--clients 100]
 """
@@ -20,9 +23,12 @@ import random
 import time
 from typing import Any
 
+import msgspec
+
 from realtimenet.gateway.connection import State
 from realtimenet.protocol.jsonrpc import encode_notification
-from realtimenet.protocol.messages import StateDeltaParams
+from realtimenet.protocol.messages import StateDeltaParams, StateEntitiesParams
+from realtimenet.state.entities import EntityMirror, EntitySchema
 from realtimenet.state.quantize import Quantizer
 from realtimenet.state.sync import RoomState, apply_update, coalesce
 
@@ -48,10 +54,12 @@ def movement(entities: int, ticks: int, seed: int = 7) -> list[list[dict[str, An
 
 
 def run(step: str, ticks: list[list[dict[str, Any]]], clients: int) -> dict[str, float]:
-    quantizer = Quantizer({"e.*.x": 0.01, "e.*.y": 0.01, "e.*.rot": 1}) if step == "quantised" else None
+    schema = EntitySchema({"e": {"x": 0.01, "y": 0.01, "rot": 1}})
+    quantizer = Quantizer(schema.quantize_rules()) if step in ("quantised", "packed") else None
     sink: list[bytes] = []
     fanout = [State.OPEN] * clients  # stands in for the open connections the node sends to
     state = RoomState()
+    mirror = EntityMirror(schema, state.document, state.version) if step == "packed" else None
     wire = 0
     frames = 0
     started = time.process_time()
@@ -69,8 +77,14 @@ def run(step: str, ticks: list[list[dict[str, Any]]], clients: int) -> dict[str,
         deltas = coalesce(changes, changes[0].version - 1) if step != "per-update" else [
             _single(c, changes) for c in changes]
         for delta in deltas:
-            frame = encode_notification("state.delta", StateDeltaParams(
-                room="arena", from_=delta.from_version, to=delta.to_version, patch=delta.patch))
+            if mirror is not None:  # as GatewayNode._entities_frame: a new entity goes in `rest`
+                packed, rest = mirror.encode(delta.from_version, delta.to_version, delta.patch)
+                frame = encode_notification("state.entities", StateEntitiesParams(
+                    room="arena", from_=delta.from_version, to=delta.to_version, entities=packed,
+                    rest=rest or msgspec.UNSET))
+            else:
+                frame = encode_notification("state.delta", StateDeltaParams(
+                    room="arena", from_=delta.from_version, to=delta.to_version, patch=delta.patch))
             for _ in fanout:  # the same bytes to every client: the cost is the send, not an encode
                 sink.append(frame)
             sink.clear()
@@ -95,7 +109,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     args = parser.parse_args()
     ticks = movement(args.entities, args.ticks)
-    results = {step: run(step, ticks, args.clients) for step in ("per-update", "coalesced", "quantised")}
+    results = {step: run(step, ticks, args.clients) for step in ("per-update", "coalesced", "quantised", "packed")}
     base = results["per-update"]
     print(f"{args.entities} entities at 20 Hz to {args.clients} clients, {args.ticks} ticks\n")
     print("| step | frames per tick | bytes per frame | wire bytes per tick | x per-update | server CPU per tick |")

@@ -133,6 +133,11 @@ class StateConfig(_Section):
         "Room glob pattern -> {dotted path glob: step}: numbers written there are rounded to the step, and "
         "changes that round to the held value are dropped (e.g. `\"match-*\" = {\"players.*.x\" = 0.01}`).")] = (
         msgspec.field(default_factory=dict))
+    entities: Annotated[dict[str, dict[str, dict[str, float]]], _doc(
+        "Room glob pattern -> {collection: {field: step}}: entity collections whose numeric fields are "
+        "quantised to the step and, for members that join with `state_encoding = \"entities\"`, sent "
+        "packed as `state.entities` (e.g. `\"match-*\" = {players = {x = 0.01, y = 0.01, rot = 1}}`).")] = (
+        msgspec.field(default_factory=dict))
     validators: Annotated[dict[str, str], _doc(
         "Room glob pattern -> `module:function(room, principal, before, patch, after)` that raises "
         "ValueError (or returns False) to refuse an update.")] = msgspec.field(default_factory=dict)

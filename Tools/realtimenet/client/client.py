@@ -106,6 +106,7 @@ class Client:
         self.resume_token: str | None = None
         self.positions: dict[str, tuple[str, int]] = {}  # stream -> (epoch, last offset seen)
         self.rooms: set[str] = set()
+        self.state_encodings: dict[str, str] = {}  # room -> state_encoding asked for in room.join
         self.auto_reconnect = auto_reconnect
         self.backoff = backoff or Backoff()
         self._closing = False
@@ -255,10 +256,16 @@ class Client:
 
     # ----- rooms (tracked, so that a resume can ask for exactly what was missed) -------------------------
 
-    def join(self, room: str, timeout: float = 10.0) -> Any:
-        """``room.join``, remembering the room stream's position."""
-        result = self.call("room.join", {"room": room}, timeout)
+    def join(self, room: str, timeout: float = 10.0, *, state_encoding: str | None = None) -> Any:
+        """``room.join``, remembering the room stream's position (and ``state_encoding``, asked again after
+        a resume: the compact entity encoding is a choice of the socket, not of the session)."""
+        params = {"room": room} if state_encoding is None else {"room": room, "state_encoding": state_encoding}
+        result = self.call("room.join", params, timeout)
         self.rooms.add(room)
+        if state_encoding is None:
+            self.state_encodings.pop(room, None)
+        else:
+            self.state_encodings[room] = state_encoding
         self._advance(result["stream"], result["epoch"], result["offset"])
         return result
 
@@ -266,6 +273,7 @@ class Client:
         """``room.leave``."""
         result = self.call("room.leave", {"room": room}, timeout)
         self.rooms.discard(room)
+        self.state_encodings.pop(room, None)
         self.positions.pop(f"room:{room}", None)
         return result
 
@@ -498,6 +506,8 @@ class Client:
                 with self._lock:
                     self.positions[entry["stream"]] = (entry["epoch"], entry["offset"])
                 self._emit("resync", stream=entry["stream"])
+        for room, encoding in sorted(self.state_encodings.items()):
+            self.call("room.join", {"room": room, "state_encoding": encoding})
         self._emit("resumed", result=result)
 
     def _adopt_fresh_session(self, welcome: SessionWelcomeParams) -> None:
@@ -506,7 +516,7 @@ class Client:
         self.welcome, self.resume_token = welcome, welcome.resume_token
         for room in sorted(self.rooms):
             try:
-                self.join(room)
+                self.join(room, state_encoding=self.state_encodings.get(room))
             except RemoteError:
                 self.rooms.discard(room)
         for stream in list(self.positions):

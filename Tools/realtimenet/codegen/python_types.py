@@ -46,6 +46,9 @@ def annotation(schema: dict[str, Any]) -> str:
     if kind == "object":
         if schema.get("properties"):
             raise SpecError("inline objects with properties must be component schemas ($ref)")
+        values = schema.get("additionalProperties")
+        if isinstance(values, dict):  # a map: every member has this schema
+            return _constrained(f"dict[str, {annotation(values)}]", schema)
         return "dict[str, Any]"
     raise SpecError(f"unsupported JSON Schema type {kind!r}")
 

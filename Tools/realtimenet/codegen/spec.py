@@ -109,6 +109,8 @@ def _validate_schema(schema: dict[str, Any], where: str) -> None:
         raise SpecError(f"{where}: unsupported JSON Schema keywords {sorted(unknown)}")
     if "items" in schema:
         _validate_schema(schema["items"], f"{where}.items")
+    if isinstance(schema.get("additionalProperties"), dict):
+        _validate_schema(schema["additionalProperties"], f"{where}.additionalProperties")
 
 
 def describe_type(schema: dict[str, Any]) -> str:

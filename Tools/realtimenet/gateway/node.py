@@ -32,9 +32,9 @@ from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode
 from realtimenet.protocol.jsonrpc import Limits, encode_notification
-from realtimenet.protocol.messages import SessionWelcomeParams, StateDeltaParams
-from realtimenet.state.quantize import Quantizer
-from realtimenet.state.sync import StateChange, coalesce
+from realtimenet.protocol.messages import SessionWelcomeParams, StateDeltaParams, StateEntitiesParams
+from realtimenet.state.entities import EntityMirror, EntitySchema
+from realtimenet.state.sync import Delta, RoomState, StateChange, coalesce
 
 _state_change_decoder = msgspec.json.Decoder(StateChange)
 
@@ -101,8 +101,11 @@ class GatewayNode:
         if config.faults.enabled:
             self.router.include(faults.router)
         self.state_validators = state_methods.load_validators(config.state.validators)
-        self.state_quantizers = [(pattern, Quantizer(rules)) for pattern, rules in config.state.quantize.items()]
+        self.state_quantizers, self.entity_schemas = state_methods.load_room_types(config.state)
         self.state_pending: dict[str, list[StateChange]] = {}  # room -> changes not yet broadcast here
+        self.entity_followers: dict[str, set[Connection]] = {}  # room -> members taking state.entities
+        self.entity_mirrors: dict[str, EntityMirror] = {}  # room -> entity fields as last broadcast here
+        self._reseeding: set[str] = set()
         self.rooms_policy = rooms.RoomPolicy(config.rooms)
         self.bus: EventBus = bus or _make_bus(config)
         self.store: SessionStore = store or _make_store(config)
@@ -237,6 +240,7 @@ class GatewayNode:
 
     def leave_room(self, conn: Connection, room: str, announce: bool = True) -> None:
         conn.rooms.discard(room)
+        self.unfollow_entities(conn, room)
         self.detach(conn, rooms.room_stream(room))
         self.detach(conn, state_methods.state_stream(room))
         self.detach(conn, presence.presence_stream(room))
@@ -265,17 +269,91 @@ class GatewayNode:
 
     def flush_state(self) -> None:
         """Broadcast the state changes gathered since the last tick: per room, as few deltas as the patches
-        compose into, each encoded once for all local members."""
+        compose into, each encoded once for all local members (once more, packed, for the members that
+        take ``state.entities``)."""
         pending, self.state_pending = self.state_pending, {}
         for room, changes in pending.items():
             followers = self.local.get(rooms.room_stream(room))
             if not followers:
                 continue
-            for delta in coalesce(changes, changes[0].version - 1):
+            deltas = coalesce(changes, changes[0].version - 1)
+            compact = self.entity_followers.get(room)
+            packed = self._entities_frame(room, deltas) if compact else None
+            plain = followers if packed is None or compact is None else followers - compact
+            if packed is not None and compact is not None:
+                self.metrics.delta_bytes.observe(len(packed))
+                self.broadcast_frame(compact, packed)
+            if not plain:
+                continue
+            for delta in deltas:
                 frame = encode_notification("state.delta", StateDeltaParams(
                     room=room, from_=delta.from_version, to=delta.to_version, patch=delta.patch))
                 self.metrics.delta_bytes.observe(len(frame))
-                self.broadcast_frame(followers, frame)
+                self.broadcast_frame(plain, frame)
+
+    # ----- the compact entity encoding (realtimenet.state.entities) ---------------------------------
+
+    def follow_entities(self, conn: Connection, room: str, state: RoomState) -> EntitySchema | None:
+        """``conn`` takes ``state.entities`` in ``room`` (joined at ``state``), if the room type declares
+        entity collections; the schema it was given, or None."""
+        schema = state_methods.first_match(room, self.entity_schemas)
+        if schema is None:
+            return None
+        self.entity_followers.setdefault(room, set()).add(conn)
+        mirror = self.entity_mirrors.get(room)
+        if mirror is None or mirror.version < state.version:
+            self.entity_mirrors[room] = EntityMirror(schema, state.document, state.version)
+        return schema
+
+    def unfollow_entities(self, conn: Connection, room: str) -> None:
+        followers = self.entity_followers.get(room)
+        if followers is None:
+            return
+        followers.discard(conn)
+        if not followers:
+            del self.entity_followers[room]
+            self.entity_mirrors.pop(room, None)
+
+    def _entities_frame(self, room: str, deltas: list[Delta]) -> bytes | None:
+        """The tick's ``state.entities`` frame, or None when it must go as ``state.delta`` (several deltas,
+        no entity field moved, or this node's mirror of the room is not at ``from``)."""
+        mirror = self.entity_mirrors.get(room)
+        if mirror is None:
+            return None
+        frame = None
+        for delta in deltas:
+            if delta.to_version <= mirror.version:
+                continue  # the mirror was seeded after this change
+            if delta.from_version > mirror.version:
+                self._reseed_mirror(room)  # a change this node never saw (bus gap): reload the document
+                return None
+            if delta.from_version < mirror.version or len(deltas) > 1:
+                # Merge patches are idempotent, so one that spans the mirror's version still brings it to
+                # ``to``; but packed differences are only right for a client exactly at ``from``.
+                mirror.advance(delta.to_version, delta.patch)
+                continue
+            packed, rest = mirror.encode(delta.from_version, delta.to_version, delta.patch)
+            if packed:
+                frame = encode_notification("state.entities", StateEntitiesParams(
+                    room=room, from_=delta.from_version, to=delta.to_version, entities=packed,
+                    rest=rest if rest else msgspec.UNSET))
+        return frame
+
+    def _reseed_mirror(self, room: str) -> None:
+        if room in self._reseeding:
+            return
+        self._reseeding.add(room)
+
+        async def reseed() -> None:
+            try:
+                state = await self.store.load_state(room)
+                mirror = self.entity_mirrors.get(room)
+                if mirror is not None and state.version > mirror.version:
+                    self.entity_mirrors[room] = EntityMirror(mirror.schema, state.document, state.version)
+            finally:
+                self._reseeding.discard(room)
+
+        self.background(reseed())
 
     def broadcast_frame(self, connections: Iterable[Connection], frame: bytes) -> int:
         """Send already-encoded bytes to every open connection given."""

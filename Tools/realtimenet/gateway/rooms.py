@@ -124,8 +124,12 @@ async def join(conn: Connection, params: RoomJoinParams) -> RoomJoined:
         node.persist(conn)
     position = await node.bus.position(stream)
     state = await node.store.load_state(params.room)
+    schema = node.follow_entities(conn, params.room, state) if params.state_encoding == "entities" else None
+    if schema is None:
+        node.unfollow_entities(conn, params.room)  # joining again without it switches back to state.delta
     return RoomJoined(room=params.room, stream=stream, epoch=position.epoch, offset=position.offset,
-                      state_version=state.version, state=state.document)
+                      state_version=state.version, state=state.document,
+                      entities=schema.description if schema is not None else msgspec.UNSET)
 
 
 @router.method("room.leave")

@@ -7,15 +7,18 @@ from __future__ import annotations
 import fnmatch
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
 from realtimenet.backends.bus import constant_frame
+from realtimenet.config import StateConfig
 from realtimenet.exceptions import ConfigError, RpcError
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import ErrorCode
 from realtimenet.protocol.messages import StateGetParams, StateSnapshot, StateUpdated, StateUpdateParams
+from realtimenet.state.entities import EntitySchema
+from realtimenet.state.quantize import Quantizer
 from realtimenet.state.sync import Conflict, StateChange, VersionFromTheFuture, apply_update
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 router = Router()
 Validator = Callable[..., Any]
+T = TypeVar("T")
 _encode = msgspec.json.Encoder().encode
 _COMMIT_ATTEMPTS = 8
 
@@ -44,6 +48,27 @@ def load_validators(spec: dict[str, str]) -> list[tuple[str, Validator]]:
     return loaded
 
 
+def load_room_types(config: StateConfig) -> tuple[list[tuple[str, Quantizer]], list[tuple[str, EntitySchema]]]:
+    """Per room glob pattern, the quantizer (``state.quantize`` plus every declared entity field) and the
+    entity schema (``state.entities``); a bad step fails at start, naming its key."""
+    quantizers, schemas = [], []
+    for pattern in dict.fromkeys([*config.entities, *config.quantize]):
+        try:
+            schema = EntitySchema(config.entities[pattern]) if pattern in config.entities else None
+            rules = {**(schema.quantize_rules() if schema else {}), **config.quantize.get(pattern, {})}
+            quantizers.append((pattern, Quantizer(rules)))
+        except ValueError as exc:
+            section = "entities" if pattern in config.entities else "quantize"
+            raise ConfigError(f"state.{section}.{pattern}: {exc}") from None
+        if schema is not None:
+            schemas.append((pattern, schema))
+    return quantizers, schemas
+
+
+def first_match(room: str, patterns: list[tuple[str, T]]) -> T | None:
+    return next((value for pattern, value in patterns if fnmatch.fnmatchcase(room, pattern)), None)
+
+
 def _member(conn: Connection, room: str) -> None:
     if room not in conn.rooms:
         raise RpcError(ErrorCode.FORBIDDEN, {"room": room, "reason": "not_a_member"})
@@ -63,7 +88,7 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
     node = conn.node
     _member(conn, params.room)
     config = node.config.state
-    quantizer = next((q for pattern, q in node.state_quantizers if fnmatch.fnmatchcase(params.room, pattern)), None)
+    quantizer = first_match(params.room, node.state_quantizers)
     for _ in range(_COMMIT_ATTEMPTS):
         state = await node.store.load_state(params.room)
         patch = params.patch if quantizer is None else quantizer.apply(params.patch, state.document)

@@ -47,6 +47,7 @@ __all__ = [
     "RoomEventParams",
     "DirectMessageParams",
     "StateDeltaParams",
+    "StateEntitiesParams",
     "StateSnapshotParams",
     "PresenceChangedParams",
     "METHODS",
@@ -87,6 +88,7 @@ class RoomJoined(msgspec.Struct, kw_only=True, omit_defaults=True):
     offset: Annotated[int, Meta(ge=0)]  # Offset of the stream's last publication (0: none yet).
     state_version: int  # The room state's version.
     state: dict[str, Any]  # The room state document at that version.
+    entities: dict[str, dict[str, float]] | UnsetType = UNSET  # Present when `state.entities` is on for this membership: per entity collection, its fields and their quantisation steps.
 
 
 class RoomLeft(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -196,6 +198,7 @@ class RoomJoinParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `room.join`: Join a room: receive its events and see its state."""
 
     room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room to join.
+    state_encoding: Literal['merge_patch', 'entities'] | UnsetType = UNSET  # `entities` asks for the compact encoding of moving entities where the room type declares any (the result's `entities` says which); `state.delta` still arrives whenever a tick cannot use it.
 
 
 class RoomLeaveParams(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -315,6 +318,16 @@ class StateDeltaParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     patch: dict[str, Any]  # The merge patch.
 
 
+class StateEntitiesParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `state.entities` (server -> client notification): A room's state changed, in the compact entity encoding: apply `entities` then `rest` to version `from` to get version `to`."""
+
+    room: str  # The room.
+    from_: int = msgspec.field(name="from")  # The version this applies to.
+    to: int  # The version it produces.
+    entities: dict[str, str]  # Per declared entity collection with changes: the packed quantum differences, base64.
+    rest: dict[str, Any] | UnsetType = UNSET  # The rest of the tick's change as a merge patch, applied after `entities`; absent when nothing else changed.
+
+
 class StateSnapshotParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `state.snapshot` (server -> client notification): A room's whole state document, when that is smaller than the deltas or they are not kept."""
 
@@ -361,6 +374,7 @@ NOTIFICATIONS: dict[str, MethodSpec] = {
     "room.event": MethodSpec("room.event", RoomEventParams, None),
     "direct.message": MethodSpec("direct.message", DirectMessageParams, None),
     "state.delta": MethodSpec("state.delta", StateDeltaParams, None),
+    "state.entities": MethodSpec("state.entities", StateEntitiesParams, None),
     "state.snapshot": MethodSpec("state.snapshot", StateSnapshotParams, None),
     "presence.changed": MethodSpec("presence.changed", PresenceChangedParams, None),
 }

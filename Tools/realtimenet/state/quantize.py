@@ -9,25 +9,64 @@ receive ordinary RFC 7396 patches, only with fewer digits and fewer members.
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+MAX_DECIMALS = 15
+_EXACT = 2.0**53
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A quantisation step ``m * 10**-d``. A quantised number is ``q * m / 10**d`` for an integer ``q``:
+    integer arithmetic and one correctly rounded division, so Python and C++ produce the same double
+    as parsing the decimal literal (the compact entity encoding relies on it)."""
+
+    multiple: int
+    decimals: int
+
+    @classmethod
+    def of(cls, step: float) -> Step:
+        if not step > 0:
+            raise ValueError(f"a quantisation step must be positive, not {step!r}")
+        _, digits, exponent = Decimal(repr(step)).normalize().as_tuple()
+        if not isinstance(exponent, int):
+            raise ValueError(f"a quantisation step must be finite, not {step!r}")
+        multiple = int("".join(map(str, digits))) * 10 ** max(exponent, 0)
+        decimals = max(-exponent, 0)
+        if decimals > MAX_DECIMALS:
+            raise ValueError(f"a quantisation step needs at most {MAX_DECIMALS} decimals, not {step!r}")
+        return cls(multiple, decimals)
+
+    def quantum(self, value: float) -> int:
+        """The integer ``q`` whose value is nearest ``value``; ValueError when ``|q|`` would pass 2**53
+        (beyond that doubles hold no fractions to round, and C++ could not hold ``q`` exactly)."""
+        scaled: float = value * 10**self.decimals / self.multiple
+        if not abs(scaled) < _EXACT:
+            raise ValueError(f"{value!r} is too large to quantise to {self}")
+        return round(scaled)
+
+    def value(self, quantum: int) -> float | int:
+        numerator = quantum * self.multiple
+        return numerator if self.decimals == 0 else numerator / 10**self.decimals
 
 
 class Quantizer:
     """Rounds the numbers a patch writes at the declared paths, and drops changes that vanish."""
 
     def __init__(self, rules: dict[str, float]) -> None:
-        self.rules = [(tuple(pattern.split(".")), step, _decimals(step)) for pattern, step in rules.items()]
-        self._cache: dict[tuple[str, ...], tuple[float, int] | None] = {}  # paths repeat every tick
+        self.rules = [(tuple(pattern.split(".")), Step.of(step)) for pattern, step in rules.items()]
+        self._cache: dict[tuple[str, ...], Step | None] = {}  # paths repeat every tick
 
-    def _rule(self, path: tuple[str, ...]) -> tuple[float, int] | None:
+    def _rule(self, path: tuple[str, ...]) -> Step | None:
         if path in self._cache:
             return self._cache[path]
         found = None
-        for pattern, step, decimals in self.rules:
+        for pattern, step in self.rules:
             if len(pattern) == len(path) and all(fnmatch.fnmatchcase(p, q) for p, q in zip(path, pattern,
                                                                                               strict=True)):
-                found = (step, decimals)
+                found = step
                 break
         if len(self._cache) < 100_000:  # bounded: member names come from clients
             self._cache[path] = found
@@ -46,12 +85,12 @@ class Quantizer:
                     result[name] = inner
                 continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                rule = self._rule(path)
-                if rule is not None:
-                    step, decimals = rule
-                    value = round(round(value / step) * step, decimals)
-                    if decimals == 0:
-                        value = int(value)
+                step = self._rule(path)
+                if step is not None:
+                    try:
+                        value = step.value(step.quantum(value))
+                    except ValueError:
+                        pass  # too large to carry a fraction: kept as it is
             if value is None and isinstance(document, dict) and name not in document:
                 continue  # deleting what is not there: nothing changes
             if value == current and value is not None:
@@ -59,7 +98,3 @@ class Quantizer:
             result[name] = value
         return result
 
-
-def _decimals(step: float) -> int:
-    exponent = Decimal(repr(step)).normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
