@@ -51,6 +51,11 @@ def test_python_examples_run(doc: str, gateway: GatewayProcess) -> None:
         assert "server_time" in out or "server time" in out
 
 
+def test_event_protocol_entities_example_decodes(gateway: GatewayProcess) -> None:
+    [code] = blocks("docs/event-protocol.md", "python")
+    run_python(code, gateway)  # the example's own assert is the check
+
+
 def test_session_management_example_resumes(gateway: GatewayProcess) -> None:
     [code] = blocks("docs/session-management.md", "python")
     out = run_python(code, gateway)
