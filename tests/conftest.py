@@ -75,6 +75,7 @@ class GatewayProcess:
     ops_port: int
     config: Config
     stdout_lines: list[str] = field(default_factory=list)
+    node_id: str = ""
 
     @property
     def url(self) -> str:
@@ -121,6 +122,7 @@ def start_gateway_process(tmp: Path, settings: dict[str, dict[str, Any]] | None 
     settings = {k: dict(v) for k, v in (settings or {}).items()}
     settings.setdefault("server", {}).setdefault("port", 0)
     settings["server"].setdefault("host", "127.0.0.1")
+    settings["server"].setdefault("drain_timeout", 0.5)  # teardown should not wait out a production drain
     path = _write_config(tmp, settings)
     child_env = {**os.environ, **(env or {})}
     proc = subprocess.Popen([*RTNET, "serve", "--config", str(path)], stdout=subprocess.PIPE,
@@ -138,7 +140,7 @@ def start_gateway_process(tmp: Path, settings: dict[str, dict[str, Any]] | None 
             ready = json.loads(line[len("READY "):])
             threading.Thread(target=_drain, args=(proc.stdout, lines), daemon=True).start()
             return GatewayProcess(proc, ready["port"], ready["internal_port"],
-                                  load_config(path, environ={}), lines)
+                                  load_config(path, environ={}), lines, ready["node_id"])
     proc.kill()
     raise RuntimeError("gateway did not become ready")
 

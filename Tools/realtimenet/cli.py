@@ -69,8 +69,12 @@ def _banner(config: Config, gateway: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from realtimenet.gateway.server import run
 
-    config = _load(args, {"server.host": args.host, "server.port": args.port})
+    config = _load(args, {"server.host": args.host, "server.port": args.port, "server.workers": args.workers})
     _setup_logging(config)
+    if config.server.workers > 1:
+        from realtimenet.gateway.workers import Supervisor
+
+        return Supervisor(config, sys.argv[1:]).run()
     run(config, on_ready=lambda gw: _banner(config, gw))
     return 0
 
@@ -117,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_args(serve)
     serve.add_argument("--host", help="bind address (server.host)")
     serve.add_argument("--port", type=int, help="public port (server.port); 0 picks a free one")
+    serve.add_argument("--workers", type=int, help="processes sharing the port, e.g. one per core (server.workers)")
     serve.set_defaults(func=cmd_serve)
 
     token = sub.add_parser("token", help="mint a development token from the configured HS256 secret")

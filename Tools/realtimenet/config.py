@@ -60,6 +60,18 @@ class ServerConfig(_Section):
     max_inflight_calls: Annotated[int, _doc(
         "Asynchronous calls one connection may have running; more get -32006.", ge=1)] = 32
     read_buffer_bytes: Annotated[int, _doc("Initial per-socket read buffer (grows on demand).", ge=256)] = 1_024
+    drain_timeout: Annotated[float, _doc(
+        "On SIGTERM: seconds connected clients get (after `server.draining`) before the close with 1012.",
+        ge=0)] = 30.0
+    tls_cert_file: Annotated[str, _doc(
+        "PEM certificate chain: serve `wss://` (and https ops endpoints) on the public port itself.")] = ""
+    tls_key_file: Annotated[str, _doc("PEM private key of `tls_cert_file`.")] = ""
+    workers: Annotated[int, _doc(
+        "Processes sharing the public port (SO_REUSEPORT); more than 1 needs Redis and NATS backends.",
+        ge=1, le=256)] = 1
+    reuse_port: Annotated[bool, _doc(
+        "Bind the public port with SO_REUSEPORT (set for `workers` by the supervisor; also for several "
+        "instances started by systemd on one port).")] = False
 
 
 class AuthConfig(_Section):

@@ -32,6 +32,7 @@ class Publication:
     epoch: str
     offset: int
     frame: bytes
+    published_at: float = 0.0  # wall-clock seconds when the bus accepted it (0: unknown, e.g. replayed)
 
 
 FrameBuilder = Callable[[str, int], bytes]

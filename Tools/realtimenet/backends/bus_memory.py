@@ -4,6 +4,7 @@ so ``make run`` works anywhere; it spans one process only."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections import deque
 
 from realtimenet.backends.bus import FrameBuilder, HistoryGap, Listener, Position, Publication
@@ -46,7 +47,7 @@ class MemoryBus:
     async def publish(self, stream: str, build: FrameBuilder) -> Publication:
         state = self._stream(stream)
         state.offset += 1
-        publication = Publication(stream, state.epoch, state.offset, build(state.epoch, state.offset))
+        publication = Publication(stream, state.epoch, state.offset, build(state.epoch, state.offset), time.time())
         state.ring.append(publication)
         if stream in self._subscribed and self._listener is not None:
             self._listener(publication)

@@ -32,6 +32,7 @@ from msgspec import UNSET
 from realtimenet.client.backoff import Backoff
 from realtimenet.exceptions import CallTimeout, ConnectFailed, ConnectionClosed, RemoteError
 from realtimenet.protocol import jsonrpc
+from realtimenet.protocol.codes import CloseCode
 from realtimenet.protocol.messages import SessionWelcomeParams
 
 _NO_STATUS = 1005
@@ -57,8 +58,9 @@ class BatchCall:
 
 @dataclass(frozen=True)
 class ClientEvent:
-    """Connection lifecycle for UIs: ``reconnecting`` (attempt, delay), ``resumed`` (result),
-    ``resync`` (stream: reload its snapshot), ``resume_failed`` (reason), ``gave_up`` (close)."""
+    """Connection lifecycle for UIs: ``draining`` (deadline: the node is shutting down), ``reconnecting``
+    (attempt, delay), ``resumed`` (result), ``resync`` (stream: reload its snapshot), ``resume_failed``
+    (reason), ``gave_up`` (close)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -446,6 +448,8 @@ class Client:
             if not self._advance(stream, params["epoch"], params["offset"]):
                 self.duplicates_dropped += 1
                 return
+        elif method == "server.draining":
+            self._leave_draining_node(sock, float(params.get("deadline", 0)))
         note = Notification(method, params)
         if self._on_notification is not None:
             self._on_notification(note)
@@ -458,6 +462,27 @@ class Client:
         return f"player:{self.welcome.player_id}" if self.welcome is not None else "player:"
 
     # ----- reconnect and resume ---------------------------------------------------------------------
+
+    def _leave_draining_node(self, sock: _Socket, deadline: float) -> None:
+        """The node is shutting down: with ``auto_reconnect``, move to another one at a random moment in
+        the first half of the deadline (so a node's players do not all arrive elsewhere at once), closing
+        with 1001 (the session stays resumable) and resuming there."""
+        self._emit("draining", deadline=deadline)
+        if not self.auto_reconnect:
+            return
+
+        def leave() -> None:
+            if self._closing or sock is not self._socket or sock.closed is not None:
+                return
+            try:
+                sock.ws.send_close(CloseCode.GOING_AWAY, b"server draining")
+            except (OSError, websocket.WebSocketException):
+                pass
+            self._abort(sock, reconnect=True)
+
+        timer = threading.Timer(self.backoff.rng.uniform(0, deadline / 2), leave)
+        timer.daemon = True
+        timer.start()
 
     def _emit(self, kind: str, **data: Any) -> None:
         if self._on_event is not None:

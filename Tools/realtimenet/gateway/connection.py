@@ -110,6 +110,7 @@ class Connection:
         "_violations",
         "bytes_in",
         "bytes_out",
+        "call_bytes",
         "calls",
         "close_code",
         "close_reason",
@@ -177,6 +178,7 @@ class Connection:
         # Hot-path counters, folded into Prometheus by the node's tick.
         self.frames_in = self.bytes_in = self.frames_out = self.bytes_out = 0
         self.calls: dict[str, int] = {}
+        self.call_bytes: dict[str, int] = {}
 
     # ----- outgoing ---------------------------------------------------------------------------------
 
@@ -212,7 +214,9 @@ class Connection:
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification to this connection only."""
-        self.send(jsonrpc.encode_notification(method, params))
+        frame = jsonrpc.encode_notification(method, params)
+        self.node.metrics.notified(method, len(frame))
+        self.send(frame)
 
     def close(self, code: CloseCode | int, reason: str = "", initiator: str = "server",
               send: bool = True) -> None:
@@ -303,6 +307,7 @@ class Connection:
             route = self._routes.get(name)
             if route is not None:
                 self.calls[name] = self.calls.get(name, 0) + 1
+                self.call_bytes[name] = self.call_bytes.get(name, 0) + len(item)
                 return self._call(route, params, None if request_id is UNSET else request_id,
                                   request_id is UNSET, batch)
         return self._dispatch_slowly(item, batch)
@@ -323,6 +328,7 @@ class Connection:
             return jsonrpc.encode_error(rid, ErrorCode.METHOD_NOT_FOUND, ErrorCode.METHOD_NOT_FOUND.message,
                                         {"method": req.method[:128]})
         self.calls[route.name] = self.calls.get(route.name, 0) + 1
+        self.call_bytes[route.name] = self.call_bytes.get(route.name, 0) + len(item)
         try:
             params = route.decode_params(None if req.params is UNSET else req.params)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:

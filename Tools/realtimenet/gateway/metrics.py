@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+
 NAMESPACE = "realtimenet"
 
 
@@ -69,5 +71,37 @@ class Metrics:
         self.faults = Counter(f"{NAMESPACE}_faults_injected", "Connections targeted by fault.inject.", registry=r)
         self.handler_seconds = Histogram(
             f"{NAMESPACE}_async_handler_duration_seconds", "Duration of asynchronous handlers.", ["method"],
-            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
-            registry=r)
+            buckets=_LATENCY_BUCKETS, registry=r)
+        self.draining = Gauge(f"{NAMESPACE}_draining", "1 while the node drains (after SIGTERM).", registry=r)
+        self.send_queue_bytes = Gauge(f"{NAMESPACE}_send_queue_bytes",
+                                      "Bytes waiting in all connections' send queues (sampled each tick).",
+                                      registry=r)
+        self.send_queue_max_bytes = Gauge(f"{NAMESPACE}_send_queue_max_bytes",
+                                          "The fullest connection's send queue, in bytes (sampled each tick).",
+                                          registry=r)
+        self.presence_devices = Gauge(f"{NAMESPACE}_presence_devices", "This node's connected devices by status.",
+                                      ["status"], registry=r)
+        self.bus_publish_seconds = Histogram(f"{NAMESPACE}_bus_publish_seconds",
+                                             "Time to publish to the event bus (stored and acknowledged).",
+                                             buckets=_LATENCY_BUCKETS, registry=r)
+        self.bus_delivery_lag = Histogram(f"{NAMESPACE}_bus_delivery_lag_seconds",
+                                          "From a publication's acceptance by the bus to its delivery on this "
+                                          "node (any publishing node; wall clocks).", buckets=_LATENCY_BUCKETS,
+                                          registry=r)
+        self.notifications = Counter(f"{NAMESPACE}_notifications_sent", "Notifications sent, by method "
+                                     "(a broadcast counts once per recipient).", ["method"], registry=r)
+        self.notification_bytes = Counter(f"{NAMESPACE}_notification_bytes_sent", "Notification payload bytes "
+                                          "sent, by method.", ["method"], registry=r)
+        self.bytes_in_by_method = Counter(f"{NAMESPACE}_received_bytes_by_method", "Request payload bytes "
+                                          "received, by JSON-RPC method (batches: per item).", ["method"],
+                                          registry=r)
+        self._notified: dict[str, tuple[Counter, Counter]] = {}
+
+    def notified(self, method: str, frame_bytes: int, recipients: int = 1) -> None:
+        """Count a notification frame sent to ``recipients`` connections (once per broadcast)."""
+        children = self._notified.get(method)
+        if children is None:
+            children = self._notified[method] = (self.notifications.labels(method),
+                                                 self.notification_bytes.labels(method))
+        children[0].inc(recipients)
+        children[1].inc(frame_bytes * recipients)

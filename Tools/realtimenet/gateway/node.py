@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from realtimenet import PROTOCOL_VERSION
-from realtimenet.backends.bus import EventBus, Publication
+from realtimenet.backends.bus import EventBus, FrameBuilder, Publication
 from realtimenet.backends.bus_memory import MemoryBus
 from realtimenet.backends.store import ResumeGrant, SessionRecord, SessionStore
 from realtimenet.backends.store_memory import MemorySessionStore
@@ -32,7 +32,12 @@ from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode
 from realtimenet.protocol.jsonrpc import Limits, encode_notification
-from realtimenet.protocol.messages import SessionWelcomeParams, StateDeltaParams, StateEntitiesParams
+from realtimenet.protocol.messages import (
+    ServerDrainingParams,
+    SessionWelcomeParams,
+    StateDeltaParams,
+    StateEntitiesParams,
+)
 from realtimenet.state.entities import EntityMirror, EntitySchema
 from realtimenet.state.sync import Delta, RoomState, StateChange, coalesce
 
@@ -75,6 +80,9 @@ def _make_bus(config: Config) -> EventBus:
     from realtimenet.backends.bus_nats import NatsBus
 
     return NatsBus(config.backends.bus, prefix=config.backends.prefix, history_size=config.rooms.history_size)
+
+
+_STREAM_NOTIFICATION = {"room": "room.event", "player": "direct.message", "presence": "presence.changed"}
 
 
 class GatewayNode:
@@ -261,11 +269,22 @@ class GatewayNode:
             change = _state_change_decoder.decode(publication.frame)
             self.state_pending.setdefault(publication.stream[len("state:"):], []).append(change)
             return
+        if publication.published_at:
+            self.metrics.bus_delivery_lag.observe(max(0.0, self.wall_clock() - publication.published_at))
         followers = self.local.get(publication.stream)
         if followers:
             for conn in followers:
                 conn.deliver(publication)
             self.metrics.publications.inc(len(followers))
+            kind = publication.stream.partition(":")[0]
+            self.metrics.notified(_STREAM_NOTIFICATION.get(kind, kind), len(publication.frame), len(followers))
+
+    async def publish(self, stream: str, build: FrameBuilder) -> Publication:
+        """Publish through the bus, timed (``realtimenet_bus_publish_seconds``)."""
+        started = self.clock()
+        publication = await self.bus.publish(stream, build)
+        self.metrics.bus_publish_seconds.observe(self.clock() - started)
+        return publication
 
     def flush_state(self) -> None:
         """Broadcast the state changes gathered since the last tick: per room, as few deltas as the patches
@@ -282,14 +301,14 @@ class GatewayNode:
             plain = followers if packed is None or compact is None else followers - compact
             if packed is not None and compact is not None:
                 self.metrics.delta_bytes.observe(len(packed))
-                self.broadcast_frame(compact, packed)
+                self.metrics.notified("state.entities", len(packed), self.broadcast_frame(compact, packed))
             if not plain:
                 continue
             for delta in deltas:
                 frame = encode_notification("state.delta", StateDeltaParams(
                     room=room, from_=delta.from_version, to=delta.to_version, patch=delta.patch))
                 self.metrics.delta_bytes.observe(len(frame))
-                self.broadcast_frame(plain, frame)
+                self.metrics.notified("state.delta", len(frame), self.broadcast_frame(plain, frame))
 
     # ----- the compact entity encoding (realtimenet.state.entities) ---------------------------------
 
@@ -378,9 +397,9 @@ class GatewayNode:
             return
         sender = f"server:{body.from_}"
         if kind == "room":
-            pub = await self.bus.publish(rooms.room_stream(name), rooms.event_frame(name, sender, body.data))
+            pub = await self.publish(rooms.room_stream(name), rooms.event_frame(name, sender, body.data))
         elif kind == "player":
-            pub = await self.bus.publish(rooms.player_stream(name), rooms.direct_frame(sender, body.data))
+            pub = await self.publish(rooms.player_stream(name), rooms.direct_frame(sender, body.data))
         else:
             return
         if msg.reply:
@@ -406,9 +425,20 @@ class GatewayNode:
     def tick(self) -> None:
         """Per-connection timers, metric folding, session refresh and store sweeping; about once a second."""
         now, wall = self.clock(), self.wall_clock()
+        queued = largest = 0
+        statuses = {"online": 0, "away": 0}
         for conn in self.registry:
             conn.tick(now, wall)
             self._fold(conn)
+            buffered = conn.transport.buffered_bytes()  # sampled here, never per message
+            queued += buffered
+            largest = max(largest, buffered)
+            if conn.state is State.OPEN:
+                statuses[conn.presence_status] = statuses.get(conn.presence_status, 0) + 1
+        self.metrics.send_queue_bytes.set(queued)
+        self.metrics.send_queue_max_bytes.set(largest)
+        for status, count in statuses.items():
+            self.metrics.presence_devices.labels(status).set(count)
         if now - self._last_persist >= self.config.sessions.ttl / 3:
             self._last_persist = now
             for conn in self.registry:
@@ -435,11 +465,24 @@ class GatewayNode:
         if conn.calls:
             for method, count in conn.calls.items():
                 m.calls.labels(method).inc(count)
+            for method, size in conn.call_bytes.items():
+                m.bytes_in_by_method.labels(method).inc(size)
             conn.calls.clear()
+            conn.call_bytes.clear()
 
     def _update_gauges(self) -> None:
         self.metrics.connections.set(len(self.registry))
         self.metrics.players.set(self.registry.player_count)
+
+    def start_drain(self, deadline: float) -> int:
+        """Stop taking sockets (``/readyz`` 503, upgrades 503) and tell every connection it has ``deadline``
+        seconds before the close with 1012; returns how many were told."""
+        self.draining = True
+        self.metrics.draining.set(1)
+        frame = encode_notification("server.draining", ServerDrainingParams(deadline=deadline))
+        told = self.broadcast_frame(list(self.registry), frame)
+        self.metrics.notified("server.draining", len(frame), told)
+        return told
 
     def close_all(self, code: CloseCode) -> None:
         """Close every connection with ``code`` (shutdown)."""

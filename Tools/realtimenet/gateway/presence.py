@@ -64,7 +64,7 @@ async def announce(conn: Connection, event: Literal["join", "leave", "status"], 
     for room in rooms:
         frame = jsonrpc.encode_notification("presence.changed",
                                             PresenceChangedParams(room=room, event=event, presence=presence))
-        await node.bus.publish(presence_stream(room), constant_frame(frame))
+        await node.publish(presence_stream(room), constant_frame(frame))
 
 
 @router.method("presence.set")

@@ -148,7 +148,7 @@ async def publish(conn: Connection, params: RoomPublishParams) -> Published:
         conn.node.metrics.room_refusals.labels("not_a_member").inc()
         raise RpcError(ErrorCode.FORBIDDEN, {"room": params.room, "reason": "not_a_member"})
     stream = room_stream(params.room)
-    pub = await conn.node.bus.publish(stream, event_frame(params.room, conn.principal.player_id, params.data))
+    pub = await conn.node.publish(stream, event_frame(params.room, conn.principal.player_id, params.data))
     return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
 
 
@@ -156,5 +156,5 @@ async def publish(conn: Connection, params: RoomPublishParams) -> Published:
 async def send_direct(conn: Connection, params: DirectSendParams) -> Published:
     """Send to every device of one player (stored in that player's stream for replay)."""
     stream = player_stream(params.to)
-    pub = await conn.node.bus.publish(stream, direct_frame(conn.principal.player_id, params.data))
+    pub = await conn.node.publish(stream, direct_frame(conn.principal.player_id, params.data))
     return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)

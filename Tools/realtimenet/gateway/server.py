@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import signal
+import ssl
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -30,6 +31,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from realtimenet.backends.bus_nats import NatsBus
 from realtimenet.config import Config
+from realtimenet.exceptions import ConfigError
 from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
 from realtimenet.gateway.connection import Connection, State
 from realtimenet.gateway.node import GatewayNode, Refusal
@@ -160,6 +162,21 @@ class _SocketListener(WSListener):
         return 0 if self._ws is None else int(self._ws.underlying_transport.get_write_buffer_size())
 
 
+def _tls_context(cert_file: str, key_file: str) -> ssl.SSLContext | None:
+    """The server's TLS context when a certificate is configured (``wss://`` without a balancer)."""
+    if not cert_file and not key_file:
+        return None
+    if not (cert_file and key_file):
+        raise ConfigError("server.tls_cert_file and server.tls_key_file go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert_file, key_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"server.tls_cert_file/tls_key_file: cannot load: {exc}") from None
+    return context
+
+
 class Gateway:
     """A running gateway: a ``GatewayNode`` behind picows servers on the configured ports."""
 
@@ -248,8 +265,11 @@ class Gateway:
         keys = self.node.verifier.keys
         if isinstance(keys, JwksUrlSource):  # warm the cache off the loop, so no upgrade waits for it
             await self._loop.run_in_executor(None, keys.refresh)
+        tls = _tls_context(server.tls_cert_file, server.tls_key_file)
         public = await ws_create_server(
             self._public_factory, server.host, server.port,
+            ssl=tls,
+            reuse_port=server.reuse_port or None,
             websocket_handshake_timeout=server.handshake_timeout,
             max_frame_size=server.max_message_bytes,
             read_buffer_init_size=server.read_buffer_bytes,
@@ -309,9 +329,23 @@ class Gateway:
             assert self._loop is not None
             self._jwks_refresh = self._loop.run_in_executor(None, keys.refresh)
 
+    async def drain(self, interrupted: asyncio.Event | None = None) -> None:
+        """SIGTERM: ``/readyz`` turns 503 and upgrades are refused at once (the listener stays up so
+        balancer health checks see it), every client gets ``server.draining``, and whoever is still
+        connected when they have all left, at ``server.drain_timeout``, or at a second signal, is closed
+        with 1012. Sessions stay in the store, so clients resume on another node."""
+        timeout = self.config.server.drain_timeout
+        told = self.node.start_drain(timeout)
+        log.info("draining: %d connections told, closing with 1012 within %.1f s", told, timeout)
+        end = time.monotonic() + timeout
+        while len(self.node.registry) and time.monotonic() < end and not (interrupted and interrupted.is_set()):
+            await asyncio.sleep(0.05)
+        await self.stop(CloseCode.SERVICE_RESTART)
+
     async def stop(self, code: CloseCode = CloseCode.GOING_AWAY, deadline: float = 5.0) -> None:
         """Stop accepting, close every connection with ``code`` and wait up to ``deadline`` seconds."""
         self.node.draining = True
+        self.node.metrics.draining.set(1)
         for srv in self._servers:
             srv.close()
         self.node.close_all(code)
@@ -325,16 +359,22 @@ class Gateway:
         await self.node.store.close()
 
     async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:
-        """Start, report readiness, and run until SIGTERM or SIGINT."""
+        """Start, report readiness, and run until SIGTERM or SIGINT; then drain (a second signal cuts the
+        drain short)."""
         await self.start()
         loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
+        signalled = asyncio.Event()
+        interrupted = asyncio.Event()
+
+        def on_signal() -> None:
+            (interrupted if signalled.is_set() else signalled).set()
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         if on_ready is not None:
             on_ready(self)
-        await stop.wait()
-        await self.stop()
+        await signalled.wait()
+        await self.drain(interrupted)
 
 
 def run(config: Config, on_ready: Callable[[Gateway], None] | None = None) -> None:

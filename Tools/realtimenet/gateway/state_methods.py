@@ -110,7 +110,7 @@ async def update(conn: Connection, params: StateUpdateParams) -> StateUpdated:
         _validate(conn, params.room, state.document, patch, new.document)
         if await node.store.commit_state(params.room, state.version, new):
             record = _encode(StateChange(new.version, patch))
-            await node.bus.publish(state_stream(params.room), constant_frame(record))
+            await node.publish(state_stream(params.room), constant_frame(record))
             node.metrics.state_versions.labels("committed").inc()
             return StateUpdated(room=params.room, version=new.version)
         # Another update won the race: check this one again against what it did.

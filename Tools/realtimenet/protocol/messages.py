@@ -44,6 +44,7 @@ __all__ = [
     "FaultInjectParams",
     "SessionWelcomeParams",
     "SessionTokenExpiringParams",
+    "ServerDrainingParams",
     "RoomEventParams",
     "DirectMessageParams",
     "StateDeltaParams",
@@ -290,6 +291,12 @@ class SessionTokenExpiringParams(msgspec.Struct, kw_only=True, omit_defaults=Tru
     close_at: float  # When the gateway closes with 4001 unless refreshed (Unix seconds).
 
 
+class ServerDrainingParams(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Params of `server.draining` (server -> client notification): This node is shutting down: the socket will be closed with 1012 within `deadline` seconds."""
+
+    deadline: Annotated[float, Meta(ge=0)]  # Seconds until the node closes the socket with 1012.
+
+
 class RoomEventParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `room.event` (server -> client notification): An event published to a room the client is in."""
 
@@ -371,6 +378,7 @@ METHODS: dict[str, MethodSpec] = {
 NOTIFICATIONS: dict[str, MethodSpec] = {
     "session.welcome": MethodSpec("session.welcome", SessionWelcomeParams, None),
     "session.token_expiring": MethodSpec("session.token_expiring", SessionTokenExpiringParams, None),
+    "server.draining": MethodSpec("server.draining", ServerDrainingParams, None),
     "room.event": MethodSpec("room.event", RoomEventParams, None),
     "direct.message": MethodSpec("direct.message", DirectMessageParams, None),
     "state.delta": MethodSpec("state.delta", StateDeltaParams, None),
