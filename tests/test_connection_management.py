@@ -222,12 +222,12 @@ def test_client_close_is_recorded_with_its_code(gateway: GatewayProcess) -> None
     assert metric_value(text, "realtimenet_connections") == 0
 
 
-def test_sigterm_closes_clients_with_1001_and_exits_cleanly(gateway_factory: Factory) -> None:
-    gw = gateway_factory()
+def test_sigterm_closes_clients_with_1012_and_exits_cleanly(gateway_factory: Factory) -> None:
+    gw = gateway_factory()  # drain_timeout 0.5 s in tests; the drain itself: tests/test_operations.py
     clients = [gw.connect(f"p{i}") for i in range(3)]
     assert gw.stop() == 0
     for client in clients:
-        assert client.wait_closed().code == CloseCode.GOING_AWAY
+        assert client.wait_closed().code == CloseCode.SERVICE_RESTART
 
 
 @pytest.mark.parametrize(
