@@ -76,6 +76,12 @@ class GatewayProcess:
     config: Config
     stdout_lines: list[str] = field(default_factory=list)
     node_id: str = ""
+    stderr_lines: list[str] = field(default_factory=list)
+
+    @property
+    def stderr(self) -> str:
+        """What the gateway logged (read continuously: a full pipe would block the gateway)."""
+        return "".join(self.stderr_lines)
 
     @property
     def url(self) -> str:
@@ -138,9 +144,11 @@ def start_gateway_process(tmp: Path, settings: dict[str, dict[str, Any]] | None 
         lines.append(line)
         if line.startswith("READY "):
             ready = json.loads(line[len("READY "):])
+            errors: list[str] = []
             threading.Thread(target=_drain, args=(proc.stdout, lines), daemon=True).start()
+            threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True).start()
             return GatewayProcess(proc, ready["port"], ready["internal_port"],
-                                  load_config(path, environ={}), lines, ready["node_id"])
+                                  load_config(path, environ={}), lines, ready["node_id"], errors)
     proc.kill()
     raise RuntimeError("gateway did not become ready")
 
@@ -163,7 +171,8 @@ def gateway_factory(tmp_path: Path) -> Iterator[Callable[..., GatewayProcess]]:
     yield start
     for gw in started:
         code = gw.stop()
-        stderr = gw.proc.stderr.read() if gw.proc.stderr else ""
+        time.sleep(0.05)  # the reader thread takes the last lines
+        stderr = gw.stderr
         assert "Traceback" not in stderr or "correlation_id" in stderr, stderr
         assert code == 0, f"gateway exited with {code}: {stderr[-2000:]}"
 

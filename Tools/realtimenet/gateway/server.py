@@ -144,8 +144,11 @@ class _SocketListener(WSListener):
     # Transport for Connection ----------------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
-        if self._ws is not None:
-            self._ws.send(WSMsgType.TEXT, data)
+        ws = self._ws
+        # A peer that vanished mid-burst: the loss is noticed on write, but picows reports it a little
+        # later; writes in between would each log "write() called after connection lost".
+        if ws is not None and not ws.underlying_transport.is_closing():
+            ws.send(WSMsgType.TEXT, data)
 
     def ping(self) -> None:
         if self._ws is not None:
