@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check codegen unit bench system-deps js-deps clean
+.PHONY: run test check codegen unit cpp bench system-deps js-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/rtnet serve
 
 ## Install everything, check generated files, lint, type-check and run the whole suite.
-test: $(STAMP) system-deps js-deps check unit
+test: $(STAMP) system-deps js-deps check unit cpp
 
 system-deps:
 	./scripts/install-system-deps.sh
@@ -28,11 +28,15 @@ js-deps:
 
 check: $(STAMP)
 	$(BIN)/rtnet codegen --check
-	$(BIN)/ruff check Tools tests bench scripts
+	$(BIN)/ruff check Tools tests bench scripts Plugins/RealtimeNet/tools
 	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# RealtimeNetCore (C++17): g++, clang++ and g++ with ASan+UBSan, each with warnings as errors.
+cpp:
+	./scripts/cpp-test.sh
 
 codegen: $(STAMP)
 	$(BIN)/rtnet codegen

@@ -4,6 +4,8 @@
 set -euo pipefail
 
 PACKAGES=(redis-server nats-server haproxy prometheus)
+# RealtimeNetCore's standalone C++ build and tests (scripts/cpp-test.sh).
+PACKAGES+=(cmake ninja-build g++ clang libgtest-dev nlohmann-json3-dev)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

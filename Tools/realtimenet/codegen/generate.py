@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,9 @@ from realtimenet.codegen import config_doc, python_types
 from realtimenet.codegen.spec import Spec, load
 
 SPEC_PATH = Path("protocol/openrpc.json")
+# The C++ core's generator is standard-library Python beside it, so its CMake build needs no package.
+CPP_CODES_GENERATOR = Path("Plugins/RealtimeNet/tools/gen_codes.py")
+CPP_CODES = Path("Plugins/RealtimeNet/Source/RealtimeNetCore/Public/rtnet/Codes.h")
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,19 @@ def render_all(root: Path) -> dict[Path, str]:
     spec: Spec = load(root / SPEC_PATH)
     env = _environment()
     context = {"spec": spec, "config_sections": config_doc.sections()}
-    return {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
+    rendered = {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
+    if (root / CPP_CODES_GENERATOR).exists():
+        rendered[CPP_CODES] = _cpp_codes(root)
+    return rendered
+
+
+def _cpp_codes(root: Path) -> str:
+    spec = importlib.util.spec_from_file_location("rtnet_gen_codes", root / CPP_CODES_GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text: str = module.render(json.loads((root / SPEC_PATH).read_text(encoding="utf-8")))
+    return text
 
 
 def generate(root: Path) -> list[Path]:

@@ -1,0 +1,133 @@
+#include "rtnet/JsonRpc.h"
+
+#include <limits>
+
+namespace rtnet {
+namespace {
+
+bool IsId(const Value* id) { return id != nullptr && (id->IsString() || id->IsNumber() || id->IsNull()); }
+
+bool IsErrorObject(const Value& error) {
+  const Value* code = error.Find("code");
+  const Value* message = error.Find("message");
+  return code != nullptr && code->IsInt() && message != nullptr && message->IsString();
+}
+
+CallOutcome Ended(std::int64_t id, std::string method, CallOutcome::Status status, std::string reason) {
+  CallOutcome outcome;
+  outcome.id = id;
+  outcome.method = std::move(method);
+  outcome.status = status;
+  outcome.reason = std::move(reason);
+  return outcome;
+}
+
+}  // namespace
+
+MessageKind Classify(const Value& message) {
+  const Value* version = message.Find("jsonrpc");
+  if (version == nullptr || !version->IsString() || *version->AsString() != "2.0") return MessageKind::kInvalid;
+  const Value* id = message.Find("id");
+  if (const Value* method = message.Find("method")) {
+    const Value* params = message.Find("params");
+    if (!method->IsString() || (params != nullptr && !params->IsObject() && !params->IsArray())) {
+      return MessageKind::kInvalid;
+    }
+    if (id == nullptr) return MessageKind::kNotification;
+    return IsId(id) ? MessageKind::kRequest : MessageKind::kInvalid;
+  }
+  const Value* result = message.Find("result");
+  const Value* error = message.Find("error");
+  if (!IsId(id) || (result == nullptr) == (error == nullptr)) return MessageKind::kInvalid;
+  if (result != nullptr) return MessageKind::kResult;
+  return IsErrorObject(*error) ? MessageKind::kError : MessageKind::kInvalid;
+}
+
+std::vector<const Value*> FrameItems(const Value& frame) {
+  std::vector<const Value*> items;
+  if (frame.IsObject()) {
+    items.push_back(&frame);
+  } else if (const Value::Array* batch = frame.AsArray()) {
+    for (const Value& item : *batch) items.push_back(&item);
+  }
+  return items;
+}
+
+std::optional<RpcError> ErrorOf(const Value& message) {
+  if (Classify(message) != MessageKind::kError) return std::nullopt;
+  const Value& error = *message.Find("error");
+  const Value* data = error.Find("data");
+  return RpcError{*error.Find("code")->AsInt(), *error.Find("message")->AsString(), data != nullptr ? *data : Value()};
+}
+
+Value MakeRequest(std::int64_t id, std::string_view method, Value params) {
+  Value request = MakeNotification(method, std::move(params));
+  request.Set("id", id);
+  return request;
+}
+
+Value MakeNotification(std::string_view method, Value params) {
+  Value message = Value::MakeObject();
+  message.Set("jsonrpc", "2.0");
+  message.Set("method", method);
+  if (!params.IsNull()) message.Set("params", std::move(params));
+  return message;
+}
+
+std::int64_t CallTracker::Start(std::string method, double now, double timeout) {
+  std::int64_t id = next_id_++;
+  double deadline = timeout > 0 ? now + timeout : std::numeric_limits<double>::infinity();
+  pending_.emplace(id, Pending{std::move(method), deadline});
+  return id;
+}
+
+std::optional<CallOutcome> CallTracker::Resolve(const Value& response) {
+  MessageKind kind = Classify(response);
+  if (kind != MessageKind::kResult && kind != MessageKind::kError) return std::nullopt;
+  const std::int64_t* id = response.Find("id")->AsInt();
+  auto it = id != nullptr ? pending_.find(*id) : pending_.end();
+  if (it == pending_.end()) return std::nullopt;
+  CallOutcome outcome = Ended(it->first, std::move(it->second.method),
+                              kind == MessageKind::kResult ? CallOutcome::Status::kResult : CallOutcome::Status::kError, "");
+  pending_.erase(it);
+  if (kind == MessageKind::kResult) {
+    outcome.result = *response.Find("result");
+  } else {
+    outcome.error = *ErrorOf(response);
+  }
+  return outcome;
+}
+
+std::vector<CallOutcome> CallTracker::Expire(double now) {
+  std::vector<CallOutcome> expired;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.deadline <= now) {
+      expired.push_back(Ended(it->first, std::move(it->second.method), CallOutcome::Status::kTimeout, "timeout"));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return expired;
+}
+
+std::vector<CallOutcome> CallTracker::CancelAll(const std::string& reason) {
+  std::vector<CallOutcome> cancelled;
+  for (auto& [id, call] : pending_) {
+    cancelled.push_back(Ended(id, std::move(call.method), CallOutcome::Status::kCancelled, reason));
+  }
+  pending_.clear();
+  return cancelled;
+}
+
+std::optional<double> CallTracker::NextDeadline() const {
+  std::optional<double> earliest;
+  for (const auto& [id, call] : pending_) {
+    if (call.deadline != std::numeric_limits<double>::infinity() && (!earliest || call.deadline < *earliest)) {
+      earliest = call.deadline;
+    }
+  }
+  return earliest;
+}
+
+}  // namespace rtnet

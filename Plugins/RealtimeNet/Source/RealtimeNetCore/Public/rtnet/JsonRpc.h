@@ -1,0 +1,85 @@
+// JSON-RPC 2.0 envelopes on rtnet::Value: what a frame holds, building requests, and tracking the
+// calls in flight (ids, timeouts ticked with `now`, cancel-all when the socket closes).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rtnet/Value.h"
+
+namespace rtnet {
+
+/// What one JSON-RPC message is.
+enum class MessageKind {
+  kRequest,       // method + id
+  kNotification,  // method, no id
+  kResult,        // id + result
+  kError,         // id (possibly null) + error {code, message, data?}
+  kInvalid,       // anything else: not an object, no "jsonrpc": "2.0", both result and error, ...
+};
+
+/// Classifies one message (not a batch) by the JSON-RPC 2.0 rules.
+MessageKind Classify(const Value& message);
+
+/// The messages of a frame: the frame itself, or a batch's items in order. Empty for an empty batch or
+/// a frame that is neither an object nor an array (both invalid as a whole).
+std::vector<const Value*> FrameItems(const Value& frame);
+
+/// The `error` member of an error response.
+struct RpcError {
+  std::int64_t code = 0;
+  std::string message;
+  Value data;  // null when absent
+};
+
+/// The error of a kError message; none for any other message.
+std::optional<RpcError> ErrorOf(const Value& message);
+
+/// {"jsonrpc":"2.0","id":id,"method":method,"params":params}; params omitted when null.
+Value MakeRequest(std::int64_t id, std::string_view method, Value params);
+/// {"jsonrpc":"2.0","method":method,"params":params}; params omitted when null.
+Value MakeNotification(std::string_view method, Value params);
+
+/// How a call ended.
+struct CallOutcome {
+  enum class Status { kResult, kError, kTimeout, kCancelled };
+  std::int64_t id = 0;
+  std::string method;
+  Status status = Status::kResult;
+  Value result;        // kResult
+  RpcError error;      // kError
+  std::string reason;  // kTimeout, kCancelled: why (e.g. the close reason)
+};
+
+/// The calls in flight on one connection. Ids are 1, 2, 3... for the tracker's lifetime, never reused,
+/// so a late answer to a call that already timed out or was cancelled matches nothing.
+class CallTracker {
+ public:
+  /// Registers a call and returns its id. `timeout` in seconds; 0 or less means none.
+  std::int64_t Start(std::string method, double now, double timeout);
+  /// The outcome a kResult or kError message gives a pending call; none when it answers no pending
+  /// call (unknown, late, or non-integer id).
+  std::optional<CallOutcome> Resolve(const Value& response);
+  /// The calls whose deadline is at or before `now`, in id order.
+  std::vector<CallOutcome> Expire(double now);
+  /// Every pending call, cancelled with `reason` (the socket closed), in id order.
+  std::vector<CallOutcome> CancelAll(const std::string& reason);
+
+  std::size_t pending() const { return pending_.size(); }
+  /// The earliest deadline, for a host that schedules its next tick.
+  std::optional<double> NextDeadline() const;
+
+ private:
+  struct Pending {
+    std::string method;
+    double deadline;  // infinity when the call has no timeout
+  };
+  std::int64_t next_id_ = 1;
+  std::map<std::int64_t, Pending> pending_;
+};
+
+}  // namespace rtnet

@@ -1,0 +1,310 @@
+// The connection state machine against a recording transport, with time and randomness injected.
+#include <string>
+#include <vector>
+
+#include "ReplayRandom.h"
+#include "TestSupport.h"
+#include "rtnet/Connection.h"
+
+namespace rtnet {
+namespace {
+
+using test::J;
+using Kind = Event::Kind;
+
+struct FakeTransport : Transport {
+  std::vector<std::uint64_t> opened;
+  std::vector<std::pair<std::uint64_t, Value>> sent;
+  std::vector<std::pair<std::uint64_t, int>> closed;
+  void Open(std::uint64_t socket) override { opened.push_back(socket); }
+  void Send(std::uint64_t socket, const Value& message) override { sent.emplace_back(socket, message); }
+  void Close(std::uint64_t socket, int code, const std::string&) override { closed.emplace_back(socket, code); }
+};
+
+Value Welcome(double heartbeat_interval = 10) {
+  Value params = J(R"({"session_id":"s1","player_id":"p","resume_token":"t","server_time":0,
+                       "protocol_version":"1.0","node_id":"n1"})");
+  params.Set("heartbeat_interval", heartbeat_interval);
+  return MakeNotification("session.welcome", params);
+}
+
+class ConnectionTest : public ::testing::Test {
+ protected:
+  ConnectionTest() : random_({0.5}), connection_(transport_, random_, Options()) {}
+
+  static ConnectionOptions Options() {
+    ConnectionOptions options;
+    options.backoff = {1.0, 8.0, 3};  // base 1 s, cap 8 s, 3 attempts
+    options.connect_timeout = 5;
+    options.heartbeat_grace = 2;
+    options.closing_timeout = 1;
+    return options;
+  }
+
+  // Connects (unless an attempt is under way) and welcomes at `now`; the socket in use.
+  std::uint64_t Establish(double now) {
+    if (connection_.state() != State::kConnecting) {
+      EXPECT_TRUE(connection_.Connect(now));
+    }
+    std::uint64_t socket = connection_.socket();
+    connection_.OnOpen(socket, now);
+    connection_.OnMessage(socket, Welcome(), now);
+    EXPECT_EQ(connection_.state(), State::kConnected);
+    return socket;
+  }
+
+  std::vector<Event> StateChanges() {
+    std::vector<Event> changes;
+    for (Event& event : connection_.TakeEvents()) {
+      if (event.kind == Kind::kStateChanged) changes.push_back(std::move(event));
+    }
+    return changes;
+  }
+
+  FakeTransport transport_;
+  test::ReplayRandom random_;
+  Connection connection_;
+};
+
+TEST_F(ConnectionTest, ConnectsOnWelcomeAndReportsEveryTransition) {
+  ASSERT_TRUE(connection_.Connect(0));
+  EXPECT_EQ(connection_.state(), State::kConnecting);
+  ASSERT_EQ(transport_.opened.size(), 1u);
+  EXPECT_FALSE(connection_.Connect(0));  // already under way
+  connection_.OnOpen(transport_.opened[0], 0.1);
+  EXPECT_EQ(connection_.state(), State::kConnecting);  // open, but no session yet
+  connection_.OnMessage(transport_.opened[0], Welcome(), 0.2);
+  EXPECT_EQ(connection_.state(), State::kConnected);
+  EXPECT_EQ(*connection_.welcome().Find("session_id"), Value("s1"));
+  std::vector<Event> events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].kind, Kind::kStateChanged);
+  EXPECT_EQ(events[0].from, State::kDisconnected);
+  EXPECT_EQ(events[0].to, State::kConnecting);
+  EXPECT_EQ(events[1].to, State::kConnected);
+  EXPECT_EQ(events[1].reason, "welcome");
+  EXPECT_EQ(events[2].kind, Kind::kNotification);
+  EXPECT_EQ(events[2].method, "session.welcome");
+}
+
+TEST_F(ConnectionTest, CallsAreSentAnsweredAndCancelledOnClose) {
+  std::uint64_t socket = Establish(0);
+  connection_.TakeEvents();
+  std::optional<std::int64_t> id = connection_.Call("sys.ping", J(R"({"client_time":0})"), 1, 5);
+  ASSERT_TRUE(id.has_value());
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  EXPECT_EQ(transport_.sent[0].second, MakeRequest(*id, "sys.ping", J(R"({"client_time":0})")));
+  Value answer = J(R"({"jsonrpc":"2.0","result":{"server_time":1}})");
+  answer.Set("id", *id);
+  connection_.OnMessage(socket, Value(Value::Array{answer, J(R"({"jsonrpc":"2.0","method":"room.event","params":{}})")}), 1.5);
+  std::vector<Event> events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, Kind::kCallDone);
+  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kResult);
+  EXPECT_EQ(events[1].kind, Kind::kNotification);
+  EXPECT_EQ(events[1].method, "room.event");
+
+  connection_.Call("sys.echo", Value(), 2, 0);
+  connection_.OnClosed(socket, 1012, "service restart", 3);
+  events = connection_.TakeEvents();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, Kind::kCallDone);
+  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kCancelled);
+  EXPECT_EQ(events[0].call.reason, "closed 1012: service restart");
+  EXPECT_EQ(events[1].to, State::kReconnecting);
+  EXPECT_EQ(events[1].close_class, CloseClass::kGoingAway);
+  EXPECT_FALSE(connection_.Call("sys.ping", Value(), 3, 5).has_value());  // not connected
+}
+
+TEST_F(ConnectionTest, ReconnectsAfterTheBackoffDelayThenGivesUp) {
+  Establish(0);
+  connection_.TakeEvents();
+  connection_.OnClosed(connection_.socket(), 1006, "", 10);  // lost
+  std::vector<Event> changes = StateChanges();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].to, State::kReconnecting);
+  EXPECT_EQ(changes[0].retry_in, 1.0);  // uniform(base, base)
+  connection_.Tick(10.9);
+  EXPECT_EQ(connection_.state(), State::kReconnecting);
+  connection_.Tick(11.0);
+  EXPECT_EQ(connection_.state(), State::kConnecting);
+  EXPECT_EQ(transport_.opened.size(), 2u);
+  // The attempt fails to open; then two more, each after min(cap, uniform(1, 3 * previous)).
+  connection_.OnClosed(connection_.socket(), 1006, "refused", 11.1);
+  EXPECT_EQ(StateChanges().back().retry_in, 2.0);  // 1 + (3 - 1) * 0.5
+  connection_.Tick(13.1);
+  connection_.OnClosed(connection_.socket(), 1006, "refused", 13.2);
+  EXPECT_EQ(StateChanges().back().retry_in, 3.5);  // 1 + (6 - 1) * 0.5
+  connection_.Tick(16.7);
+  connection_.OnClosed(connection_.socket(), 1006, "refused", 16.8);
+  changes = StateChanges();
+  EXPECT_EQ(connection_.state(), State::kClosed);
+  EXPECT_NE(changes.back().reason.find("gave up after 3 attempts"), std::string::npos) << changes.back().reason;
+}
+
+TEST_F(ConnectionTest, ASessionResetsTheBackoff) {
+  Establish(0);
+  connection_.OnClosed(connection_.socket(), 1011, "", 1);
+  connection_.Tick(2);
+  connection_.OnClosed(connection_.socket(), 1006, "", 2.5);  // second attempt: 2 s
+  EXPECT_EQ(StateChanges().back().retry_in, 2.0);
+  connection_.Tick(4.5);
+  Establish(4.5);
+  connection_.OnClosed(connection_.socket(), 1011, "", 5);
+  EXPECT_EQ(StateChanges().back().retry_in, 1.0);  // from base again
+}
+
+TEST_F(ConnectionTest, StaleSocketCallbacksAreIgnored) {
+  std::uint64_t old_socket = Establish(0);
+  connection_.OnClosed(old_socket, 1001, "going away", 1);
+  connection_.Tick(2);
+  std::uint64_t new_socket = connection_.socket();
+  ASSERT_NE(new_socket, old_socket);
+  connection_.TakeEvents();
+  // The old socket's late frames and close change nothing.
+  connection_.OnMessage(old_socket, Welcome(), 2.1);
+  connection_.OnClosed(old_socket, 1006, "", 2.2);
+  EXPECT_TRUE(connection_.TakeEvents().empty());
+  EXPECT_EQ(connection_.state(), State::kConnecting);
+  connection_.OnMessage(new_socket, Welcome(), 2.3);
+  EXPECT_EQ(connection_.state(), State::kConnected);
+}
+
+TEST_F(ConnectionTest, HeartbeatTimeoutAbandonsTheSocket) {
+  std::uint64_t socket = Establish(0);  // heartbeat_interval 10, grace 2
+  connection_.TakeEvents();
+  connection_.OnHeard(socket, 5);
+  EXPECT_EQ(connection_.NextDeadline(), 17.0);
+  connection_.Tick(17);
+  EXPECT_EQ(connection_.state(), State::kConnected);
+  connection_.Tick(17.01);
+  EXPECT_EQ(connection_.state(), State::kReconnecting);
+  ASSERT_EQ(transport_.closed.size(), 1u);
+  EXPECT_EQ(transport_.closed[0], std::make_pair(socket, 4010));
+  EXPECT_EQ(connection_.socket(), 0u);
+  connection_.OnClosed(socket, 4010, "", 17.1);  // the abandoned socket's own close: stale
+  std::vector<Event> changes = StateChanges();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].close_code, 4010);
+  EXPECT_EQ(changes[0].close_class, CloseClass::kTransient);
+}
+
+TEST_F(ConnectionTest, ConnectTimeoutWithoutWelcome) {
+  connection_.Connect(0);
+  connection_.OnOpen(connection_.socket(), 1);
+  connection_.Tick(5);
+  EXPECT_EQ(connection_.state(), State::kReconnecting);
+  EXPECT_EQ(StateChanges().back().reason, "closed 1006: connect timeout");
+}
+
+TEST_F(ConnectionTest, TokenExpiryWaitsForAFreshToken) {
+  Establish(0);
+  connection_.TakeEvents();
+  connection_.OnClosed(connection_.socket(), 4001, "token expired", 1);
+  std::vector<Event> events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].to, State::kReconnecting);
+  EXPECT_EQ(events[0].close_class, CloseClass::kAuth);
+  EXPECT_EQ(events[1].kind, Kind::kTokenRequired);
+  connection_.Tick(1000);  // no token, no attempt
+  EXPECT_EQ(connection_.state(), State::kReconnecting);
+  EXPECT_FALSE(connection_.NextDeadline().has_value());
+  connection_.TokenRefreshed(1001);
+  EXPECT_EQ(connection_.state(), State::kConnecting);
+  EXPECT_EQ(transport_.opened.size(), 2u);
+}
+
+TEST_F(ConnectionTest, FatalAndNormalCodesStop) {
+  Establish(0);
+  connection_.OnClosed(connection_.socket(), 4502, "session replaced by another login", 1);
+  EXPECT_EQ(connection_.state(), State::kClosed);
+  EXPECT_EQ(StateChanges().back().close_class, CloseClass::kFatal);
+  Establish(2);  // Connect() leaves kClosed
+  connection_.OnClosed(connection_.socket(), 1000, "normal closure", 3);
+  EXPECT_EQ(connection_.state(), State::kClosed);
+  connection_.Tick(100);
+  EXPECT_EQ(transport_.opened.size(), 2u);
+}
+
+TEST_F(ConnectionTest, RateLimitedAndProtocolCodesReconnectWithBackoff) {
+  Establish(0);
+  connection_.OnClosed(connection_.socket(), 4008, "rate limited", 1);
+  EXPECT_EQ(StateChanges().back().close_class, CloseClass::kRateLimited);
+  EXPECT_EQ(connection_.state(), State::kReconnecting);
+  connection_.Tick(2);
+  Establish(2);
+  connection_.OnClosed(connection_.socket(), 1009, "message too big", 3);
+  EXPECT_EQ(StateChanges().back().close_class, CloseClass::kProtocol);
+  EXPECT_EQ(connection_.state(), State::kReconnecting);
+}
+
+TEST_F(ConnectionTest, CloseHandshakeAndItsTimeout) {
+  std::uint64_t socket = Establish(0);
+  connection_.Call("sys.ping", Value(), 0, 5);
+  connection_.TakeEvents();
+  connection_.Close(1);
+  EXPECT_EQ(connection_.state(), State::kClosing);
+  EXPECT_EQ(transport_.closed.back(), std::make_pair(socket, 1000));
+  std::vector<Event> events = connection_.TakeEvents();
+  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kCancelled);
+  connection_.OnClosed(socket, 1000, "", 1.2);
+  EXPECT_EQ(connection_.state(), State::kClosed);
+
+  socket = Establish(2);
+  connection_.Close(3);
+  connection_.Tick(4);  // closing_timeout 1: the peer never answered
+  EXPECT_EQ(connection_.state(), State::kClosed);
+  EXPECT_EQ(StateChanges().back().reason, "close timeout");
+  connection_.Close(5);  // closing a closed connection changes nothing
+  EXPECT_TRUE(connection_.TakeEvents().empty());
+}
+
+TEST_F(ConnectionTest, CloseWhileReconnectingEndsAtOnce) {
+  Establish(0);
+  connection_.OnClosed(connection_.socket(), 1006, "", 1);
+  connection_.Close(1.5);
+  EXPECT_EQ(connection_.state(), State::kClosed);
+  connection_.Tick(100);
+  EXPECT_EQ(transport_.opened.size(), 1u);
+}
+
+TEST_F(ConnectionTest, CallTimeoutsAreTicked) {
+  Establish(0);
+  connection_.TakeEvents();
+  connection_.Call("slow", Value(), 0, 3);
+  connection_.OnHeard(connection_.socket(), 2.9);
+  connection_.Tick(2.9);
+  EXPECT_TRUE(connection_.TakeEvents().empty());
+  connection_.Tick(3);
+  std::vector<Event> events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kTimeout);
+  EXPECT_EQ(events[0].call.method, "slow");
+}
+
+// A transport that calls back from inside Open: the machine has finished its transition first.
+struct FailingTransport : FakeTransport {
+  Connection* connection = nullptr;
+  void Open(std::uint64_t socket) override {
+    FakeTransport::Open(socket);
+    connection->OnClosed(socket, 1006, "no route", 0);
+  }
+};
+
+TEST(ConnectionReentrancy, TransportMayCallBackSynchronously) {
+  FailingTransport transport;
+  test::ReplayRandom random({0.0});
+  ConnectionOptions options;
+  options.backoff = {1.0, 8.0, 2};
+  Connection connection(transport, random, options);
+  transport.connection = &connection;
+  connection.Connect(0);
+  EXPECT_EQ(connection.state(), State::kReconnecting);
+  connection.Tick(1);
+  connection.Tick(2);
+  EXPECT_EQ(connection.state(), State::kClosed);
+  EXPECT_EQ(transport.opened.size(), 3u);  // the first attempt and max_attempts (2) retries
+}
+
+}  // namespace
+}  // namespace rtnet
