@@ -5,6 +5,7 @@
 #include "ReplayRandom.h"
 #include "TestSupport.h"
 #include "rtnet/Connection.h"
+#include "rtnet/OutboundQueue.h"
 
 namespace rtnet {
 namespace {
@@ -304,6 +305,85 @@ TEST(ConnectionReentrancy, TransportMayCallBackSynchronously) {
   connection.Tick(2);
   EXPECT_EQ(connection.state(), State::kClosed);
   EXPECT_EQ(transport.opened.size(), 3u);  // the first attempt and max_attempts (2) retries
+}
+
+TEST_F(ConnectionTest, QueuedCallsGoOutAsOneBatchAndAreAnsweredAsCalls) {
+  std::uint64_t socket = Establish(0);
+  connection_.TakeEvents();
+  OutboundQueue queue;
+  std::int64_t publish = connection_.TrackCall("room.publish", 1, 5);
+  std::int64_t ping = connection_.TrackCall("sys.ping", 1, 5);
+  SendOptions critical;
+  critical.lane = Lane::kCritical;
+  ASSERT_TRUE(queue.Enqueue(MakeRequest(publish, "room.publish", J(R"({"room":"r","data":1})"))).ok());
+  ASSERT_TRUE(queue.Enqueue(MakeRequest(ping, "sys.ping", J(R"({"client_time":1})")), critical).ok());
+  ASSERT_TRUE(queue.Enqueue(MakeNotification("presence.set", J(R"({"status":"online"})"))).ok());
+  EXPECT_TRUE(transport_.sent.empty());  // nothing leaves before the tick
+  Batch batch = queue.TakeBatch();
+  ASSERT_TRUE(connection_.SendFrame(batch.frame));
+  ASSERT_EQ(transport_.sent.size(), 1u);  // one frame
+  ASSERT_TRUE(transport_.sent[0].second.IsArray());
+  EXPECT_EQ(transport_.sent[0].second.AsArray()->size(), 3u);
+  EXPECT_EQ(*transport_.sent[0].second.AsArray()->at(0).Find("id"), Value(ping));  // critical first
+  // The gateway answers the batch with a batch (notifications get no answer).
+  Value answers = J(R"([{"jsonrpc":"2.0","result":{"server_time":5,"client_time":1}},
+                        {"jsonrpc":"2.0","error":{"code":-32002,"message":"Forbidden"}}])");
+  answers.AsArray()->at(0).Set("id", ping);
+  answers.AsArray()->at(1).Set("id", publish);
+  connection_.OnMessage(socket, answers, 1.1);
+  std::vector<Event> events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].call.method, "sys.ping");
+  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kResult);
+  EXPECT_EQ(events[1].call.method, "room.publish");
+  EXPECT_EQ(events[1].call.status, CallOutcome::Status::kError);
+  EXPECT_EQ(events[1].call.error.code, -32002);
+  EXPECT_FALSE(connection_.SendFrame(Value()));
+}
+
+TEST_F(ConnectionTest, QueuedCallsAcrossALostSocket) {
+  std::uint64_t socket = Establish(0);
+  connection_.TakeEvents();
+  OutboundQueue queue;
+  std::int64_t plain = connection_.TrackCall("room.publish", 1, 0);
+  std::int64_t kept = connection_.TrackCall("state.update", 1, 0);
+  queue.Enqueue(MakeRequest(plain, "room.publish", J(R"({"room":"r","data":1})")));
+  SendOptions state;
+  state.coalesce_key = "state:r";
+  queue.Enqueue(MakeRequest(kept, "state.update", J(R"({"room":"r","base_version":3,"patch":{"hp":1}})")), state);
+  // The socket goes before the tick: the connection cancels both calls, the queue fails the plain one
+  // and keeps the state update.
+  connection_.OnClosed(socket, 1006, "", 2);
+  queue.OnDisconnected();
+  std::size_t cancelled = 0;
+  for (const Event& event : connection_.TakeEvents()) {
+    cancelled += event.kind == Kind::kCallDone && event.call.status == CallOutcome::Status::kCancelled ? 1 : 0;
+  }
+  EXPECT_EQ(cancelled, 2u);
+  std::vector<Unsent> failed = queue.TakeUnsent();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, plain);
+  EXPECT_FALSE(connection_.SendFrame(queue.TakeBatch().frame));  // nothing to send, and not connected
+  // Reconnected (and, in a real session, resumed): the kept update is tracked again under a new id.
+  connection_.Tick(3);
+  Establish(3);
+  connection_.TakeEvents();
+  queue.Resume([&](Value& message) {
+    message.Set("id", connection_.TrackCall(*message.Find("method")->AsString(), 3, 5));
+    return true;
+  });
+  Batch batch = queue.TakeBatch();
+  ASSERT_TRUE(connection_.SendFrame(batch.frame));
+  const Value& sent = transport_.sent.back().second;
+  EXPECT_EQ(*sent.Find("method"), Value("state.update"));
+  EXPECT_GT(*sent.Find("id")->AsInt(), kept);  // ids are never reused
+  Value answer = J(R"({"jsonrpc":"2.0","result":{"room":"r","version":4}})");
+  answer.Set("id", *sent.Find("id"));
+  connection_.OnMessage(connection_.socket(), answer, 3.5);
+  std::vector<Event> events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].call.method, "state.update");
+  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kResult);
 }
 
 }  // namespace

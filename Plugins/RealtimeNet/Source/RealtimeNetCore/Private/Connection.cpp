@@ -170,6 +170,16 @@ bool Connection::Notify(std::string_view method, Value params) {
   return true;
 }
 
+std::int64_t Connection::TrackCall(std::string method, double now, double timeout) {
+  return calls_.Start(std::move(method), now, timeout);
+}
+
+bool Connection::SendFrame(const Value& frame) {
+  if (state_ != State::kConnected || frame.IsNull()) return false;
+  transport_.Send(socket_, frame);
+  return true;
+}
+
 std::vector<Event> Connection::TakeEvents() { return std::exchange(events_, {}); }
 
 std::optional<double> Connection::NextDeadline() const {

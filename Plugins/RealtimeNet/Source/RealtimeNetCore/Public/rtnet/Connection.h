@@ -83,6 +83,16 @@ class Connection {
   /// Sends a notification (only in kConnected); false when not connected.
   bool Notify(std::string_view method, Value params);
 
+  // For a host that queues what it sends (rtnet::OutboundQueue) and flushes one frame per tick:
+  /// Registers a call whose request the caller builds (`MakeRequest(id, ...)`) and sends later in a
+  /// frame; its answer comes as kCallDone, exactly as Call's. Works in any state, but a lost socket
+  /// cancels every tracked call, as it does Call's (so calls kept across a reconnect are tracked
+  /// again, with new ids, once kConnected: OutboundQueue::Resume's rewrite).
+  std::int64_t TrackCall(std::string method, double now, double timeout);
+  /// Sends a frame built elsewhere (a message, or a batch array from OutboundQueue::TakeBatch) on the
+  /// socket in use; false (nothing sent) when not kConnected or the frame is null.
+  bool SendFrame(const Value& frame);
+
   /// The events since the last call, oldest first.
   std::vector<Event> TakeEvents();
 
