@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/gateway_bench.py
 	$(BIN)/python bench/state_bench.py
 	$(BIN)/python bench/room_bench.py
+	$(BIN)/python bench/entity_bench.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules
