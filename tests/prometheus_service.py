@@ -20,7 +20,7 @@ from typing import Any
 
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
-from tests.services import free_port
+from tests.services import free_port, terminate
 
 
 def buggy_validator(room: str, principal: Any, before: dict[str, Any], patch: dict[str, Any],
@@ -92,13 +92,8 @@ class Prometheus:
         raise RuntimeError(f"prometheus did not become ready: {self.log()}")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            terminate(self.proc)
 
     def log(self, tail: int = 3000) -> str:
         try:

@@ -182,9 +182,11 @@ class BackendsConfig(_Section):
     """Where sessions, presence and state live, and how publications travel between nodes."""
 
     store: Annotated[str, _doc(
-        "`memory` (one process) or `redis://host:port/db` (shared by every node).")] = "memory"
-    bus: Annotated[str, _doc("`memory` (one process) or `nats://host:port` (JetStream, shared by every node).")] = (
-        "memory")
+        "`memory` (one process) or `redis://host:port/db` (shared by every node); Redis Cluster: several seeds "
+        "`redis://a:7000,b:7001,c:7002` or `?cluster=true` (docs/deployment.md).")] = "memory"
+    bus: Annotated[str, _doc(
+        "`memory` (one process) or `nats://host:port` (JetStream, shared by every node); a NATS cluster: "
+        "`nats://a:4222,b:4222,c:4222?replicas=3` (stream replicas).")] = "memory"
     prefix: Annotated[str, _doc("Prefix of every Redis key and NATS subject/stream, so deployments can share "
                                 "servers.")] = "rtnet"
     check_interval: Annotated[float, _doc("Seconds between backend health checks (/readyz).", gt=0)] = 2.0

@@ -13,6 +13,15 @@ produce 1, 2, 3, ... without gaps. Nodes follow a resumable stream with an order
 so they see exactly the stored publications, in offset order. The epoch is the JetStream stream's
 creation time: a stream lost and created again has a new epoch, and clients reload instead of being
 replayed a wrong history. A subject's last message is never evicted, so offsets never restart.
+
+Clusters: ``backends.bus`` may list several servers, comma separated (``nats://a:4222,nats://b:4222``; a
+bare item such as ``b:4222`` takes the scheme and credentials of the one before it), and ask for JetStream
+replicas with a query (``...?replicas=3``): the stream is created (or updated) with that ``num_replicas``,
+so it survives the loss of a minority of its servers. The client connects to any listed server and moves to
+another when it goes. With replicas, the last message of a subject is read from the stream leader (a direct
+get may be answered by a lagging replica), each publication carries a message id that claims its offset
+(see ``_publish_stored``), and each node's ordered consumers send idle heartbeats, so a consumer lost with
+its server is recreated (from the next stream sequence) within two heartbeats.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import asyncio
 import base64
 import functools
 import logging
+import random
 from typing import Any
 
 import nats
@@ -37,8 +47,35 @@ log = logging.getLogger("realtimenet.bus.nats")
 OFFSET = "Rtnet-Offset"
 EPOCH = "Rtnet-Epoch"
 EXPECTED_LAST = "Nats-Expected-Last-Subject-Sequence"
+MSG_ID = "Nats-Msg-Id"
+DEDUP_WINDOW = 10.0  # seconds a replicated stream remembers message ids (an offset is claimed for much less)
 WRONG_LAST_SEQUENCE = 10071
+CONSUMER_ATTEMPTS = 8  # creations of a consumer before the bus counts as unavailable
+CONSUMER_TIMEOUT = 0.5  # seconds one consumer creation may take (it takes milliseconds)
 RESUMABLE = ("room:", "player:")
+
+
+def parse_servers(url: str) -> tuple[list[str], dict[str, str]]:
+    """``nats://user:pw@a:4222,b:4222?replicas=3`` -> (server URLs, options). An item without a scheme takes
+    the scheme and credentials of the item before it; a query on any item counts for all."""
+    servers: list[str] = []
+    options: dict[str, str] = {}
+    prefix = "nats://"
+    for raw in (item.strip() for item in url.split(",")):
+        if not raw:
+            continue
+        raw, _, query = raw.partition("?")
+        for pair in filter(None, query.split("&")):
+            key, _, value = pair.partition("=")
+            options[key] = value
+        if "://" in raw:
+            scheme, _, rest = raw.partition("://")
+            userinfo, at, _ = rest.rpartition("@")
+            prefix = f"{scheme}://{userinfo}{at}"
+        else:
+            raw = prefix + raw
+        servers.append(raw)
+    return servers, options
 
 
 def token(name: str) -> str:
@@ -50,8 +87,18 @@ class NatsBus:
     """EventBus on NATS with JetStream."""
 
     def __init__(self, url: str, prefix: str = "rtnet", history_size: int = 1000, storage: str = "file",
-                 publish_attempts: int = 20) -> None:
+                 publish_attempts: int = 20, replicas: int | None = None, heartbeat: float | None = None) -> None:
         self.url = url
+        self.servers, options = parse_servers(url)
+        if not self.servers:
+            raise ValueError("no NATS server in backends.bus")
+        self.where = ",".join(s.split("://", 1)[0] + "://" + s.split("://", 1)[1].rpartition("@")[2]
+                              for s in self.servers)  # for logs: without credentials
+        # JetStream replicas of the stream: the argument, else ?replicas=N, else 1 (a single server).
+        self.replicas = max(1, replicas if replicas is not None else int(options.get("replicas", "1")))
+        # Idle heartbeat of the ordered consumers: how fast a consumer lost with its server is noticed.
+        self.heartbeat = heartbeat if heartbeat is not None else float(
+            options.get("heartbeat", "5" if self.replicas == 1 else "1"))
         self.prefix = prefix
         self.stream_name = f"{prefix.upper()}_EVENTS"
         self.history_size = history_size
@@ -59,6 +106,8 @@ class NatsBus:
         self.publish_attempts = publish_attempts
         self._nc: Any = None
         self._js: Any = None
+        self._js_consumers: Any = None  # JetStream context with a shorter timeout, for consumer creation
+        self._retrying: asyncio.Task[None] | None = None  # subscriptions that failed, tried again
         self._epoch: str | None = None
         self._listener: Listener | None = None
         self._subs: dict[str, Any] = {}
@@ -76,7 +125,7 @@ class NatsBus:
                 try:
                     await self.connect()
                 except (TimeoutError, OSError, nats.errors.Error, nats.js.errors.Error) as exc:
-                    log.warning("NATS at %s unavailable (%s); retrying", self.url, exc)
+                    log.warning("NATS at %s unavailable (%s); retrying", self.where, exc)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
                     continue
@@ -86,12 +135,16 @@ class NatsBus:
         return asyncio.get_running_loop().create_task(keep_trying())
 
     async def connect(self) -> None:
-        """Connect (reconnecting by itself afterwards) and make sure the JetStream stream exists."""
-        self._nc = await nats.connect(servers=[self.url], reconnect_time_wait=0.5, max_reconnect_attempts=-1,
-                                      allow_reconnect=True, connect_timeout=2, name="realtimenet-gateway",
-                                      reconnected_cb=self._reconnected, error_cb=self._error,
-                                      disconnected_cb=self._disconnected)
-        self._js = self._nc.jetstream(timeout=2)
+        """Connect (reconnecting by itself afterwards) and make sure the JetStream stream exists. Called again
+        after a failure, it keeps a connection that is up (JetStream may need a moment longer in a cluster
+        that is still electing its leader)."""
+        if self._nc is None or self._nc.is_closed:
+            self._nc = await nats.connect(servers=self.servers, reconnect_time_wait=0.5, max_reconnect_attempts=-1,
+                                          allow_reconnect=True, connect_timeout=2, name="realtimenet-gateway",
+                                          reconnected_cb=self._reconnected, error_cb=self._error,
+                                          disconnected_cb=self._disconnected)
+            self._js = self._nc.jetstream(timeout=2)
+            self._js_consumers = self._nc.jetstream(timeout=CONSUMER_TIMEOUT)
         await self._ensure_stream()
         for stream in sorted(self._wanted):  # asked for before the first connection succeeded
             await self._subscribe(stream)
@@ -102,7 +155,20 @@ class NatsBus:
         except nats.js.errors.NotFoundError:
             info = await self._js.add_stream(
                 name=self.stream_name, subjects=[f"{self.prefix}.s.>"], storage=self.storage,
-                max_msgs_per_subject=self.history_size, allow_direct=True)
+                max_msgs_per_subject=self.history_size, allow_direct=True, num_replicas=self.replicas,
+                **({"duplicate_window": DEDUP_WINDOW} if self.replicas > 1 else {}))
+        if (info.config.num_replicas or 1) != self.replicas:
+            # Scaling a stream up or down keeps its messages (and its creation time: the epoch).
+            config = info.config
+            config.num_replicas = self.replicas
+            if self.replicas > 1:
+                config.duplicate_window = DEDUP_WINDOW
+            try:
+                info = await self._js.update_stream(config)
+                log.info("JetStream stream %s now has %d replicas", self.stream_name, self.replicas)
+            except nats.js.errors.APIError as exc:
+                log.warning("JetStream stream %s keeps %s replicas, %d asked: %s", self.stream_name,
+                            info.config.num_replicas, self.replicas, exc)
         self._epoch = info.created.isoformat() if info.created else self.stream_name
         log.info("JetStream stream %s epoch %s", self.stream_name, self._epoch)
 
@@ -110,7 +176,7 @@ class NatsBus:
         log.warning("NATS: %s", exc or type(exc).__name__)  # the client reconnects by itself
 
     async def _disconnected(self) -> None:
-        log.warning("NATS disconnected from %s", self.url)
+        log.warning("NATS disconnected (%s)", self.where)
 
     async def _reconnected(self) -> None:
         try:
@@ -118,29 +184,44 @@ class NatsBus:
             await self._ensure_stream()  # a NATS that lost its storage comes back with a new epoch
             if epoch != self._epoch:
                 self._delivered_seq.clear()
-            # A restarted server forgot this node's consumers: follow every stream again.
-            for stream in [s for s in self._subs if s.startswith(RESUMABLE)]:
-                old = self._subs.pop(stream, None)
-                if old is not None:
-                    try:
-                        await old.unsubscribe()
-                    except (nats.errors.Error, nats.js.errors.Error):
-                        pass
-                await self._subscribe(stream)
         except Exception as exc:  # retried on the next publish
             log.warning("JetStream not ready after reconnect: %s", exc)
             self._epoch = None
+            return
+        # A restarted server forgot this node's consumers: follow every stream again.
+        for stream in [s for s in self._subs if s.startswith(RESUMABLE)]:
+            old = self._subs.pop(stream, None)
+            if old is not None:
+                try:
+                    await old.unsubscribe()
+                except (nats.errors.Error, nats.js.errors.Error):
+                    pass
+        await self._follow_missing()
+
+    async def _follow_missing(self) -> None:
+        """Subscribe every wanted stream that has no subscription (one that failed is retried here, from
+        ``ping`` as well)."""
+        for stream in sorted(self._wanted - self._subs.keys()):
+            try:
+                await self._subscribe(stream)
+            except Exception as exc:
+                log.warning("cannot follow %s yet: %s", stream, exc)
 
     async def ping(self) -> bool:
         if self._nc is None or not self._nc.is_connected:
             return False
         try:
             await self._nc.flush(timeout=1)
-            return True
         except (TimeoutError, nats.errors.Error):
             return False
+        if self._wanted - self._subs.keys() and (self._retrying is None or self._retrying.done()):
+            # In the background: creating consumers may take longer than a readiness check may.
+            self._retrying = asyncio.get_running_loop().create_task(self._follow_missing())
+        return True
 
     async def close(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
         if self._nc is not None:
             try:
                 await self._nc.drain()
@@ -186,20 +267,29 @@ class NatsBus:
             last_seq, last_offset = await self._last(subject)
             offset = last_offset + 1
             frame = build(epoch, offset)
+            headers = {OFFSET: str(offset), EPOCH: epoch, EXPECTED_LAST: str(last_seq)}
+            if self.replicas > 1:
+                # A replicated stream checks the expected last sequence before the message is proposed, without
+                # the proposals still in flight (nats-server#4320): two nodes can both pass it with one offset.
+                # The message id claims the offset at the leader before the proposal; the loser is told
+                # "duplicate" and takes the next offset.
+                headers[MSG_ID] = f"{subject}#{offset}"
             try:
-                await self._js.publish(subject, frame, headers={
-                    OFFSET: str(offset), EPOCH: epoch, EXPECTED_LAST: str(last_seq)})
+                ack = await self._js.publish(subject, frame, headers=headers)
             except nats.js.errors.APIError as exc:
                 if exc.err_code == WRONG_LAST_SEQUENCE:
                     continue  # another node published first: take the next offset
                 raise BackendUnavailable("bus", str(exc)) from None
+            if ack.duplicate:
+                await asyncio.sleep(0.001 * random.random())  # the winner is not applied yet: read again shortly
+                continue
             return Publication(stream, epoch, offset, frame)
         raise BackendUnavailable("bus", f"{stream}: too much contention to publish")
 
     async def _last(self, subject: str) -> tuple[int, int]:
         """(stream sequence, offset) of the subject's last message, or (0, 0)."""
         try:
-            msg = await self._js.get_last_msg(self.stream_name, subject, direct=True)
+            msg = await self._js.get_last_msg(self.stream_name, subject, direct=self.replicas == 1)
         except nats.js.errors.NotFoundError:
             return 0, 0
         return int(msg.seq), int((msg.headers or {}).get(OFFSET, 0))
@@ -207,28 +297,53 @@ class NatsBus:
     async def subscribe(self, stream: str) -> None:
         self._wanted.add(stream)
         if self._nc is not None and self._nc.is_connected:
-            await self._subscribe(stream)
+            try:
+                await self._subscribe(stream)
+            except (TimeoutError, nats.errors.Error, nats.js.errors.Error) as exc:
+                raise BackendUnavailable("bus", str(exc) or type(exc).__name__) from None
 
     async def _subscribe(self, stream: str) -> None:
         if stream in self._subs:
             return
         self._subs[stream] = None  # claimed: a second call while this one waits does nothing
         callback = functools.partial(self._on_message, stream)
-        if stream.startswith(RESUMABLE):
-            # Only what JetStream stored, in stream order: a publish refused by the offset check is never
-            # delivered (a core subscription on the subject would see it too). After a reconnect the
-            # consumer starts right after the last publication this node delivered, so none is skipped.
-            last = self._delivered_seq.get(stream)
-            config = ConsumerConfig(deliver_policy=DeliverPolicy.NEW) if last is None else ConsumerConfig(
-                deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=last + 1)
-            sub = await self._js.subscribe(self._subject(stream), stream=self.stream_name, cb=callback,
-                                           ordered_consumer=True, config=config)
-        else:
-            sub = await self._nc.subscribe(self._subject(stream), cb=callback)
+        try:
+            if stream.startswith(RESUMABLE):
+                sub = await self._follow(stream, callback)
+            else:
+                sub = await self._nc.subscribe(self._subject(stream), cb=callback)
+        except BaseException:
+            self._subs.pop(stream, None)  # not followed: the next subscribe (or ping) tries again
+            raise
         self._subs[stream] = sub
+
+    async def _follow(self, stream: str, callback: Any) -> Any:
+        """An ordered consumer of a resumable stream: only what JetStream stored, in stream order (a publish
+        refused by the offset check is never delivered; a core subscription on the subject would see it).
+        It starts right after the last publication this node delivered (on the first subscription: after
+        the subject's last message now), so a consumer created again after a reconnect or a lost server
+        skips nothing; deliveries at or below that sequence are dropped in ``_on_message``."""
+        subject = self._subject(stream)
+        if stream not in self._delivered_seq:
+            self._delivered_seq[stream] = (await self._last(subject))[0]
+        start = self._delivered_seq[stream] + 1
+        for attempt in range(1, CONSUMER_ATTEMPTS + 1):
+            config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
+            try:
+                return await self._js_consumers.subscribe(
+                    subject, stream=self.stream_name, cb=callback, ordered_consumer=True, config=config,
+                    idle_heartbeat=self.heartbeat)
+            except TimeoutError:
+                # NATS 2.9 may place the (R1) consumer on a peer of the stream that is down; its creation
+                # then never answers, and another attempt is placed afresh.
+                if attempt == CONSUMER_ATTEMPTS:
+                    raise BackendUnavailable("bus", f"{stream}: no consumer after {attempt} attempts") from None
+                log.warning("consumer for %s not created (attempt %d); retrying", stream, attempt)
+        raise AssertionError("unreachable")
 
     async def unsubscribe(self, stream: str) -> None:
         self._wanted.discard(stream)
+        self._delivered_seq.pop(stream, None)  # followed again later: from that moment on
         sub = self._subs.pop(stream, None)
         if sub is not None:
             try:
@@ -238,9 +353,16 @@ class NatsBus:
 
     async def _on_message(self, stream: str, msg: Msg) -> None:
         headers = msg.headers or {}
+        published_at = 0.0
         if stream.startswith(RESUMABLE):
-            self._delivered_seq[stream] = msg.metadata.sequence.stream
-        publication = Publication(stream, headers.get(EPOCH, ""), int(headers.get(OFFSET, 0)), msg.data)
+            metadata = msg.metadata
+            seq = metadata.sequence.stream
+            if seq <= self._delivered_seq.get(stream, 0):
+                return  # a consumer created again re-sent what this node already delivered
+            self._delivered_seq[stream] = seq
+            published_at = metadata.timestamp.timestamp()  # when JetStream stored it: the lag metric's start
+        publication = Publication(stream, headers.get(EPOCH, ""), int(headers.get(OFFSET, 0)), msg.data,
+                                  published_at)
         if self._listener is not None:
             self._listener(publication)
 
@@ -265,8 +387,7 @@ class NatsBus:
             raise HistoryGap(f"{stream}: {missed} missed, at most {self.history_size} kept")
         subject = self._subject(stream)
         try:
-            sub = await self._js.pull_subscribe(subject, stream=self.stream_name, config=ConsumerConfig(
-                deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10.0))
+            sub = await self._pull_consumer(subject)
             try:
                 msgs = await sub.fetch(batch=self.history_size, timeout=2)
             finally:
@@ -283,6 +404,16 @@ class NatsBus:
         if [p.offset for p in found[:missed]] != list(range(after + 1, after + missed + 1)):
             raise HistoryGap(f"{stream}: offsets {after + 1}..{current.offset} are not all kept")
         return found[:missed]
+
+    async def _pull_consumer(self, subject: str) -> Any:
+        for attempt in range(1, CONSUMER_ATTEMPTS + 1):
+            try:
+                return await self._js_consumers.pull_subscribe(subject, stream=self.stream_name, config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10.0))
+            except TimeoutError:  # placed on a peer that is down (see _follow): placed afresh
+                if attempt == CONSUMER_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     # ----- publications from backend services ---------------------------------------------------------
 

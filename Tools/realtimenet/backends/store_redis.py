@@ -8,21 +8,35 @@
 | ``rtnet:{l:<player_id>}`` | string | last seen (Unix seconds) | 30 days |
 | ``rtnet:{r:<room>}`` | string (JSON) | room state: version, document, change log | none |
 
-Every key holds one hash tag and no command spans two keys, so the schema works unchanged on Redis
-Cluster. Device entries carry their own deadline (Redis 7.0 has no per-field expiry): readers skip
-stale ones and delete them, and the hash itself expires when no node refreshes it.
+Every key holds one hash tag and no command spans two keys (the pipelines and the WATCH/MULTI of
+``commit_state`` touch one key each), so the schema works unchanged on Redis Cluster. Device entries carry
+their own deadline (Redis 7.0 has no per-field expiry): readers skip stale ones and delete them, and the
+hash itself expires when no node refreshes it.
+
+URLs (``backends.store``):
+
+- ``redis://[user:password@]host:port/db`` (``rediss://`` for TLS, ``unix://`` for a socket): one server,
+  or a replication primary behind a virtual address;
+- ``redis://[user:password@]host:port,host:port,host:port`` (several seeds) or
+  ``redis://host:port?cluster=true`` (one seed): Redis Cluster through ``redis.asyncio.cluster.RedisCluster``,
+  which learns the slot map from any seed and follows MOVED/ASK and failovers by itself. Cluster mode has
+  database 0 only. The store also takes ``redis+cluster://`` (``rediss+cluster://``), which
+  ``backends.store`` validation does not accept yet.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError, WatchError
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException, RedisError, WatchError
 
 from realtimenet.backends.store import DeviceEntry, PresenceRecord, ResumeGrant, SessionRecord, token_key
-from realtimenet.exceptions import BackendUnavailable
+from realtimenet.exceptions import BackendUnavailable, ConfigError
 from realtimenet.state.sync import RoomState
 
 LAST_SEEN_TTL = 30 * 24 * 3600
@@ -40,12 +54,64 @@ _state_decoder = msgspec.json.Decoder(RoomState)
 _encode = msgspec.json.Encoder().encode
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_SOCKET_TIMEOUT = 2.0
+
+
+@dataclass(frozen=True)
+class ClusterUrl:
+    """A Redis Cluster store URL, parsed: seed nodes, credentials, TLS."""
+
+    seeds: list[tuple[str, int]]
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+
+def parse_cluster_url(url: str) -> ClusterUrl | None:
+    """The cluster described by ``url``, or None when it names one server (see the module docstring)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
+        return None
+    parts = urlsplit(f"{scheme}://{rest}")
+    netloc = parts.netloc
+    userinfo, at, hosts = netloc.rpartition("@")
+    if not at:
+        userinfo, hosts = "", netloc
+    options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    cluster = scheme.endswith("+cluster") or "," in hosts or options.pop("cluster", "").lower() in _TRUE
+    if not cluster:
+        return None
+    if parts.path not in ("", "/", "/0"):
+        raise ConfigError(f"backends.store: Redis Cluster has database 0 only, not {parts.path.lstrip('/')!r}")
+    seeds = []
+    for item in hosts.split(","):
+        host, colon, port = item.strip().rpartition(":")
+        if not colon:
+            host, port = port, "6379"
+        seeds.append((host.strip("[]") or "127.0.0.1", int(port)))
+    username, colon, password = userinfo.partition(":")
+    return ClusterUrl(seeds, unquote(username) if username else None,
+                      unquote(password) if colon and password else None, scheme.startswith("rediss"))
+
+
+def _connect(url: str) -> aioredis.Redis | RedisCluster:
+    """A client for one server or for a cluster, by the URL."""
+    spec = parse_cluster_url(url)
+    if spec is None:
+        return aioredis.Redis.from_url(url, socket_timeout=_SOCKET_TIMEOUT, socket_connect_timeout=_SOCKET_TIMEOUT,
+                                       health_check_interval=5, retry_on_timeout=False)
+    return RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in spec.seeds],
+                        username=spec.username, password=spec.password, ssl=spec.tls,
+                        socket_timeout=_SOCKET_TIMEOUT, socket_connect_timeout=_SOCKET_TIMEOUT)
+
+
 def _guarded(method: Any) -> Any:
     """Turn a lost Redis into BackendUnavailable (answered -32009; redis-py reconnects by itself)."""
     async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await method(self, *args, **kwargs)
-        except (RedisError, OSError) as exc:
+        except (RedisError, RedisClusterException, OSError) as exc:
             if isinstance(exc, WatchError):
                 raise
             raise BackendUnavailable("store", str(exc) or type(exc).__name__) from None
@@ -62,18 +128,21 @@ class RedisSessionStore:
         self.url = url
         self._prefix = prefix
         self._clock = clock or time.time
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0, health_check_interval=5,
-            retry_on_timeout=False)
+        self.redis: aioredis.Redis | RedisCluster = _connect(url)
+        self.cluster = isinstance(self.redis, RedisCluster)
 
     def _key(self, kind: str, name: str) -> str:
         return f"{self._prefix}:{{{kind}:{name}}}"
 
     async def ping(self) -> bool:
-        """Whether Redis answers (readiness)."""
+        """Whether Redis answers (readiness); on a cluster, whether every primary does, i.e. every slot is
+        served (during a primary's failover this is false until its replica has taken over)."""
         try:
+            if isinstance(self.redis, RedisCluster):
+                answers = await self.redis.ping(target_nodes=RedisCluster.PRIMARIES)
+                return bool(answers) and (all(answers.values()) if isinstance(answers, dict) else True)
             return bool(await self.redis.ping())
-        except (RedisError, OSError):
+        except (RedisError, RedisClusterException, OSError):
             return False
 
     @_guarded
