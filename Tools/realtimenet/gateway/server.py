@@ -192,6 +192,7 @@ class Gateway:
         self.ports: dict[str, int] = {}
         self._jwks_refresh: asyncio.Future[bool] | None = None
         self._state_handle: asyncio.TimerHandle | None = None
+        self._state_due = 0.0
         self.backends_up: dict[str, bool] = {"store": True, "bus": True}
         self._checking: asyncio.Task[None] | None = None
         self._bus_connect: asyncio.Task[None] | None = None
@@ -296,7 +297,19 @@ class Gateway:
             self._bus_connect = await bus.connect_in_background(bus.serve_backend_publications)
         await self._check_backends()
         self._schedule_tick()
-        self._state_handle = self._loop.call_later(1.0 / self.config.state.tick_rate, self._state_tick)
+        self._state_due = self._loop.time()
+        self._schedule_state_tick()
+
+    def _schedule_state_tick(self) -> None:
+        """The next flush at a fixed period from the previous one's due time, so the time a flush takes
+        does not stretch the period (20 Hz stays 20 Hz); a late loop skips ticks rather than bunching."""
+        assert self._loop is not None
+        period = 1.0 / self.config.state.tick_rate
+        self._state_due += period
+        now = self._loop.time()
+        if self._state_due < now:
+            self._state_due = now + period - (now - self._state_due) % period
+        self._state_handle = self._loop.call_at(self._state_due, self._state_tick)
 
     def _schedule_tick(self) -> None:
         assert self._loop is not None
@@ -308,8 +321,7 @@ class Gateway:
             self.node.flush_state()
         except Exception:  # the next tick must still run
             log.exception("state tick failed")
-        assert self._loop is not None
-        self._state_handle = self._loop.call_later(1.0 / self.config.state.tick_rate, self._state_tick)
+        self._schedule_state_tick()
 
     def _tick(self) -> None:
         try:
