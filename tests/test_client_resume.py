@@ -8,10 +8,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from realtimenet.backends.store import SessionRecord
+from realtimenet.backends.store_memory import MemorySessionStore
 from realtimenet.client import Client
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
-from tests.conftest import GatewayProcess, eventually
+from realtimenet.exceptions import BackendUnavailable
+from tests.conftest import GatewayProcess, InProcessGateway, eventually
 
 Factory = Callable[..., GatewayProcess]
 
@@ -99,3 +102,41 @@ def test_terminal_close_codes_do_not_reconnect(gateway_factory: Factory) -> None
     time.sleep(0.3)
     assert [e.kind for e in lifecycle] == ["gave_up"]
     second.close()
+
+
+class _FlakyStore(MemorySessionStore):
+    """An in-memory store whose next ``load_session`` fails as a Redis failover would."""
+
+    fail_next_load = False
+
+    async def load_session(self, session_id: str) -> SessionRecord | None:
+        if self.fail_next_load:
+            self.fail_next_load = False
+            raise BackendUnavailable("store", "failover in progress")
+        return await super().load_session(session_id)
+
+
+def test_a_backend_outage_during_resume_is_retried_not_a_lost_session(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    gw = inprocess_factory()
+    store = _FlakyStore()
+    gw.gateway.node.store = store
+    received: list[Any] = []
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           on_notification=lambda n: received.append(n.params["data"])
+                           if n.method == "room.event" else None,
+                           backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    publisher = gw.connect("publisher")
+    publisher.join("lobby")
+    publisher.publish("lobby", 1)
+    store.fail_next_load = True
+    alice.drop_network()
+    publisher.publish("lobby", 2)
+    assert eventually(lambda: "resumed" in [e.kind for e in lifecycle] and len(received) >= 2)
+    kinds = [e.kind for e in lifecycle]
+    assert "resume_failed" not in kinds and "resync" not in kinds  # the session survived the outage
+    assert received == [1, 2] and not store.fail_next_load
+    alice.close()
+    publisher.close()

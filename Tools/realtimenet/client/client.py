@@ -32,7 +32,7 @@ from msgspec import UNSET
 from realtimenet.client.backoff import Backoff
 from realtimenet.exceptions import CallTimeout, ConnectFailed, ConnectionClosed, RemoteError
 from realtimenet.protocol import jsonrpc
-from realtimenet.protocol.codes import CloseCode
+from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionWelcomeParams
 
 _NO_STATUS = 1005
@@ -518,7 +518,7 @@ class Client:
         """Ask the new socket to take over the old session; rejoin rooms afresh if it cannot."""
         streams = [{"stream": s, "epoch": e, "offset": o} for s, (e, o) in sorted(self.positions.items())]
         try:
-            result = self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
+            result = self._call_resume(streams)
         except RemoteError as exc:
             self._emit("resume_failed", reason=(exc.data or {}).get("reason", exc.message))
             sock = self._socket
@@ -534,6 +534,18 @@ class Client:
         for room, encoding in sorted(self.state_encodings.items()):
             self.call("room.join", {"room": room, "state_encoding": encoding})
         self._emit("resumed", result=result)
+
+    def _call_resume(self, streams: list[dict[str, Any]]) -> Any:
+        """``session.resume``, again on the same socket while the gateway answers -32009 (a store or bus
+        failover: the gateway gives the token back), up to about ten seconds."""
+        for delay in (0.2, 0.5, 1.0, 2.0, 3.0, 3.0):
+            try:
+                return self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
+            except RemoteError as exc:
+                if exc.code != ErrorCode.BACKEND_UNAVAILABLE or self._closing:
+                    raise
+                time.sleep(delay)
+        return self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
 
     def _adopt_fresh_session(self, welcome: SessionWelcomeParams) -> None:
         """The old session is gone: the new socket's session is the one to keep; rooms are rejoined and

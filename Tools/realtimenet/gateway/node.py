@@ -414,6 +414,8 @@ class GatewayNode:
     async def adopt_session(self, conn: Connection, session_id: str) -> None:
         """``conn`` continues the session ``session_id`` (session.resume); its own fresh one is dropped."""
         old_id = conn.session_id
+        if old_id == session_id:
+            return  # a resume retried on the same socket after a backend outage: adopted already
         self.registry.rename(conn, session_id)
         await self.store.delete_session(old_id)
         player = conn.principal.player_id

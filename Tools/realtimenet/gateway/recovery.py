@@ -8,6 +8,7 @@ or the stream answers ``recovered: false`` and the client reloads a snapshot. Ne
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from msgspec import UNSET
 
 from realtimenet.backends.bus import HistoryGap
 from realtimenet.backends.store import ResumeGrant
-from realtimenet.exceptions import RpcError
+from realtimenet.exceptions import BackendUnavailable, RpcError
 from realtimenet.gateway.rooms import player_stream, room_stream
 from realtimenet.gateway.router import Router
 from realtimenet.protocol.codes import CloseCode, ErrorCode
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from realtimenet.gateway.connection import Connection
 
 router = Router()
+log = logging.getLogger("realtimenet.recovery")
 
 
 def _refuse(conn: Connection, reason: str) -> RpcError:
@@ -51,6 +53,21 @@ async def resume(conn: Connection, params: SessionResumeParams) -> Resumed:
         raise _refuse(conn, "unknown_or_used_token")
     if grant.player_id != conn.principal.player_id:
         raise _refuse(conn, "wrong_player")
+    try:
+        return await _resume_session(conn, params, grant)
+    except BackendUnavailable:
+        # A store or bus failover mid-resume: the single-use token was already taken. Give it back so
+        # the client's retry (-32009 means "retry with backoff") can still resume instead of reloading.
+        conn.resumed = False
+        try:
+            await node.store.put_resume_token(params.resume_token, grant, node.config.sessions.ttl)
+        except BackendUnavailable:
+            log.warning("resume token of session %s lost in a backend outage", grant.session_id)
+        raise
+
+
+async def _resume_session(conn: Connection, params: SessionResumeParams, grant: ResumeGrant) -> Resumed:
+    node = conn.node
     record = await node.store.load_session(grant.session_id)
     if record is None:
         raise _refuse(conn, "session_expired")
