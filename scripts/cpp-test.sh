@@ -4,6 +4,9 @@
 #   cpp-clang  clang++, optimised
 #   cpp-asan   g++ with AddressSanitizer + UndefinedBehaviorSanitizer, any finding fatal (g++ because
 #              its runtimes come with it; clang++ would also need libclang-rt-14-dev)
+#   cpp-fuzz   rtnet-fuzz-decode (clang++ libFuzzer + ASan + UBSan; a seeded standalone driver when the
+#              fuzzer runtime, libclang-rt-14-dev, is missing) for RTNET_FUZZ_SECONDS (10) from the seed
+#              corpus Plugins/RealtimeNet/fuzz/corpus/ (new inputs go to build/cpp-fuzz/corpus, not the repo)
 # Build trees live in build/cpp-<name> (build/ is gitignored). Exits non-zero on any failure.
 # RTNET_CPP_CONFIGS="gcc asan" runs a subset. Needs cmake, g++, clang++, libgtest-dev and
 # nlohmann-json3-dev (scripts/install-system-deps.sh installs them as root).
@@ -11,7 +14,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SOURCE="$ROOT/Plugins/RealtimeNet"
-CONFIGS=(${RTNET_CPP_CONFIGS:-gcc clang asan})
+CONFIGS=(${RTNET_CPP_CONFIGS:-gcc clang asan fuzz})
 JOBS="$(nproc 2>/dev/null || echo 2)"
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
@@ -28,8 +31,16 @@ run_config() {
     clang) args+=(-DCMAKE_CXX_COMPILER=clang++) ;;
     asan) args+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
                  -DRTNET_SANITIZE=ON) ;;
+    fuzz) # clang++ when its fuzzer and sanitizer runtimes link, else g++ with the standalone driver.
+          local cxx=g++
+          echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
+            clang++ -x c++ -fsanitize=fuzzer,address,undefined - -o "$ROOT/build/.rtnet-fuzz-probe" >/dev/null 2>&1 &&
+            cxx=clang++
+          rm -f "$ROOT/build/.rtnet-fuzz-probe"
+          args+=(-DCMAKE_CXX_COMPILER=$cxx -DRTNET_FUZZ=ON -DBUILD_TESTING=OFF) ;;
     *) echo "cpp-test: unknown configuration $name" >&2; return 1 ;;
   esac
+  [ "$name" = fuzz ] && { run_fuzz "$dir" "${args[@]}" || { echo "cpp-test: fuzz FAILED" >&2; return 1; }; return 0; }
   local started=$SECONDS
   mkdir -p "$dir"
   # One build per tree at a time: a second `make test` running concurrently waits instead of
@@ -42,6 +53,29 @@ run_config() {
       ctest --test-dir "$dir" --output-on-failure --parallel "$JOBS" --timeout 120
   ) || { echo "cpp-test: $name FAILED" >&2; return 1; }
   echo "cpp-test: $name passed in $((SECONDS - started)) s"
+}
+
+# Builds rtnet-fuzz-decode and runs it briefly; any crash, leak or UBSan report fails (the input is
+# saved as build/cpp-fuzz/crash-*). The long run: Plugins/RealtimeNet/README.md.
+run_fuzz() {
+  local dir="$1" started=$SECONDS seconds="${RTNET_FUZZ_SECONDS:-10}"
+  shift
+  mkdir -p "$dir/corpus"
+  (
+    command -v flock >/dev/null && { exec 9>"$dir.lock"; flock 9; }
+    cmake "$@" >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log" >&2; exit 1; }
+    cmake --build "$dir" --target rtnet-fuzz-decode --parallel "$JOBS" >"$dir.build.log" 2>&1 \
+      || { tail -n 60 "$dir.build.log" >&2; exit 1; }
+    local engine=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+                  -artifact_prefix="$dir/" "$dir/corpus")
+    grep -q 'RTNET_HAVE_LIBFUZZER:INTERNAL=1' "$dir/CMakeCache.txt" || engine=(-runs=$((seconds * 2000)) -seed=1)
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      "$dir/rtnet-fuzz-decode" "${engine[@]}" "$SOURCE/fuzz/corpus" >"$dir.run.log" 2>&1 \
+      || { tail -n 60 "$dir.run.log" >&2; exit 1; }
+    grep -E '^(stat::number_of_executed_units|stat::new_units_added)|^rtnet-fuzz-decode' "$dir.run.log" | tr '\n' ' '
+    echo
+  ) || return 1
+  echo "cpp-test: fuzz passed in $((SECONDS - started)) s"
 }
 
 status=0

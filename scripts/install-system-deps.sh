@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(redis-server nats-server haproxy prometheus)
 # RealtimeNetCore's standalone C++ build and tests (scripts/cpp-test.sh).
 PACKAGES+=(cmake ninja-build g++ clang libgtest-dev nlohmann-json3-dev)
+# Its fuzz run (clang's libFuzzer + sanitizer runtimes) and micro-benchmarks (scripts/cpp-bench.sh).
+PACKAGES+=(libclang-rt-14-dev libbenchmark-dev)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
