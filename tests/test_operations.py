@@ -3,7 +3,6 @@ the operational metrics that go with them."""
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import random
@@ -16,17 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from realtimenet.client import Client, ConnectFailed
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent
 from realtimenet.protocol.codes import CloseCode
 from tests.conftest import RTNET, GatewayProcess, _write_config, eventually, http_get, metric_value
-from tests.services import Service
+from tests.services import Service, self_signed_certificate
 from tests.test_cluster import Counter, cluster_settings, services, wait_ready
 
 Factory = Callable[..., GatewayProcess]
@@ -96,25 +91,8 @@ def test_a_draining_node_hands_its_clients_to_another_with_nothing_lost(
         client.close()
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
-            .not_valid_after(now + datetime.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address(
-                "127.0.0.1"))]), critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / "gateway.crt", directory / "gateway.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 def test_the_gateway_serves_wss_itself(tmp_path: Path, gateway_factory: Factory) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key, _ = self_signed_certificate(tmp_path)
     gw = gateway_factory({"server": {"tls_cert_file": str(cert), "tls_key_file": str(key)}})
     url = gw.url.replace("ws://", "wss://")
     alice = Client.connect(url, gw.token("alice"), sslopt={"ca_certs": str(cert)})
