@@ -8,6 +8,8 @@ PACKAGES=(redis-server nats-server haproxy prometheus)
 PACKAGES+=(cmake ninja-build g++ clang libgtest-dev nlohmann-json3-dev)
 # Its fuzz run (clang's libFuzzer + sanitizer runtimes) and micro-benchmarks (scripts/cpp-bench.sh).
 PACKAGES+=(libclang-rt-14-dev libbenchmark-dev)
+# rtnet-headless, the standalone client over a real socket (Boost.Beast and Boost.Asio, header-only).
+PACKAGES+=(libboost-dev)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

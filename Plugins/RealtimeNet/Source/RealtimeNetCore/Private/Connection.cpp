@@ -63,6 +63,30 @@ void Connection::TokenRefreshed(double now) {
   StartConnecting(now, "token refreshed");
 }
 
+bool Connection::Reconnect(double now, const std::string& reason) {
+  switch (state_) {
+    case State::kDisconnected:
+    case State::kClosed: return Connect(now);
+    case State::kReconnecting:
+      awaiting_token_ = false;
+      deadline_ = now;
+      Tick(now);
+      return true;
+    case State::kConnecting:
+    case State::kConnected: {
+      const int code = static_cast<int>(CloseCode::kGoingAway);
+      AbandonSocket(code, reason);
+      CancelCalls(CloseText(code, reason));
+      deadline_ = now;
+      MoveTo(State::kReconnecting, reason, code, 0.0, backoff_.attempt() + 1);
+      Tick(now);
+      return true;
+    }
+    case State::kClosing: return false;
+  }
+  return false;
+}
+
 void Connection::OnOpen(std::uint64_t socket, double now) {
   if (socket != socket_ || socket == 0) return;
   last_heard_ = now;  // the welcome is still awaited, under the connect timeout
@@ -101,6 +125,11 @@ void Connection::OnMessage(std::uint64_t socket, const Value& frame, double now)
           Event event;
           event.kind = Event::Kind::kCallDone;
           event.call = std::move(*outcome);
+          events_.push_back(std::move(event));
+        } else {
+          Event event;
+          event.kind = Event::Kind::kResponse;
+          event.message = *message;
           events_.push_back(std::move(event));
         }
         break;
@@ -200,7 +229,7 @@ std::optional<double> Connection::NextDeadline() const {
   return next;
 }
 
-void Connection::MoveTo(State to, std::string reason, int close_code, double retry_in) {
+void Connection::MoveTo(State to, std::string reason, int close_code, double retry_in, int attempt) {
   Event event;
   event.kind = Event::Kind::kStateChanged;
   event.from = state_;
@@ -209,6 +238,7 @@ void Connection::MoveTo(State to, std::string reason, int close_code, double ret
   event.close_code = close_code;
   event.close_class = close_code != 0 ? ClassifyClose(close_code) : CloseClass::kNormal;
   event.retry_in = retry_in;
+  event.attempt = attempt;
   state_ = to;
   events_.push_back(std::move(event));
 }
@@ -237,7 +267,7 @@ void Connection::LostSocket(int code, const std::string& reason, double now) {
   }
   if (kind == CloseClass::kAuth) {
     awaiting_token_ = true;
-    MoveTo(State::kReconnecting, why, code);
+    MoveTo(State::kReconnecting, why, code, 0.0, backoff_.attempt() + 1);
     Event event;
     event.kind = Event::Kind::kTokenRequired;
     event.reason = why;
@@ -252,7 +282,7 @@ void Connection::LostSocket(int code, const std::string& reason, double now) {
     return;
   }
   deadline_ = now + *delay;
-  MoveTo(State::kReconnecting, why, code, *delay);
+  MoveTo(State::kReconnecting, why, code, *delay, backoff_.attempt());
 }
 
 void Connection::CancelCalls(const std::string& reason) {

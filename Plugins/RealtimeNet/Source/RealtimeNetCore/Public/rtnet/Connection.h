@@ -36,6 +36,8 @@ struct Event {
     kNotification,   // method, params (session.welcome included)
     kCallDone,       // call
     kTokenRequired,  // the gateway closed with 4001: call TokenRefreshed() once the transport has a new token
+    kResponse,       // message: a result or error that answers no call this Connection tracks (a host
+                     // that tracks its own calls, as rtnet::Client does, resolves it)
   };
   Kind kind = Kind::kStateChanged;
   State from = State::kDisconnected;
@@ -44,9 +46,11 @@ struct Event {
   int close_code = 0;
   CloseClass close_class = CloseClass::kNormal;
   double retry_in = 0.0;  // kReconnecting: the backoff delay before the next attempt
+  int attempt = 0;        // kReconnecting: which reconnect attempt comes next (1 for the first)
   std::string method;
   Value params;
   CallOutcome call;
+  Value message;  // kResponse
 };
 
 /// One session with the gateway across sockets: connects, waits for `session.welcome`, watches the
@@ -64,6 +68,10 @@ class Connection {
   void Close(double now, const std::string& reason = "closed by the client");
   /// After kTokenRequired: reconnect now with the transport's new token.
   void TokenRefreshed(double now);
+  /// Moves to a new socket now, keeping the session (closes the current one with 1001 "going away";
+  /// the host resumes on kConnected): a draining node, or a player's "reconnect" button. From
+  /// kReconnecting it retries at once; from kDisconnected or kClosed it connects. False while closing.
+  bool Reconnect(double now, const std::string& reason);
 
   // Transport callbacks; ignored unless `socket` is the socket in use.
   void OnOpen(std::uint64_t socket, double now);
@@ -105,7 +113,7 @@ class Connection {
   std::optional<double> NextDeadline() const;
 
  private:
-  void MoveTo(State to, std::string reason, int close_code = 0, double retry_in = 0.0);
+  void MoveTo(State to, std::string reason, int close_code = 0, double retry_in = 0.0, int attempt = 0);
   void StartConnecting(double now, std::string reason);
   /// The socket in use is gone (closed by the peer, or given up on here): decide what comes next.
   void LostSocket(int code, const std::string& reason, double now);

@@ -1,0 +1,822 @@
+#include "rtnet/Client.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "rtnet/Codes.h"
+
+namespace rtnet {
+namespace {
+
+constexpr double kNever = std::numeric_limits<double>::infinity();
+
+const std::string* StringMember(const Value& object, std::string_view name) {
+  const Value* member = object.Find(name);
+  return member != nullptr ? member->AsString() : nullptr;
+}
+
+std::optional<std::int64_t> IntMember(const Value& object, std::string_view name) {
+  const Value* member = object.Find(name);
+  if (member == nullptr || !member->IsInt()) return std::nullopt;
+  return *member->AsInt();
+}
+
+CallOutcome Ended(std::int64_t id, const std::string& method, CallOutcome::Status status, std::string reason) {
+  CallOutcome outcome;
+  outcome.id = id;
+  outcome.method = method;
+  outcome.status = status;
+  outcome.reason = std::move(reason);
+  return outcome;
+}
+
+}  // namespace
+
+const char* ToString(ClientEvent::Kind kind) {
+  switch (kind) {
+    case ClientEvent::Kind::kStateChanged: return "state_changed";
+    case ClientEvent::Kind::kReconnecting: return "reconnecting";
+    case ClientEvent::Kind::kSessionStarted: return "session_started";
+    case ClientEvent::Kind::kRecovered: return "recovered";
+    case ClientEvent::Kind::kResynced: return "resynced";
+    case ClientEvent::Kind::kError: return "error";
+    case ClientEvent::Kind::kTokenRequired: return "token_required";
+    case ClientEvent::Kind::kTokenExpiring: return "token_expiring";
+    case ClientEvent::Kind::kDraining: return "draining";
+    case ClientEvent::Kind::kRoomJoined: return "room_joined";
+    case ClientEvent::Kind::kRoomLeft: return "room_left";
+    case ClientEvent::Kind::kPresenceChanged: return "presence_changed";
+  }
+  return "unknown";
+}
+
+Client::Client(Transport& transport, Random& random, ClientOptions options)
+    : options_(std::move(options)),
+      random_(random),
+      connection_(transport, random, options_.connection),
+      queue_(options_.outbound),
+      store_(options_.state),
+      metrics_(options_.metrics),
+      resume_backoff_(options_.resume_retry, random),
+      retry_backoff_(options_.call_retry, random),
+      trace_(options_.trace_capacity) {
+  queue_.OnDisconnected();  // nothing flows before the first session
+}
+
+// --- Lifecycle ----------------------------------------------------------------------------------------
+
+bool Client::Connect(double now) {
+  now_ = now;
+  const bool started = connection_.Connect(now);
+  HandleConnectionEvents(now);
+  return started;
+}
+
+void Client::Close(double now, const std::string& reason) {
+  now_ = now;
+  connection_.Close(now, reason);
+  HandleConnectionEvents(now);
+  // Closing on purpose ends the session: nothing queued is sent later, no room is rebuilt.
+  FailAll(reason, now);
+  for (const auto& [room, membership] : rooms_) store_.Remove(room);
+  rooms_.clear();
+  positions_.clear();
+  resume_token_.clear();
+  phase_ = SessionPhase::kNone;
+}
+
+bool Client::Reconnect(double now, const std::string& reason) {
+  now_ = now;
+  const bool moved = connection_.Reconnect(now, reason);
+  HandleConnectionEvents(now);
+  return moved;
+}
+
+void Client::TokenRefreshed(double now) {
+  now_ = now;
+  connection_.TokenRefreshed(now);
+  HandleConnectionEvents(now);
+}
+
+CallTicket Client::RefreshToken(const std::string& token, double now, CallCallback done) {
+  CallOptions options;
+  options.lane = Lane::kCritical;
+  return Call("auth.refresh", Value::MakeObject({{"token", token}}), now, options, std::move(done));
+}
+
+// --- Transport callbacks ------------------------------------------------------------------------------
+
+void Client::OnOpen(std::uint64_t socket, double now) {
+  now_ = now;
+  connection_.OnOpen(socket, now);
+  HandleConnectionEvents(now);
+}
+
+void Client::OnMessage(std::uint64_t socket, const Value& frame, std::size_t bytes, double now) {
+  now_ = now;
+  if (socket != connection_.socket() || socket == 0) return;
+  metrics_.OnBytesIn(bytes, now);
+  for (const Value* message : FrameItems(frame)) {
+    TraceEntry entry;
+    entry.time = now;
+    entry.bytes = bytes;
+    if (const std::string* method = StringMember(*message, "method")) entry.method = *method;
+    entry.id = IntMember(*message, "id").value_or(0);
+    entry.error = message->Find("error") != nullptr;
+    Trace(std::move(entry), *message);
+  }
+  connection_.OnMessage(socket, frame, now);
+  HandleConnectionEvents(now);
+}
+
+void Client::OnMalformed(std::uint64_t socket, std::size_t bytes, double now) {
+  now_ = now;
+  if (socket != connection_.socket() || socket == 0) return;
+  metrics_.OnBytesIn(bytes, now);
+  connection_.OnHeard(socket, now);
+  ++malformed_frames_;
+  ErrorInfo error;
+  error.source = ErrorSource::kTransport;
+  error.error_class = ErrorClass::kProtocol;
+  error.strategy = RecoveryStrategy::kGiveUp;
+  error.code = static_cast<int>(ErrorCode::kParseError);
+  error.message = "the gateway sent a frame that is not JSON (" + std::to_string(bytes) + " bytes); ignored";
+  EmitError(std::move(error));
+}
+
+void Client::OnHeard(std::uint64_t socket, double now) {
+  now_ = now;
+  connection_.OnHeard(socket, now);
+}
+
+void Client::OnClosed(std::uint64_t socket, int code, const std::string& reason, double now) {
+  now_ = now;
+  connection_.OnClosed(socket, code, reason, now);
+  HandleConnectionEvents(now);
+}
+
+// --- Time ---------------------------------------------------------------------------------------------
+
+void Client::Tick(double now) {
+  now_ = now;
+  connection_.Tick(now);
+  HandleConnectionEvents(now);
+  if (drain_leave_at_ && now >= *drain_leave_at_) {
+    drain_leave_at_.reset();
+    Reconnect(now, "server draining");
+  }
+  if (resume_retry_at_ && now >= *resume_retry_at_ && phase_ == SessionPhase::kResuming) SendResume(now);
+
+  if (!retries_.empty()) {
+    std::vector<RetryAt> due;
+    auto split = std::stable_partition(retries_.begin(), retries_.end(), [now](const RetryAt& r) { return r.at > now; });
+    due.assign(split, retries_.end());
+    retries_.erase(split, retries_.end());
+    for (const RetryAt& retry : due) {
+      if (pending_.count(retry.id) == 0) continue;  // cancelled meanwhile
+      CallTicket ticket = Enqueue(retry.id);
+      if (!ticket.ok()) {
+        auto held = pending_.find(retry.id);
+        Finish(Ended(retry.id, held->second.method, CallOutcome::Status::kCancelled,
+                     std::string("retry refused: ") + ToString(ticket.status)),
+               now);
+      }
+    }
+  }
+
+  std::vector<std::int64_t> expired;
+  for (const auto& [id, call] : pending_) {
+    if (call.deadline <= now) expired.push_back(id);
+  }
+  for (std::int64_t id : expired) {
+    auto held = pending_.find(id);
+    if (held == pending_.end()) continue;  // a callback finished it meanwhile
+    Finish(Ended(id, held->second.method, CallOutcome::Status::kTimeout, "timed out"), now);
+  }
+
+  if (phase_ == SessionPhase::kReady && options_.ping_interval > 0 && now >= next_ping_) {
+    next_ping_ = now + options_.ping_interval;
+    InternalCall("sys.ping", NetworkMetrics::PingParams(now), now, options_.ping_interval * 2,
+                 [](Client& self, const CallOutcome& outcome, double at) {
+                   if (outcome.status == CallOutcome::Status::kResult) self.metrics_.OnPong(outcome.result, at);
+                 });
+  }
+  Flush(now);
+  DrainUnsent(now);
+}
+
+std::optional<double> Client::NextDeadline(double now) const {
+  std::optional<double> next = connection_.NextDeadline();
+  auto consider = [&next](double at) { next = next ? std::min(*next, at) : at; };
+  for (const auto& [id, call] : pending_) {
+    if (call.deadline < kNever) consider(call.deadline);
+  }
+  for (const RetryAt& retry : retries_) consider(retry.at);
+  if (resume_retry_at_) consider(*resume_retry_at_);
+  if (drain_leave_at_) consider(*drain_leave_at_);
+  if (phase_ == SessionPhase::kReady) {
+    if (options_.ping_interval > 0) consider(next_ping_);
+    if (!queue_.empty()) consider(now);
+  }
+  return next;
+}
+
+// --- Calls --------------------------------------------------------------------------------------------
+
+std::int64_t Client::StartCall(const std::string& method, Value params, double now, CallOptions options,
+                               CallCallback done, bool internal) {
+  if (options.timeout < 0) options.timeout = options_.call_timeout;
+  const std::int64_t id = next_call_id_++;
+  PendingCall call;
+  call.method = method;
+  call.params = std::move(params);
+  call.deadline = options.timeout > 0 ? now + options.timeout : kNever;
+  call.options = options;
+  call.done = std::move(done);
+  call.internal = internal;
+  pending_.emplace(id, std::move(call));
+  return id;
+}
+
+CallTicket Client::Enqueue(std::int64_t id) {
+  PendingCall& call = pending_.at(id);
+  SendOptions send;
+  send.lane = call.options.lane;
+  send.resendable = call.options.resendable;
+  EnqueueResult queued = queue_.Enqueue(MakeRequest(id, call.method, call.params), send);
+  if (!queued.ok()) {
+    if (queued.status == EnqueueStatus::kRejectedFull && call.options.lane == Lane::kCritical) {
+      ErrorInfo error;
+      error.source = ErrorSource::kQueue;
+      error.error_class = ErrorClass::kRateLimited;
+      error.strategy = RecoveryStrategy::kGiveUp;
+      error.message = "the critical lane is full: " + call.method + " was refused";
+      error.method = call.method;
+      EmitError(std::move(error));
+    }
+    return CallTicket{0, queued.status};
+  }
+  return CallTicket{id, queued.status};
+}
+
+CallTicket Client::Call(const std::string& method, Value params, double now, CallOptions options,
+                        CallCallback done) {
+  now_ = now;
+  const std::int64_t id = StartCall(method, std::move(params), now, options, std::move(done), false);
+  CallTicket ticket = Enqueue(id);
+  if (!ticket.ok()) pending_.erase(id);
+  return ticket;
+}
+
+CallTicket Client::InternalCall(const std::string& method, Value params, double now, double timeout,
+                                InternalDone done) {
+  CallOptions options;
+  options.lane = Lane::kCritical;
+  options.timeout = timeout;
+  const std::int64_t id = StartCall(method, std::move(params), now, options, nullptr, true);
+  internal_done_.emplace(id, std::move(done));
+  CallTicket ticket = Enqueue(id);
+  if (!ticket.ok()) {
+    pending_.erase(id);
+    internal_done_.erase(id);
+  }
+  return ticket;
+}
+
+bool Client::CancelCall(std::int64_t id) {
+  auto held = pending_.find(id);
+  if (held == pending_.end() || held->second.internal) return false;
+  pending_.erase(held);  // a queued request is dropped at the next resume; an answer matches nothing
+  in_flight_.erase(id);
+  return true;
+}
+
+EnqueueResult Client::Notify(std::string_view method, Value params, SendOptions options) {
+  return queue_.Enqueue(MakeNotification(method, std::move(params)), std::move(options));
+}
+
+void Client::Finish(CallOutcome outcome, double now) {
+  auto held = pending_.find(outcome.id);
+  if (held == pending_.end()) return;  // cancelled, or already finished
+  in_flight_.erase(outcome.id);
+  PendingCall& call = held->second;
+  outcome.method = call.method;
+  if (outcome.status == CallOutcome::Status::kError) {
+    ErrorInfo error = ClassifyRpcError(outcome.error, call.method);
+    if (error.room.empty()) {
+      if (const std::string* room = StringMember(call.params, "room")) error.room = *room;
+    }
+    const bool retry = error.strategy == RecoveryStrategy::kRetry && call.attempts < call.options.max_retries;
+    if (retry) {
+      ++call.attempts;
+      double delay = error.retry_after;
+      if (delay <= 0) {
+        const Backoff::Options& backoff = options_.call_retry;
+        delay = std::min(backoff.cap, backoff.base * std::pow(3.0, call.attempts - 1) * (0.5 + random_.Next()));
+      }
+      if (now + delay < call.deadline) {
+        retries_.push_back(RetryAt{now + delay, outcome.id});
+        EmitError(std::move(error));
+        return;
+      }
+    }
+    EmitError(std::move(error));
+  }
+  // Take the call out first: a callback may call again (or close the client).
+  PendingCall finished = std::move(call);
+  pending_.erase(held);
+  auto internal = internal_done_.find(outcome.id);
+  if (internal != internal_done_.end()) {
+    InternalDone done = std::move(internal->second);
+    internal_done_.erase(internal);
+    if (done) done(*this, outcome, now);
+    return;
+  }
+  if (finished.done) finished.done(outcome);
+}
+
+void Client::FailAll(const std::string& reason, double now) {
+  // Every pending call fails with `reason`; then whatever is still queued leaves the queue unsent.
+  retries_.clear();
+  std::vector<std::int64_t> ids;
+  for (const auto& [id, call] : pending_) ids.push_back(id);
+  for (std::int64_t id : ids) {
+    auto held = pending_.find(id);
+    if (held != pending_.end()) Finish(Ended(id, held->second.method, CallOutcome::Status::kCancelled, reason), now);
+  }
+  in_flight_.clear();
+  queue_.Resume([](Value&) { return false; });
+  queue_.OnDisconnected();
+  DrainUnsent(now);
+}
+
+// --- Rooms, state, presence ---------------------------------------------------------------------------
+
+CallTicket Client::JoinRoom(const std::string& room, double now, JoinOptions options, CallCallback done) {
+  Value params = Value::MakeObject({{"room", room}});
+  if (!options.state_encoding.empty()) params.Set("state_encoding", options.state_encoding);
+  CallOptions call;
+  call.timeout = options.timeout;
+  return Call("room.join", std::move(params), now, call,
+              [this, room, options, done = std::move(done)](const CallOutcome& outcome) {
+                if (outcome.status == CallOutcome::Status::kResult) {
+                  rooms_[room].options = options;
+                  AfterJoin(room, outcome.result, now_, false);
+                }
+                if (done) done(outcome);
+              });
+}
+
+CallTicket Client::LeaveRoom(const std::string& room, double now, CallCallback done) {
+  return Call("room.leave", Value::MakeObject({{"room", room}}), now, CallOptions{},
+              [this, room, done = std::move(done)](const CallOutcome& outcome) {
+                const bool answered =
+                    outcome.status == CallOutcome::Status::kResult || outcome.status == CallOutcome::Status::kError;
+                auto held = rooms_.find(room);
+                if (answered && held != rooms_.end()) {
+                  positions_.erase(held->second.stream);
+                  metrics_.ForgetStream(held->second.stream);
+                  rooms_.erase(held);
+                  store_.Remove(room);
+                  ClientEvent event;
+                  event.kind = ClientEvent::Kind::kRoomLeft;
+                  event.room = room;
+                  Emit(std::move(event));
+                }
+                if (done) done(outcome);
+              });
+}
+
+CallTicket Client::UpdateState(const std::string& room, Value patch, double now, CallOptions options,
+                               CallCallback done) {
+  Value params = Value::MakeObject(
+      {{"room", room}, {"base_version", store_.Version(room).value_or(0)}, {"patch", std::move(patch)}});
+  return Call("state.update", std::move(params), now, options,
+              [this, room, done = std::move(done)](const CallOutcome& outcome) {
+                if (outcome.status == CallOutcome::Status::kError &&
+                    (outcome.error.code == static_cast<int>(ErrorCode::kUnknownVersion) ||
+                     outcome.error.code == static_cast<int>(ErrorCode::kConflict))) {
+                  RequestSnapshot(room, "state.update refused: " + outcome.error.message, now_);
+                }
+                if (done) done(outcome);
+              });
+}
+
+CallTicket Client::SetPresence(PresenceStatus status, Value custom, double now, CallCallback done) {
+  Value params = Value::MakeObject({{"status", ToString(status)}});
+  if (!custom.IsNull()) params.Set("custom", std::move(custom));
+  return Call("presence.set", std::move(params), now, CallOptions{}, std::move(done));
+}
+
+std::vector<std::string> Client::Rooms() const {
+  std::vector<std::string> rooms;
+  for (const auto& [room, membership] : rooms_) rooms.push_back(room);
+  return rooms;
+}
+
+const PresenceList* Client::Presence(std::string_view room) const {
+  auto held = rooms_.find(room);
+  return held != rooms_.end() ? &held->second.presence : nullptr;
+}
+
+void Client::AfterJoin(const std::string& room, const Value& joined, double now, bool rejoin) {
+  RoomMembership& membership = rooms_[room];
+  const std::string* stream = StringMember(joined, "stream");
+  const std::string* epoch = StringMember(joined, "epoch");
+  std::optional<std::int64_t> offset = IntMember(joined, "offset");
+  if (stream != nullptr && epoch != nullptr && offset) {
+    membership.stream = *stream;
+    positions_[*stream] = StreamPosition{*epoch, *offset};  // live events follow this offset
+  }
+  HandleStateResult(store_.OnJoined(joined), now);
+  ClientEvent event;
+  event.kind = ClientEvent::Kind::kRoomJoined;
+  event.room = room;
+  event.stream = membership.stream;
+  Emit(event);
+  if (rejoin) {
+    event.kind = ClientEvent::Kind::kResynced;
+    event.reason = "re-joined: the session could not be resumed";
+    Emit(std::move(event));
+  }
+}
+
+void Client::Rejoin(const std::string& room, double now) {
+  Value params = Value::MakeObject({{"room", room}});
+  const JoinOptions& options = rooms_[room].options;
+  if (!options.state_encoding.empty()) params.Set("state_encoding", options.state_encoding);
+  InternalCall("room.join", std::move(params), now, options_.call_timeout,
+               [room](Client& self, const CallOutcome& outcome, double at) {
+                 if (outcome.status == CallOutcome::Status::kResult) {
+                   self.AfterJoin(room, outcome.result, at, true);
+                 } else if (outcome.status == CallOutcome::Status::kError) {
+                   // The room is gone for this player (closed, forbidden now): tell the game.
+                   self.rooms_.erase(room);
+                   self.store_.Remove(room);
+                   ClientEvent event;
+                   event.kind = ClientEvent::Kind::kRoomLeft;
+                   event.room = room;
+                   event.reason = "re-join refused: " + outcome.error.message;
+                   self.Emit(std::move(event));
+                 }
+               });
+}
+
+void Client::RequestSnapshot(const std::string& room, const std::string& why, double now) {
+  if (!snapshots_pending_.insert(room).second) return;  // one reload at a time per room
+  InternalCall("state.get", Value::MakeObject({{"room", room}}), now, options_.call_timeout,
+               [room, why](Client& self, const CallOutcome& outcome, double at) {
+                 self.snapshots_pending_.erase(room);
+                 if (outcome.status != CallOutcome::Status::kResult) return;
+                 self.HandleStateResult(self.store_.OnSnapshot(outcome.result), at);
+                 ClientEvent event;
+                 event.kind = ClientEvent::Kind::kResynced;
+                 event.room = room;
+                 auto held = self.rooms_.find(room);
+                 if (held != self.rooms_.end()) event.stream = held->second.stream;
+                 event.reason = why;
+                 self.Emit(std::move(event));
+               });
+}
+
+void Client::HandleStateResult(const StateResult& result, double now) {
+  if (!result.resync_needed()) return;
+  ErrorInfo error;
+  error.source = ErrorSource::kState;
+  error.error_class = ErrorClass::kTransient;
+  error.strategy = RecoveryStrategy::kResyncState;
+  error.room = result.room;
+  error.message = std::string("state ") + ToString(result.status) + " at version " + std::to_string(result.version) +
+                  ": reloading with state.get";
+  EmitError(std::move(error));
+  RequestSnapshot(result.room, std::string("state ") + ToString(result.status), now);
+}
+
+// --- Messages from the connection ---------------------------------------------------------------------
+
+void Client::HandleConnectionEvents(double now) {
+  for (Event& event : connection_.TakeEvents()) {
+    switch (event.kind) {
+      case Event::Kind::kStateChanged: {
+        ClientEvent changed;
+        changed.kind = ClientEvent::Kind::kStateChanged;
+        changed.from = event.from;
+        changed.to = event.to;
+        changed.reason = event.reason;
+        changed.close_code = event.close_code;
+        Emit(changed);
+        if (event.close_code != 0 && event.close_code != static_cast<int>(CloseCode::kNormal) &&
+            event.to != State::kClosing) {
+          EmitError(ClassifyCloseError(event.close_code, event.reason));
+        }
+        if (event.to == State::kReconnecting) {
+          changed.kind = ClientEvent::Kind::kReconnecting;
+          changed.attempt = event.attempt;
+          changed.retry_in = event.retry_in;
+          Emit(std::move(changed));
+        }
+        if (event.from == State::kConnected && event.to != State::kConnected) LostSocket(now);
+        if (event.to == State::kConnected) OnWelcome(now);
+        if (event.to == State::kClosed && phase_ != SessionPhase::kNone) LostSocket(now);
+        break;
+      }
+      case Event::Kind::kNotification:
+        HandleNotification(event.method, event.params, now);
+        break;
+      case Event::Kind::kResponse: {
+        std::optional<std::int64_t> id = IntMember(event.message, "id");
+        if (!id) break;  // an error about an unparseable request of ours: nothing to resolve
+        CallOutcome outcome;
+        outcome.id = *id;
+        if (std::optional<RpcError> error = ErrorOf(event.message)) {
+          outcome.status = CallOutcome::Status::kError;
+          outcome.error = std::move(*error);
+        } else {
+          outcome.status = CallOutcome::Status::kResult;
+          if (const Value* result = event.message.Find("result")) outcome.result = *result;
+        }
+        Finish(std::move(outcome), now);
+        break;
+      }
+      case Event::Kind::kTokenRequired: {
+        ClientEvent required;
+        required.kind = ClientEvent::Kind::kTokenRequired;
+        required.reason = event.reason;
+        required.close_code = event.close_code;
+        Emit(std::move(required));
+        break;
+      }
+      case Event::Kind::kCallDone: break;  // the client makes no Connection::Call
+    }
+  }
+}
+
+void Client::HandleNotification(const std::string& method, const Value& params, double now) {
+  if (method == "room.event" || method == "direct.message") {
+    const std::string* epoch = StringMember(params, "epoch");
+    std::optional<std::int64_t> offset = IntMember(params, "offset");
+    std::string stream;
+    if (method == "room.event") {
+      const std::string* room = StringMember(params, "room");
+      if (room != nullptr) stream = "room:" + *room;
+    } else {
+      stream = "player:" + player_id_;
+    }
+    if (!stream.empty() && epoch != nullptr && offset) {
+      if (!Advance(stream, *epoch, *offset)) {
+        ++duplicates_dropped_;  // replayed after a resume, already delivered: the game sees it once
+        return;
+      }
+      metrics_.OnStreamOffset(stream, *epoch, *offset);
+    }
+  } else if (method == "state.delta" || method == "state.entities" || method == "state.snapshot") {
+    if (std::optional<StateResult> result = store_.OnNotification(method, params)) HandleStateResult(*result, now);
+  } else if (method == "presence.changed") {
+    const std::string* room = StringMember(params, "room");
+    auto held = room != nullptr ? rooms_.find(*room) : rooms_.end();
+    if (held != rooms_.end() && held->second.presence.OnChanged(params)) {
+      ClientEvent event;
+      event.kind = ClientEvent::Kind::kPresenceChanged;
+      event.room = *room;
+      Emit(std::move(event));
+    }
+  } else if (method == "server.draining") {
+    const Value* deadline = params.Find("deadline");
+    const double seconds = deadline != nullptr ? std::max(0.0, deadline->AsNumber().value_or(0.0)) : 0.0;
+    ClientEvent event;
+    event.kind = ClientEvent::Kind::kDraining;
+    event.deadline = seconds;
+    Emit(std::move(event));
+    // Leave at a random moment in the first half, so a node's players do not all arrive elsewhere at once.
+    drain_leave_at_ = now + random_.Next() * seconds / 2;
+  } else if (method == "session.token_expiring") {
+    const Value* close_at = params.Find("close_at");
+    ClientEvent event;
+    event.kind = ClientEvent::Kind::kTokenExpiring;
+    event.deadline = close_at != nullptr ? close_at->AsNumber().value_or(0.0) : 0.0;
+    Emit(std::move(event));
+  }
+  dispatcher_.Dispatch(method, params);
+}
+
+bool Client::Advance(const std::string& stream, const std::string& epoch, std::int64_t offset) {
+  auto known = positions_.find(stream);
+  if (known != positions_.end() && known->second.epoch == epoch && offset <= known->second.offset) return false;
+  positions_[stream] = StreamPosition{epoch, offset};
+  return true;
+}
+
+// --- Sessions -----------------------------------------------------------------------------------------
+
+void Client::OnWelcome(double now) {
+  if (resume_token_.empty()) {
+    StartFreshSession(now, "connected");
+    return;
+  }
+  phase_ = SessionPhase::kResuming;
+  resume_backoff_.Reset();
+  SendResume(now);
+}
+
+void Client::SendResume(double now) {
+  resume_retry_at_.reset();
+  Value streams = Value::Array{};
+  for (const auto& [stream, position] : positions_) {
+    streams.AsArray()->push_back(
+        Value::MakeObject({{"stream", stream}, {"epoch", position.epoch}, {"offset", position.offset}}));
+  }
+  Value params = Value::MakeObject({{"resume_token", resume_token_}, {"streams", std::move(streams)}});
+  Value state = store_.ResumeState();
+  if (state.IsArray() && !state.AsArray()->empty()) params.Set("state", std::move(state));
+  CallOptions options;
+  options.lane = Lane::kCritical;
+  const std::int64_t id = StartCall("session.resume", params, now, options, nullptr, true);
+  internal_done_.emplace(id, [](Client& self, const CallOutcome& outcome, double at) {
+    switch (outcome.status) {
+      case CallOutcome::Status::kResult: self.OnResumed(outcome.result, at); return;
+      case CallOutcome::Status::kError:
+        if (outcome.error.code == static_cast<int>(ErrorCode::kBackendUnavailable)) {
+          // The token was given back (the gateway's store or bus is failing over): same socket, later.
+          if (std::optional<double> delay = self.resume_backoff_.Next()) {
+            self.resume_retry_at_ = at + *delay;
+            return;
+          }
+        }
+        self.StartFreshSession(at, "session.resume refused: " + outcome.error.message);
+        return;
+      case CallOutcome::Status::kTimeout:
+        self.Reconnect(at, "session.resume timed out");
+        return;
+      case CallOutcome::Status::kCancelled: return;  // the socket went; the next one resumes again
+    }
+  });
+  // Sent directly, ahead of the queue: nothing else may reach the gateway before the resume.
+  Value request = MakeRequest(id, "session.resume", std::move(params));
+  if (connection_.SendFrame(request)) {
+    in_flight_.insert(id);
+    TraceEntry entry;
+    entry.time = now;
+    entry.outgoing = true;
+    entry.method = "session.resume";
+    entry.id = id;
+    entry.bytes = JsonSizeBound(request);
+    metrics_.OnBytesOut(entry.bytes, now);
+    Trace(std::move(entry), request);
+  }
+}
+
+void Client::OnResumed(const Value& result, double now) {
+  if (const std::string* token = StringMember(result, "resume_token")) resume_token_ = *token;
+  if (const std::string* session = StringMember(result, "session_id")) session_id_ = *session;
+  ClientEvent recovered;
+  recovered.kind = ClientEvent::Kind::kRecovered;
+  recovered.session_id = session_id_;
+  std::vector<std::pair<std::string, std::string>> reloads;  // room, stream
+  if (const Value* streams = result.Find("streams"); streams != nullptr && streams->IsArray()) {
+    for (const Value& entry : *streams->AsArray()) {
+      const std::string* stream = StringMember(entry, "stream");
+      const Value* ok = entry.Find("recovered");
+      if (stream == nullptr || ok == nullptr || !ok->IsBool()) continue;
+      ++recovered.streams;
+      recovered.replayed += IntMember(entry, "replayed").value_or(0);
+      if (*ok->AsBool()) continue;
+      // Not recovered: what was published meanwhile is gone; go on from the stream's current offset.
+      const std::string* epoch = StringMember(entry, "epoch");
+      positions_[*stream] = StreamPosition{epoch != nullptr ? *epoch : std::string(),
+                                           IntMember(entry, "offset").value_or(0)};
+      std::string room;
+      for (const auto& [name, membership] : rooms_) {
+        if (membership.stream == *stream) room = name;
+      }
+      reloads.emplace_back(room, *stream);
+    }
+  }
+  std::set<std::string, std::less<>> rejoined;
+  if (const Value* rooms = result.Find("rooms"); rooms != nullptr && rooms->IsArray()) {
+    for (const Value& room : *rooms->AsArray()) {
+      if (room.IsString()) rejoined.insert(*room.AsString());
+    }
+  }
+  phase_ = SessionPhase::kReady;
+  Emit(std::move(recovered));
+  for (const auto& [room, stream] : reloads) {
+    if (!room.empty()) {
+      RequestSnapshot(room, "stream not recovered", now);
+    } else {
+      ClientEvent event;
+      event.kind = ClientEvent::Kind::kResynced;
+      event.stream = stream;
+      event.reason = "stream not recovered";
+      Emit(std::move(event));
+    }
+  }
+  for (const auto& [room, membership] : rooms_) {
+    // A room the gateway did not restore, or one joined with options a resume does not carry over.
+    if (rejoined.count(room) == 0 || !membership.options.state_encoding.empty()) Rejoin(room, now);
+  }
+  SessionReady(now);
+}
+
+void Client::StartFreshSession(double now, const std::string& why) {
+  const Value& welcome = connection_.welcome();
+  const std::string* session = StringMember(welcome, "session_id");
+  const std::string* player = StringMember(welcome, "player_id");
+  const std::string* token = StringMember(welcome, "resume_token");
+  session_id_ = session != nullptr ? *session : std::string();
+  player_id_ = player != nullptr ? *player : std::string();
+  resume_token_ = token != nullptr ? *token : std::string();
+  positions_.clear();
+  ClientEvent event;
+  event.kind = ClientEvent::Kind::kSessionStarted;
+  event.session_id = session_id_;
+  event.reason = why;
+  Emit(std::move(event));
+  for (const auto& [room, membership] : rooms_) Rejoin(room, now);
+  SessionReady(now);
+}
+
+void Client::SessionReady(double now) {
+  phase_ = SessionPhase::kReady;
+  // Queued calls that were cancelled or timed out meanwhile are not sent.
+  queue_.Resume([this](Value& message) {
+    std::optional<std::int64_t> id = IntMember(message, "id");
+    return !id || pending_.count(*id) != 0;
+  });
+  next_ping_ = now;  // a first RTT sample at once
+}
+
+void Client::LostSocket(double now) {
+  phase_ = SessionPhase::kNone;
+  resume_retry_at_.reset();
+  drain_leave_at_.reset();
+  // Calls already sent may or may not have run: fail them. Calls still queued wait for the session.
+  std::vector<std::int64_t> sent(in_flight_.begin(), in_flight_.end());
+  in_flight_.clear();
+  for (std::int64_t id : sent) {
+    auto held = pending_.find(id);
+    if (held != pending_.end()) {
+      Finish(Ended(id, held->second.method, CallOutcome::Status::kCancelled, "disconnected"), now);
+    }
+  }
+  queue_.OnDisconnected();
+  DrainUnsent(now);
+}
+
+void Client::Flush(double now) {
+  if (phase_ != SessionPhase::kReady || connection_.state() != State::kConnected) return;
+  Batch batch = queue_.TakeBatch();
+  if (batch.empty()) return;
+  if (!connection_.SendFrame(batch.frame)) return;
+  metrics_.OnBytesOut(batch.bytes, now);
+  for (const Value* message : FrameItems(batch.frame)) {
+    TraceEntry entry;
+    entry.time = now;
+    entry.outgoing = true;
+    entry.bytes = batch.bytes;
+    if (const std::string* method = StringMember(*message, "method")) entry.method = *method;
+    if (std::optional<std::int64_t> id = IntMember(*message, "id")) {
+      entry.id = *id;
+      in_flight_.insert(*id);
+    }
+    Trace(std::move(entry), *message);
+  }
+}
+
+void Client::DrainUnsent(double now) {
+  for (Unsent& unsent : queue_.TakeUnsent()) {
+    if (!unsent.id) continue;  // a notification: counted in the queue's metrics
+    auto held = pending_.find(*unsent.id);
+    if (held == pending_.end()) continue;
+    Finish(Ended(*unsent.id, held->second.method, CallOutcome::Status::kCancelled, ToString(unsent.reason)), now);
+  }
+}
+
+// --- Events and trace ---------------------------------------------------------------------------------
+
+std::vector<ClientEvent> Client::TakeEvents() { return std::exchange(events_, {}); }
+
+void Client::EmitError(ErrorInfo error) {
+  ClientEvent event;
+  event.kind = ClientEvent::Kind::kError;
+  event.room = error.room;
+  event.reason = error.message;
+  event.close_code = error.source == ErrorSource::kClose || error.source == ErrorSource::kTransport ? error.code : 0;
+  event.error = std::move(error);
+  Emit(std::move(event));
+}
+
+void Client::Trace(TraceEntry entry, const Value& message) {
+  if (trace_hook_) trace_hook_(entry, message);
+  if (trace_.capacity() > 0) trace_.Push(std::move(entry));
+}
+
+std::vector<TraceEntry> Client::RecentTrace() const {
+  std::vector<TraceEntry> entries;
+  entries.reserve(trace_.size());
+  for (std::size_t i = 0; i < trace_.size(); ++i) entries.push_back(trace_[i]);
+  return entries;
+}
+
+}  // namespace rtnet

@@ -1,0 +1,292 @@
+// The whole client, sans-I/O: one object the host (the Unreal subsystem, rtnet-headless, a test) feeds
+// with transport callbacks and `now`, and that turns them into a session that survives lost sockets.
+// It composes the parts and owns the decisions between them:
+//   Connection (sockets, heartbeat, backoff) -> session.resume with the token and stream offsets ->
+//   replayed events de-duplicated by offset -> rooms reloaded when a stream was not recovered ->
+//   the OutboundQueue flushed once per tick -> StateStore, presence lists, NetworkMetrics, Dispatcher.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rtnet/Backoff.h"
+#include "rtnet/Connection.h"
+#include "rtnet/Dispatcher.h"
+#include "rtnet/Errors.h"
+#include "rtnet/JsonRpc.h"
+#include "rtnet/NetworkMetrics.h"
+#include "rtnet/OutboundQueue.h"
+#include "rtnet/Presence.h"
+#include "rtnet/Ring.h"
+#include "rtnet/StateStore.h"
+
+namespace rtnet {
+
+struct ClientOptions {
+  ConnectionOptions connection;
+  OutboundOptions outbound;
+  StateStoreOptions state;
+  NetworkMetricsOptions metrics;
+  double call_timeout = 10.0;   // seconds, for calls whose CallOptions::timeout is negative
+  double ping_interval = 2.0;   // sys.ping for RTT, jitter and clock offset; 0: never
+  /// `session.resume` answered -32009 (the gateway's store or bus is failing over): tried again on the
+  /// same socket after these delays (decorrelated jitter), then the session is started afresh.
+  Backoff::Options resume_retry{0.2, 3.0, 6};
+  /// Delays for calls retried after a kRetry-class error (CallOptions::max_retries).
+  Backoff::Options call_retry{0.2, 5.0, 0};
+  /// Recent messages kept for the network inspector (0: none kept; the trace hook still sees them).
+  std::size_t trace_capacity = 64;
+};
+
+/// How one call is sent.
+struct CallOptions {
+  double timeout = -1;        // seconds from the call (queueing included); negative: ClientOptions::call_timeout
+  Lane lane = Lane::kNormal;
+  /// Queued while there is no session (before the first welcome, while reconnecting) and sent once
+  /// the session is back; false: refused at once when not connected. Only calls still queued are kept:
+  /// a call already sent when the socket went is failed ("disconnected"), as it may or may not have run.
+  bool resendable = true;
+  /// Retries after a retryable error (transient, rate limited: after data.retry_after), within the timeout.
+  int max_retries = 0;
+};
+
+/// Called once with how a call ended (never for a call cancelled with CancelCall).
+using CallCallback = std::function<void(const CallOutcome& outcome)>;
+
+struct CallTicket {
+  std::int64_t id = 0;  // 0 when refused
+  EnqueueStatus status = EnqueueStatus::kRejectedInvalid;
+  bool ok() const { return id != 0; }
+};
+
+/// Something the UI and the game hear about, in order.
+struct ClientEvent {
+  enum class Kind {
+    kStateChanged,    // from, to, reason, close_code
+    kReconnecting,    // attempt, retry_in, reason, close_code: the UI shows "reconnecting (2) in 1.4 s"
+    kSessionStarted,  // a new session (first connect, or the old one could not be resumed): session_id
+    kRecovered,       // session.resume succeeded: replayed (publications replayed), streams (how many)
+    kResynced,        // room / stream: reloaded from a snapshot or re-joined; events in between were missed
+    kError,           // error: every failure, classified, with the recovery applied or advised
+    kTokenRequired,   // the gateway closed with 4001: give the transport a new token, call TokenRefreshed
+    kTokenExpiring,   // session.token_expiring: call RefreshToken with a new token before `deadline`
+    kDraining,        // server.draining: the client moves to another node within `deadline` seconds
+    kRoomJoined,      // room: joined (or re-joined) and its state loaded
+    kRoomLeft,        // room
+    kPresenceChanged, // room: Presence(room) changed
+  };
+  Kind kind = Kind::kStateChanged;
+  State from = State::kDisconnected;
+  State to = State::kDisconnected;
+  std::string reason;
+  int close_code = 0;
+  int attempt = 0;
+  double retry_in = 0;
+  double deadline = 0;
+  std::string room;
+  std::string stream;
+  std::string session_id;
+  std::int64_t replayed = 0;
+  std::int64_t streams = 0;
+  ErrorInfo error;
+};
+
+const char* ToString(ClientEvent::Kind kind);
+
+/// One message in the trace (the network inspector's list, the trace hook).
+struct TraceEntry {
+  double time = 0;
+  bool outgoing = false;
+  std::string method;        // requests and notifications; "" for a response
+  std::int64_t id = 0;       // requests and responses; 0 for notifications
+  std::size_t bytes = 0;     // the frame's bytes (a batch's items share it: each gets the frame's size)
+  bool error = false;        // an error response
+  bool duplicate = false;    // a replayed event already seen (dropped, not dispatched)
+};
+using TraceHook = std::function<void(const TraceEntry& entry, const Value& message)>;
+
+/// Where the session is, beyond the socket's state.
+enum class SessionPhase {
+  kNone,      // no session yet
+  kResuming,  // a socket is up and session.resume is in flight (nothing else is sent until it answers)
+  kReady,     // calls flow
+};
+
+/// Joining a room.
+struct JoinOptions {
+  std::string state_encoding;  // "" (merge patches) or "entities"
+  double timeout = -1;
+};
+
+class Client {
+ public:
+  Client(Transport& transport, Random& random, ClientOptions options = {});
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Lifecycle.
+  bool Connect(double now);
+  void Close(double now, const std::string& reason = "closed by the client");
+  /// A new socket now, keeping the session (the player's "reconnect" button, rtnet.Reconnect).
+  bool Reconnect(double now, const std::string& reason = "reconnect requested");
+  /// After kTokenRequired, once the transport has the new token.
+  void TokenRefreshed(double now);
+  /// After kTokenExpiring: `auth.refresh` with the new token (the transport should use it from now on).
+  CallTicket RefreshToken(const std::string& token, double now, CallCallback done = nullptr);
+
+  // Transport callbacks (stale sockets are ignored). `bytes` is the frame's size on the wire.
+  void OnOpen(std::uint64_t socket, double now);
+  void OnMessage(std::uint64_t socket, const Value& frame, std::size_t bytes, double now);
+  /// A frame that is not JSON: counted and reported as a protocol error, otherwise ignored.
+  void OnMalformed(std::uint64_t socket, std::size_t bytes, double now);
+  void OnHeard(std::uint64_t socket, double now);
+  void OnClosed(std::uint64_t socket, int code, const std::string& reason, double now);
+
+  /// Time passes: timeouts, reconnects, pings, retries, and one frame of queued messages is sent.
+  void Tick(double now);
+  /// The earliest time Tick has something to do (a host that sleeps between ticks).
+  std::optional<double> NextDeadline(double now) const;
+
+  // Calls. The callback runs inside OnMessage / Tick / Close, never inside Call itself.
+  CallTicket Call(const std::string& method, Value params, double now, CallOptions options = {},
+                  CallCallback done = nullptr);
+  /// Forgets a call: its callback will not run (a cancelled Blueprint node). False when not pending.
+  bool CancelCall(std::int64_t id);
+  EnqueueResult Notify(std::string_view method, Value params, SendOptions options = {});
+
+  // Rooms: membership is remembered so a session that cannot be resumed is rebuilt (re-joined).
+  CallTicket JoinRoom(const std::string& room, double now, JoinOptions options = {}, CallCallback done = nullptr);
+  CallTicket LeaveRoom(const std::string& room, double now, CallCallback done = nullptr);
+  /// state.update {room, base_version: the version held, patch}.
+  CallTicket UpdateState(const std::string& room, Value patch, double now, CallOptions options = {},
+                         CallCallback done = nullptr);
+  /// presence.set {status, custom?}.
+  CallTicket SetPresence(PresenceStatus status, Value custom, double now, CallCallback done = nullptr);
+
+  /// The events since the last call, oldest first.
+  std::vector<ClientEvent> TakeEvents();
+
+  // What the UI reads.
+  State state() const { return connection_.state(); }
+  SessionPhase phase() const { return phase_; }
+  const std::string& session_id() const { return session_id_; }
+  const std::string& player_id() const { return player_id_; }
+  const Value& welcome() const { return connection_.welcome(); }
+  std::vector<std::string> Rooms() const;
+  bool InRoom(std::string_view room) const { return rooms_.find(room) != rooms_.end(); }
+  /// Members of a joined room (from presence.changed); null when not in the room.
+  const PresenceList* Presence(std::string_view room) const;
+  std::size_t pending_calls() const { return pending_.size(); }
+  /// Events dropped as already seen (replays after resume that overlapped).
+  std::uint64_t duplicates_dropped() const { return duplicates_dropped_; }
+  std::uint64_t malformed_frames() const { return malformed_frames_; }
+
+  StateStore& state_store() { return store_; }
+  const StateStore& state_store() const { return store_; }
+  Dispatcher& dispatcher() { return dispatcher_; }
+  NetworkMetrics& metrics() { return metrics_; }
+  const NetworkMetrics& metrics() const { return metrics_; }
+  const OutboundQueue& queue() const { return queue_; }
+  Connection& connection() { return connection_; }
+
+  /// The last `trace_capacity` messages, oldest first.
+  std::vector<TraceEntry> RecentTrace() const;
+  /// Sees every message in and out (rtnet.Trace); null removes it.
+  void SetTraceHook(TraceHook hook) { trace_hook_ = std::move(hook); }
+
+ private:
+  struct PendingCall {
+    std::string method;
+    Value params;
+    CallOptions options;
+    CallCallback done;
+    int attempts = 0;
+    double deadline = 0;   // absolute; infinity when none
+    bool internal = false; // the client's own (ping, resume, state.get, rejoin): no error event for the game
+  };
+  struct RetryAt {
+    double at;
+    std::int64_t id;
+  };
+  struct RoomMembership {
+    std::string stream;
+    JoinOptions options;
+    PresenceList presence;
+  };
+  struct StreamPosition {
+    std::string epoch;
+    std::int64_t offset = 0;
+  };
+  using InternalDone = std::function<void(Client& self, const CallOutcome& outcome, double now)>;
+
+  CallTicket Enqueue(std::int64_t id);
+  std::int64_t StartCall(const std::string& method, Value params, double now, CallOptions options,
+                         CallCallback done, bool internal);
+  CallTicket InternalCall(const std::string& method, Value params, double now, double timeout, InternalDone done);
+  void Finish(CallOutcome outcome, double now);
+  void HandleConnectionEvents(double now);
+  void HandleNotification(const std::string& method, const Value& params, double now);
+  void HandleStateResult(const StateResult& result, double now);
+  void OnWelcome(double now);
+  void SendResume(double now);
+  void OnResumed(const Value& result, double now);
+  void StartFreshSession(double now, const std::string& why);
+  void SessionReady(double now);
+  void RequestSnapshot(const std::string& room, const std::string& why, double now);
+  void Rejoin(const std::string& room, double now);
+  void AfterJoin(const std::string& room, const Value& joined, double now, bool rejoin);
+  void LostSocket(double now);
+  void Flush(double now);
+  void DrainUnsent(double now);
+  bool Advance(const std::string& stream, const std::string& epoch, std::int64_t offset);
+  void Trace(TraceEntry entry, const Value& message);
+  void FailAll(const std::string& reason, double now);
+  void Emit(ClientEvent event) { events_.push_back(std::move(event)); }
+  void EmitError(ErrorInfo error);
+
+  ClientOptions options_;
+  Random& random_;
+  Connection connection_;
+  OutboundQueue queue_;
+  StateStore store_;
+  Dispatcher dispatcher_;
+  NetworkMetrics metrics_;
+  Backoff resume_backoff_;
+  Backoff retry_backoff_;
+
+  // Calls are the client's own (not Connection::Call's): their ids outlive a socket, so a call queued
+  // while reconnecting keeps its id, and one retried after an error is sent again under the same id.
+  std::int64_t next_call_id_ = 1;
+  std::map<std::int64_t, PendingCall> pending_;
+  std::map<std::int64_t, InternalDone> internal_done_;
+  std::set<std::int64_t> in_flight_;            // sent on the current socket, not answered
+  std::vector<RetryAt> retries_;                // calls waiting to be queued again
+
+  SessionPhase phase_ = SessionPhase::kNone;
+  std::string session_id_;
+  std::string player_id_;
+  std::string resume_token_;
+  std::map<std::string, StreamPosition, std::less<>> positions_;
+  std::map<std::string, RoomMembership, std::less<>> rooms_;
+  std::set<std::string, std::less<>> snapshots_pending_;
+  std::optional<double> resume_retry_at_;
+  std::optional<double> drain_leave_at_;
+  double next_ping_ = 0;
+  bool ever_connected_ = false;
+
+  std::vector<ClientEvent> events_;
+  Ring<TraceEntry> trace_;
+  TraceHook trace_hook_;
+  std::uint64_t duplicates_dropped_ = 0;
+  std::uint64_t malformed_frames_ = 0;
+  double now_ = 0;  // the latest `now` seen (for callbacks that carry none, e.g. the store's listeners)
+};
+
+}  // namespace rtnet

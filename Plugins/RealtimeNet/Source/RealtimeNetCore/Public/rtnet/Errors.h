@@ -1,0 +1,63 @@
+// Every failure the client meets, sorted into the five classes a game handles differently, each with
+// the recovery the client applies (or advises): close codes, JSON-RPC errors, transport failures.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "rtnet/JsonRpc.h"
+
+namespace rtnet {
+
+/// What kind of failure it was.
+enum class ErrorClass {
+  kTransient,    // the network or the gateway had a moment: trying again works
+  kAuth,         // the token was refused or expired: a fresh one is needed
+  kProtocol,     // the client broke a protocol rule: a bug to report (retrying the same call cannot help)
+  kRateLimited,  // the client sends too much: slow down, then retry
+  kFatal,        // do not retry: forbidden, not found, replaced by another login
+};
+
+/// What to do about it. The client does it by itself where it can (reconnect with backoff, call
+/// state.get, retry a call that allows retries); the game hears the rest through the error event.
+enum class RecoveryStrategy {
+  kRetry,         // again after a delay (backoff, or the gateway's retry_after)
+  kRefreshToken,  // get a new token from the game's auth service, then go on
+  kResyncState,   // reload the room's state (state.get) and retry against the new version
+  kGiveUp,        // report it; nothing automatic helps
+};
+
+/// Where it came from.
+enum class ErrorSource {
+  kClose,      // the socket closed with a code
+  kRpc,        // a call's JSON-RPC error
+  kTransport,  // a socket that failed to open, timed out, or was lost without a close frame
+  kQueue,      // the outbound queue refused or dropped a message (e.g. a full critical lane)
+  kState,      // a state message did not fit the held document (a version gap)
+};
+
+const char* ToString(ErrorClass error_class);
+const char* ToString(RecoveryStrategy strategy);
+const char* ToString(ErrorSource source);
+
+/// One failure, as the error event reports it.
+struct ErrorInfo {
+  ErrorSource source = ErrorSource::kTransport;
+  ErrorClass error_class = ErrorClass::kTransient;
+  RecoveryStrategy strategy = RecoveryStrategy::kRetry;
+  int code = 0;             // close code, JSON-RPC error code, or 0
+  std::string message;      // human readable
+  std::string method;       // kRpc: the call's method
+  std::string room;         // when a room is concerned
+  double retry_after = 0;   // seconds: kRateLimited's data.retry_after (0: use backoff)
+};
+
+/// A close code (1000 is not an error: class kTransient with kRetry is never returned for it; callers
+/// skip 1000). 1006 (no close frame) is a transport failure.
+ErrorInfo ClassifyCloseError(int code, const std::string& reason);
+/// A call's JSON-RPC error.
+ErrorInfo ClassifyRpcError(const RpcError& error, const std::string& method);
+/// A transport failure without a code (connect timeout, heartbeat timeout, lost socket).
+ErrorInfo TransportError(const std::string& reason);
+
+}  // namespace rtnet

@@ -1,0 +1,574 @@
+// The composed client against a recording transport: sessions, resume with replay de-duplication,
+// snapshot reloads, re-joins, call queueing and retries, errors, presence, draining, trace.
+#include <string>
+#include <vector>
+
+#include "ReplayRandom.h"
+#include "TestSupport.h"
+#include "rtnet/Client.h"
+
+namespace rtnet {
+namespace {
+
+using test::J;
+using Kind = ClientEvent::Kind;
+
+struct FakeTransport : Transport {
+  std::vector<std::uint64_t> opened;
+  std::vector<std::pair<std::uint64_t, Value>> sent;
+  std::vector<std::pair<std::uint64_t, int>> closed;
+  void Open(std::uint64_t socket) override { opened.push_back(socket); }
+  void Send(std::uint64_t socket, const Value& message) override { sent.emplace_back(socket, message); }
+  void Close(std::uint64_t socket, int code, const std::string&) override { closed.emplace_back(socket, code); }
+};
+
+Value Welcome(const std::string& session, const std::string& token) {
+  return MakeNotification("session.welcome",
+                          J(R"({"session_id":")" + session + R"(","player_id":"alice","resume_token":")" + token +
+                            R"(","heartbeat_interval":10,"server_time":0,"protocol_version":"1.0","node_id":"n1"})"));
+}
+
+Value Result(std::int64_t id, Value result) {
+  return Value::MakeObject({{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
+}
+
+Value Error(std::int64_t id, int code, const std::string& message, Value data = Value()) {
+  Value error = Value::MakeObject({{"code", code}, {"message", message}});
+  if (!data.IsNull()) error.Set("data", std::move(data));
+  return Value::MakeObject({{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}});
+}
+
+Value RoomEvent(const std::string& room, std::int64_t offset, Value data, const std::string& epoch = "e1") {
+  return MakeNotification("room.event", Value::MakeObject({{"room", room},
+                                                           {"epoch", epoch},
+                                                           {"offset", offset},
+                                                           {"from", "bob"},
+                                                           {"data", std::move(data)}}));
+}
+
+Value Joined(const std::string& room, std::int64_t offset, std::int64_t version, Value state) {
+  return Value::MakeObject({{"room", room},
+                            {"stream", "room:" + room},
+                            {"epoch", "e1"},
+                            {"offset", offset},
+                            {"state_version", version},
+                            {"state", std::move(state)}});
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  ClientTest() : random_({0.5}), client_(transport_, random_, Options()) {
+    client_.dispatcher().On("room.event", [this](const IncomingMessage& message) {
+      events_seen_.push_back(*message.params.Find("data"));
+    });
+  }
+
+  static ClientOptions Options() {
+    ClientOptions options;
+    options.connection.backoff = {1.0, 8.0, 5};
+    options.connection.connect_timeout = 5;
+    options.ping_interval = 0;  // pings are tested on their own
+    options.call_timeout = 30;
+    return options;
+  }
+
+  /// The messages sent on `socket` since `from` (batches flattened).
+  std::vector<Value> SentOn(std::uint64_t socket, std::size_t from = 0) {
+    std::vector<Value> messages;
+    for (std::size_t i = from; i < transport_.sent.size(); ++i) {
+      if (transport_.sent[i].first != socket) continue;
+      for (const Value* item : FrameItems(transport_.sent[i].second)) messages.push_back(*item);
+    }
+    return messages;
+  }
+
+  /// The request ids and methods of SentOn.
+  static std::vector<std::string> Methods(const std::vector<Value>& messages) {
+    std::vector<std::string> methods;
+    for (const Value& message : messages) methods.push_back(test::Text(message, "method"));
+    return methods;
+  }
+
+  static std::int64_t IdOf(const Value& message) { return *message.Find("id")->AsInt(); }
+
+  void Deliver(const Value& frame, double now) { client_.OnMessage(client_.connection().socket(), frame, 100, now); }
+
+  /// Connects and welcomes; the socket.
+  std::uint64_t Establish(double now, const std::string& session = "s1", const std::string& token = "t1") {
+    if (client_.state() != State::kConnecting) {
+      EXPECT_TRUE(client_.Connect(now));
+    }
+    std::uint64_t socket = client_.connection().socket();
+    client_.OnOpen(socket, now);
+    client_.OnMessage(socket, Welcome(session, token), 200, now);
+    return socket;
+  }
+
+  std::vector<Kind> Kinds(const std::vector<ClientEvent>& events) {
+    std::vector<Kind> kinds;
+    for (const ClientEvent& event : events) kinds.push_back(event.kind);
+    return kinds;
+  }
+
+  static const ClientEvent* First(const std::vector<ClientEvent>& events, Kind kind) {
+    for (const ClientEvent& event : events) {
+      if (event.kind == kind) return &event;
+    }
+    return nullptr;
+  }
+
+  /// Joins `room` at offset `offset` (the join answered at once).
+  void Join(const std::string& room, std::int64_t offset, double now) {
+    std::size_t mark = transport_.sent.size();
+    ASSERT_TRUE(client_.JoinRoom(room, now).ok());
+    client_.Tick(now);
+    std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+    ASSERT_EQ(Methods(sent), std::vector<std::string>{"room.join"});
+    Deliver(Result(IdOf(sent[0]), Joined(room, offset, 1, J(R"({"hp":10})"))), now);
+  }
+
+  FakeTransport transport_;
+  test::ReplayRandom random_;
+  Client client_;
+  std::vector<Value> events_seen_;
+};
+
+TEST_F(ClientTest, CallsMadeBeforeTheSessionAreSentInOneBatchOnceWelcomed) {
+  std::vector<CallOutcome> outcomes;
+  auto record = [&outcomes](const CallOutcome& outcome) { outcomes.push_back(outcome); };
+  ASSERT_TRUE(client_.Call("sys.echo", J(R"({"a":1})"), 0, {}, record).ok());
+  ASSERT_TRUE(client_.Call("sys.echo", J(R"({"a":2})"), 0, {}, record).ok());
+  CallOptions at_once;
+  at_once.resendable = false;
+  EXPECT_EQ(client_.Call("sys.echo", Value(), 0, at_once).status, EnqueueStatus::kRejectedDisconnected);
+
+  std::uint64_t socket = Establish(0.1);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_NE(First(events, Kind::kSessionStarted), nullptr);
+  EXPECT_EQ(First(events, Kind::kSessionStarted)->session_id, "s1");
+  EXPECT_TRUE(transport_.sent.empty());  // nothing leaves before the tick
+  client_.Tick(0.2);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  ASSERT_TRUE(transport_.sent[0].second.IsArray());  // one frame: a JSON-RPC batch
+  std::vector<Value> sent = SentOn(socket);
+  EXPECT_EQ(Methods(sent), (std::vector<std::string>{"sys.echo", "sys.echo"}));
+  Deliver(J(R"([{"jsonrpc":"2.0","id":)" + std::to_string(IdOf(sent[1])) + R"(,"result":{"a":2}},
+                {"jsonrpc":"2.0","id":)" + std::to_string(IdOf(sent[0])) + R"(,"result":{"a":1}}])"),
+          0.3);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].result, J(R"({"a":2})"));
+  EXPECT_EQ(outcomes[1].result, J(R"({"a":1})"));
+  EXPECT_EQ(client_.pending_calls(), 0u);
+}
+
+TEST_F(ClientTest, ResumeReplaysMissedEventsOnceAndInOrder) {
+  std::uint64_t first = Establish(0);
+  Join("lobby", 4, 0);
+  Deliver(RoomEvent("lobby", 5, 5), 0.5);
+  Deliver(RoomEvent("lobby", 6, 6), 0.6);
+  client_.TakeEvents();
+
+  client_.OnClosed(first, 4050, "fault injected", 1.0);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  const ClientEvent* reconnecting = First(events, Kind::kReconnecting);
+  ASSERT_NE(reconnecting, nullptr);
+  EXPECT_EQ(reconnecting->attempt, 1);
+  EXPECT_DOUBLE_EQ(reconnecting->retry_in, 1.0);  // the first delay is the base
+  const ClientEvent* error = First(events, Kind::kError);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->error.error_class, ErrorClass::kTransient);
+  EXPECT_EQ(error->close_code, 4050);
+
+  client_.Tick(1.5);
+  EXPECT_EQ(transport_.opened.size(), 1u);  // still waiting out the delay
+  client_.Tick(2.0);
+  ASSERT_EQ(transport_.opened.size(), 2u);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(2.1, "s2", "t2");
+  std::vector<Value> sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"session.resume"});  // first, alone
+  EXPECT_EQ(*sent[0].Find("params"),
+            J(R"({"resume_token":"t1","streams":[{"stream":"room:lobby","epoch":"e1","offset":6}],
+                  "state":[{"room":"lobby","version":1}]})"));
+  EXPECT_EQ(client_.phase(), SessionPhase::kResuming);
+
+  // The gateway replays from offset 5 (one overlap), then answers.
+  Deliver(RoomEvent("lobby", 6, 6), 2.2);
+  Deliver(RoomEvent("lobby", 7, 7), 2.2);
+  Deliver(RoomEvent("lobby", 8, 8), 2.2);
+  Deliver(Result(IdOf(sent[0]), J(R"({"session_id":"s1","resume_token":"t3","rooms":["lobby"],
+                                      "streams":[{"stream":"room:lobby","recovered":true,"replayed":2,
+                                                  "epoch":"e1","offset":8}]})")),
+          2.3);
+  Deliver(RoomEvent("lobby", 9, 9), 2.4);
+  EXPECT_EQ(events_seen_, (std::vector<Value>{5, 6, 7, 8, 9}));
+  EXPECT_EQ(client_.duplicates_dropped(), 1u);
+  EXPECT_EQ(client_.metrics().lost(), 0u);
+  events = client_.TakeEvents();
+  const ClientEvent* recovered = First(events, Kind::kRecovered);
+  ASSERT_NE(recovered, nullptr);
+  EXPECT_EQ(recovered->replayed, 2);
+  EXPECT_EQ(recovered->session_id, "s1");
+  EXPECT_EQ(First(events, Kind::kResynced), nullptr);
+  EXPECT_EQ(First(events, Kind::kSessionStarted), nullptr);
+  EXPECT_EQ(client_.phase(), SessionPhase::kReady);
+
+  // The next resume uses the fresh token.
+  client_.OnClosed(second, 1006, "", 3);
+  client_.Tick(10);
+  mark = transport_.sent.size();
+  std::uint64_t third = Establish(10);
+  EXPECT_EQ(test::Text(*SentOn(third, mark)[0].Find("params"), "resume_token"), "t3");
+}
+
+TEST_F(ClientTest, AStreamNotRecoveredReloadsTheRoomFromASnapshot) {
+  std::uint64_t first = Establish(0);
+  Join("lobby", 4, 0);
+  Deliver(RoomEvent("lobby", 5, 5), 0.5);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  std::vector<Value> sent = SentOn(second, mark);
+  Deliver(Result(IdOf(sent[0]), J(R"({"session_id":"s1","resume_token":"t2","rooms":["lobby"],
+                                      "streams":[{"stream":"room:lobby","recovered":false,"epoch":"e1","offset":40}]})")),
+          3.1);
+  client_.TakeEvents();
+  client_.Tick(3.2);
+  sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "state.get"}));
+  EXPECT_EQ(*sent[1].Find("params"), J(R"({"room":"lobby"})"));
+  Deliver(Result(IdOf(sent[1]), J(R"({"room":"lobby","version":9,"document":{"hp":3}})")), 3.3);
+  EXPECT_EQ(*client_.state_store().Document("lobby"), J(R"({"hp":3})"));
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  const ClientEvent* resynced = First(events, Kind::kResynced);
+  ASSERT_NE(resynced, nullptr);
+  EXPECT_EQ(resynced->room, "lobby");
+  EXPECT_EQ(resynced->stream, "room:lobby");
+  // Live events go on from the stream's current offset; the publications in between count as lost.
+  Deliver(RoomEvent("lobby", 41, "live"), 3.4);
+  EXPECT_EQ(events_seen_.back(), Value("live"));
+  EXPECT_EQ(client_.metrics().lost(), 35u);  // 6..40 never arrived
+}
+
+TEST_F(ClientTest, AResumeRefusedStartsAFreshSessionAndRejoinsRooms) {
+  std::uint64_t first = Establish(0);
+  Join("lobby", 4, 0);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  client_.TakeEvents();
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3, "s9", "t9");
+  Deliver(Error(IdOf(SentOn(second, mark)[0]), -32008, "Resume failed", J(R"({"reason":"session_expired"})")), 3.1);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  const ClientEvent* started = First(events, Kind::kSessionStarted);
+  ASSERT_NE(started, nullptr);
+  EXPECT_EQ(started->session_id, "s9");
+  EXPECT_EQ(client_.session_id(), "s9");
+  const ClientEvent* error = First(events, Kind::kError);
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->error.strategy, RecoveryStrategy::kResyncState);
+  client_.Tick(3.2);
+  std::vector<Value> sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "room.join"}));
+  Deliver(Result(IdOf(sent[1]), Joined("lobby", 50, 12, J(R"({"hp":1})"))), 3.3);
+  EXPECT_EQ(*client_.state_store().Version("lobby"), 12);
+  events = client_.TakeEvents();
+  const ClientEvent* resynced = First(events, Kind::kResynced);
+  ASSERT_NE(resynced, nullptr);
+  EXPECT_EQ(resynced->room, "lobby");
+  // The next lost socket resumes the new session with its token.
+  client_.OnClosed(second, 1006, "", 4);
+  client_.Tick(10);
+  mark = transport_.sent.size();
+  std::uint64_t third = Establish(10);
+  EXPECT_EQ(*SentOn(third, mark)[0].Find("params"),
+            J(R"({"resume_token":"t9","streams":[{"stream":"room:lobby","epoch":"e1","offset":50}],
+                  "state":[{"room":"lobby","version":12}]})"));
+}
+
+TEST_F(ClientTest, ABackendOutageDuringResumeIsRetriedOnTheSameSocket) {
+  std::uint64_t first = Establish(0);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  Deliver(Error(IdOf(SentOn(second, mark)[0]), -32009, "Backend unavailable", J(R"({"backend":"store"})")), 3.1);
+  EXPECT_EQ(client_.phase(), SessionPhase::kResuming);
+  client_.Tick(3.2);
+  EXPECT_EQ(SentOn(second, mark).size(), 1u);
+  std::optional<double> next = client_.NextDeadline(3.2);
+  ASSERT_TRUE(next.has_value());
+  client_.Tick(*next);
+  std::vector<Value> sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "session.resume"}));
+  EXPECT_EQ(test::Text(*sent[1].Find("params"), "resume_token"), "t1");  // the token was given back
+  Deliver(Result(IdOf(sent[1]), J(R"({"session_id":"s1","resume_token":"t2","rooms":[],"streams":[]})")), *next);
+  EXPECT_EQ(client_.phase(), SessionPhase::kReady);
+  EXPECT_NE(First(client_.TakeEvents(), Kind::kRecovered), nullptr);
+}
+
+TEST_F(ClientTest, CallsInFlightFailOnALostSocketAndQueuedOnesWaitForTheSession) {
+  std::uint64_t first = Establish(0);
+  std::vector<std::string> outcomes;
+  auto record = [&outcomes](const CallOutcome& outcome) {
+    outcomes.push_back(outcome.method + ":" + (outcome.status == CallOutcome::Status::kResult ? "ok" : outcome.reason));
+  };
+  client_.Call("sent.first", Value(), 0, {}, record);
+  client_.Tick(0.1);  // sent
+  client_.OnClosed(first, 1006, "", 0.2);
+  EXPECT_EQ(outcomes, std::vector<std::string>{"sent.first:disconnected"});
+  CallTicket queued = client_.Call("queued.later", Value(), 0.3, {}, record);
+  ASSERT_TRUE(queued.ok());
+  CallOptions at_once;
+  at_once.resendable = false;
+  EXPECT_FALSE(client_.Call("refused.now", Value(), 0.3, at_once, record).ok());
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  client_.Tick(3.1);
+  EXPECT_EQ(Methods(SentOn(second, mark)), std::vector<std::string>{"session.resume"});  // nothing before its answer
+  Deliver(Result(IdOf(SentOn(second, mark)[0]), J(R"({"session_id":"s1","resume_token":"t2","rooms":[],"streams":[]})")),
+          3.2);
+  client_.Tick(3.3);
+  std::vector<Value> sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "queued.later"}));
+  EXPECT_EQ(IdOf(sent[1]), queued.id);  // the id it was given
+  Deliver(Result(queued.id, true), 3.4);
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"sent.first:disconnected", "queued.later:ok"}));
+}
+
+TEST_F(ClientTest, TimeoutsCancelsAndRetriesFollowTheErrorClass) {
+  Establish(0);
+  std::vector<CallOutcome> outcomes;
+  auto record = [&outcomes](const CallOutcome& outcome) { outcomes.push_back(outcome); };
+  CallOptions retrying;
+  retrying.max_retries = 1;
+  retrying.timeout = 20;
+  CallTicket limited = client_.Call("room.publish", J(R"({"room":"lobby","data":1})"), 0, retrying, record);
+  CallOptions quick;
+  quick.timeout = 2;
+  client_.Call("slow", Value(), 0, quick, record);
+  CallTicket cancelled = client_.Call("cancelled", Value(), 0, {}, record);
+  client_.Tick(0.1);
+  client_.TakeEvents();
+  EXPECT_TRUE(client_.CancelCall(cancelled.id));
+  EXPECT_FALSE(client_.CancelCall(cancelled.id));
+  Deliver(Result(cancelled.id, 1), 0.2);  // its late answer matches nothing
+
+  Deliver(Error(limited.id, -32000, "Rate limited", J(R"({"retry_after":1.5})")), 0.3);
+  EXPECT_TRUE(outcomes.empty());  // retried, not failed
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_NE(First(events, Kind::kError), nullptr);
+  EXPECT_EQ(First(events, Kind::kError)->error.error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(First(events, Kind::kError)->error.room, "lobby");
+  std::size_t mark = transport_.sent.size();
+  client_.Tick(1.7);
+  EXPECT_EQ(SentOn(client_.connection().socket(), mark).size(), 0u);
+  client_.Tick(1.8);
+  std::vector<Value> resent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(resent), std::vector<std::string>{"room.publish"});
+  EXPECT_EQ(IdOf(resent[0]), limited.id);
+  client_.Tick(2.0);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].method, "slow");
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kTimeout);
+  Deliver(Error(limited.id, -32000, "Rate limited", J(R"({"retry_after":1.5})")), 2.1);
+  ASSERT_EQ(outcomes.size(), 2u);  // its one retry is spent
+  EXPECT_EQ(outcomes[1].status, CallOutcome::Status::kError);
+  EXPECT_EQ(outcomes[1].error.code, -32000);
+}
+
+TEST_F(ClientTest, AStateGapOrAStaleUpdateReloadsTheRoom) {
+  Establish(0);
+  Join("lobby", 0, 0);
+  client_.TakeEvents();
+  std::size_t mark = transport_.sent.size();
+  Deliver(MakeNotification("state.delta", J(R"({"room":"lobby","from":5,"to":6,"patch":{"hp":1}})")), 1);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_NE(First(events, Kind::kError), nullptr);
+  EXPECT_EQ(First(events, Kind::kError)->error.source, ErrorSource::kState);
+  Deliver(MakeNotification("state.delta", J(R"({"room":"lobby","from":6,"to":7,"patch":{"hp":2}})")), 1.05);
+  client_.Tick(1.1);
+  std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"state.get"});  // one reload, however many gaps
+  Deliver(Result(IdOf(sent[0]), J(R"({"room":"lobby","version":7,"document":{"hp":2}})")), 1.2);
+  EXPECT_EQ(*client_.state_store().Version("lobby"), 7);
+
+  mark = transport_.sent.size();
+  std::vector<CallOutcome> outcomes;
+  client_.UpdateState("lobby", J(R"({"hp":9})"), 2, {}, [&outcomes](const CallOutcome& o) { outcomes.push_back(o); });
+  client_.Tick(2);
+  sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"state.update"});
+  EXPECT_EQ(*sent[0].Find("params"), J(R"({"room":"lobby","base_version":7,"patch":{"hp":9}})"));
+  Deliver(Error(IdOf(sent[0]), -32007, "Unknown version", J(R"({"current_version":9})")), 2.1);
+  ASSERT_EQ(outcomes.size(), 1u);
+  client_.Tick(2.2);
+  EXPECT_EQ(Methods(SentOn(client_.connection().socket(), mark)),
+            (std::vector<std::string>{"state.update", "state.get"}));
+}
+
+TEST_F(ClientTest, PresenceOfARoomIsKeptForTheUi) {
+  Establish(0);
+  Join("lobby", 0, 0);
+  client_.TakeEvents();
+  Deliver(MakeNotification("presence.changed", J(R"({"room":"lobby","event":"join",
+          "presence":{"player_id":"bob","status":"online","devices":1,"last_seen":null}})")), 1);
+  Deliver(MakeNotification("presence.changed", J(R"({"room":"lobby","event":"join",
+          "presence":{"player_id":"ann","status":"away","devices":1}})")), 1);
+  Deliver(MakeNotification("presence.changed", J(R"({"room":"elsewhere","event":"join",
+          "presence":{"player_id":"zed","status":"online","devices":1}})")), 1);
+  const PresenceList* presence = client_.Presence("lobby");
+  ASSERT_NE(presence, nullptr);
+  ASSERT_EQ(presence->rows().size(), 2u);
+  EXPECT_EQ(presence->rows()[0].player_id, "bob");
+  EXPECT_EQ(presence->rows()[1].player_id, "ann");
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  EXPECT_EQ(Kinds(events), (std::vector<Kind>{Kind::kPresenceChanged, Kind::kPresenceChanged}));
+  Deliver(MakeNotification("presence.changed", J(R"({"room":"lobby","event":"leave",
+          "presence":{"player_id":"bob","status":"offline","devices":0,"last_seen":100}})")), 2);
+  EXPECT_EQ(presence->rows().size(), 1u);
+  EXPECT_EQ(client_.Presence("elsewhere"), nullptr);
+}
+
+TEST_F(ClientTest, ADrainingNodeIsLeftWithinHalfItsDeadlineAndTheSessionResumes) {
+  std::uint64_t first = Establish(0);
+  Deliver(MakeNotification("server.draining", J(R"({"deadline":10})")), 1);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_NE(First(events, Kind::kDraining), nullptr);
+  EXPECT_EQ(First(events, Kind::kDraining)->deadline, 10);
+  client_.Tick(3.4);
+  EXPECT_TRUE(transport_.closed.empty());
+  client_.Tick(3.5);  // 1 + 0.5 * 10 / 2
+  ASSERT_EQ(transport_.closed.size(), 1u);
+  EXPECT_EQ(transport_.closed[0], std::make_pair(first, 1001));
+  ASSERT_EQ(transport_.opened.size(), 2u);  // at once, not after a backoff delay
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3.6);
+  EXPECT_EQ(Methods(SentOn(second, mark)), std::vector<std::string>{"session.resume"});
+}
+
+TEST_F(ClientTest, CloseEndsTheSessionAndFailsWhatIsPending) {
+  std::uint64_t first = Establish(0);
+  Join("lobby", 0, 0);
+  std::vector<std::string> reasons;
+  client_.Call("sys.echo", Value(), 1, {}, [&reasons](const CallOutcome& o) { reasons.push_back(o.reason); });
+  client_.Close(1, "bye");
+  EXPECT_EQ(reasons, std::vector<std::string>{"bye"});
+  EXPECT_EQ(client_.state(), State::kClosing);
+  client_.OnClosed(first, 1000, "", 1.1);
+  EXPECT_EQ(client_.state(), State::kClosed);
+  EXPECT_TRUE(client_.Rooms().empty());
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(5, "s5", "t5");
+  client_.Tick(5.1);
+  EXPECT_TRUE(SentOn(second, mark).empty());  // a fresh session: no resume, no re-join
+  EXPECT_EQ(client_.session_id(), "s5");
+}
+
+TEST_F(ClientTest, OldSocketsAreIgnoredAndMalformedFramesReported) {
+  std::uint64_t first = Establish(0);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  Establish(3);
+  client_.TakeEvents();
+  client_.OnMessage(first, RoomEvent("lobby", 1, "stale"), 10, 3.1);
+  client_.OnClosed(first, 1000, "", 3.1);
+  EXPECT_TRUE(events_seen_.empty());
+  EXPECT_EQ(client_.state(), State::kConnected);
+  client_.OnMalformed(client_.connection().socket(), 12, 3.2);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].error.error_class, ErrorClass::kProtocol);
+  EXPECT_EQ(client_.malformed_frames(), 1u);
+}
+
+TEST_F(ClientTest, AuthClosesAskForATokenAndFatalOnesStop) {
+  std::uint64_t first = Establish(0);
+  client_.OnClosed(first, 4001, "token expired", 1);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_NE(First(events, Kind::kTokenRequired), nullptr);
+  EXPECT_EQ(First(events, Kind::kError)->error.strategy, RecoveryStrategy::kRefreshToken);
+  client_.Tick(100);
+  EXPECT_EQ(transport_.opened.size(), 1u);  // waits for the token
+  client_.TokenRefreshed(100);
+  EXPECT_EQ(transport_.opened.size(), 2u);
+  std::uint64_t second = Establish(100);
+  client_.TakeEvents();
+  client_.OnClosed(second, 4502, "session replaced by another login", 101);
+  events = client_.TakeEvents();
+  EXPECT_EQ(client_.state(), State::kClosed);
+  ASSERT_NE(First(events, Kind::kError), nullptr);
+  EXPECT_EQ(First(events, Kind::kError)->error.error_class, ErrorClass::kFatal);
+  EXPECT_EQ(First(events, Kind::kError)->error.strategy, RecoveryStrategy::kGiveUp);
+}
+
+TEST_F(ClientTest, PingsMeasureTheRoundTripAndTheTraceRecordsMessages) {
+  ClientOptions options = Options();
+  options.ping_interval = 2;
+  options.trace_capacity = 3;
+  Client client(transport_, random_, options);
+  std::vector<std::string> traced;
+  client.SetTraceHook([&traced](const TraceEntry& entry, const Value&) {
+    traced.push_back((entry.outgoing ? ">" : "<") + (entry.method.empty() ? std::to_string(entry.id) : entry.method));
+  });
+  client.Connect(0);
+  std::uint64_t socket = client.connection().socket();
+  client.OnOpen(socket, 0);
+  client.OnMessage(socket, Welcome("s1", "t1"), 200, 0);
+  client.Tick(0);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  const Value& ping = transport_.sent[0].second;
+  EXPECT_EQ(test::Text(ping, "method"), "sys.ping");
+  client.OnMessage(socket, Result(IdOf(ping), J(R"({"client_time":0,"server_time":1000})")), 60, 0.08);
+  EXPECT_NEAR(*client.metrics().last_rtt(), 0.08, 1e-9);
+  client.Tick(1);
+  EXPECT_EQ(transport_.sent.size(), 1u);
+  client.Tick(2);
+  EXPECT_EQ(transport_.sent.size(), 2u);
+  EXPECT_EQ(traced, (std::vector<std::string>{"<session.welcome", ">sys.ping", "<1", ">sys.ping"}));
+  std::vector<TraceEntry> recent = client.RecentTrace();
+  ASSERT_EQ(recent.size(), 3u);  // the capacity
+  EXPECT_EQ(recent[0].method, "sys.ping");
+  EXPECT_EQ(recent[1].id, 1);
+  EXPECT_GT(client.metrics().BandwidthIn(2), 0.0);
+}
+
+TEST(Errors, RpcErrorsAreClassifiedWithTheirRecovery) {
+  struct Case {
+    int code;
+    ErrorClass error_class;
+    RecoveryStrategy strategy;
+  };
+  const Case cases[] = {
+      {-32700, ErrorClass::kProtocol, RecoveryStrategy::kGiveUp},
+      {-32602, ErrorClass::kProtocol, RecoveryStrategy::kGiveUp},
+      {-32603, ErrorClass::kTransient, RecoveryStrategy::kRetry},
+      {-32000, ErrorClass::kRateLimited, RecoveryStrategy::kRetry},
+      {-32001, ErrorClass::kAuth, RecoveryStrategy::kRefreshToken},
+      {-32002, ErrorClass::kFatal, RecoveryStrategy::kGiveUp},
+      {-32004, ErrorClass::kTransient, RecoveryStrategy::kResyncState},
+      {-32006, ErrorClass::kTransient, RecoveryStrategy::kRetry},
+      {-32007, ErrorClass::kTransient, RecoveryStrategy::kResyncState},
+      {-32009, ErrorClass::kTransient, RecoveryStrategy::kRetry},
+      {7, ErrorClass::kFatal, RecoveryStrategy::kGiveUp},
+  };
+  for (const Case& c : cases) {
+    RpcError error;
+    error.code = c.code;
+    ErrorInfo info = ClassifyRpcError(error, "m");
+    EXPECT_EQ(info.error_class, c.error_class) << c.code;
+    EXPECT_EQ(info.strategy, c.strategy) << c.code;
+    EXPECT_EQ(info.source, ErrorSource::kRpc);
+  }
+  EXPECT_EQ(ClassifyCloseError(1006, "").source, ErrorSource::kTransport);
+  EXPECT_EQ(ClassifyCloseError(4008, "").error_class, ErrorClass::kRateLimited);
+  EXPECT_EQ(ClassifyCloseError(1009, "").error_class, ErrorClass::kProtocol);
+  EXPECT_EQ(ClassifyCloseError(4503, "").strategy, RecoveryStrategy::kGiveUp);
+  EXPECT_EQ(ClassifyCloseError(4503, "").message, "forbidden");
+  EXPECT_STREQ(ToString(ErrorClass::kRateLimited), "rate_limited");
+}
+
+}  // namespace
+}  // namespace rtnet
