@@ -388,3 +388,40 @@ TEST_F(ConnectionTest, QueuedCallsAcrossALostSocket) {
 
 }  // namespace
 }  // namespace rtnet
+
+namespace rtnet {
+namespace {
+
+TEST_F(ConnectionTest, ReconnectMovesToANewSocketAtOnceAndCountsAttempts) {
+  std::uint64_t first = Establish(0);
+  connection_.TakeEvents();
+  ASSERT_TRUE(connection_.Reconnect(1, "server draining"));
+  EXPECT_EQ(transport_.closed.back(), std::make_pair(first, 1001));
+  ASSERT_EQ(transport_.opened.size(), 2u);  // no backoff delay
+  std::vector<Event> changes = StateChanges();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].to, State::kReconnecting);
+  EXPECT_EQ(changes[0].attempt, 1);
+  EXPECT_EQ(changes[0].close_code, 1001);
+  EXPECT_EQ(changes[1].to, State::kConnecting);
+  connection_.OnClosed(first, 1001, "", 1.1);  // the old socket's close is stale
+  EXPECT_EQ(connection_.state(), State::kConnecting);
+
+  // Lost twice without a session in between: the attempt number grows with the backoff.
+  connection_.OnClosed(connection_.socket(), 1006, "", 2);
+  connection_.Tick(10);
+  connection_.OnClosed(connection_.socket(), 1006, "", 11);
+  changes = StateChanges();
+  std::vector<int> attempts;
+  for (const Event& change : changes) {
+    if (change.to == State::kReconnecting) attempts.push_back(change.attempt);
+  }
+  EXPECT_EQ(attempts, (std::vector<int>{1, 2}));
+  connection_.Close(12);
+  EXPECT_EQ(connection_.state(), State::kClosed);
+  EXPECT_TRUE(connection_.Reconnect(13, "button"));  // from closed: a fresh connect
+  EXPECT_EQ(connection_.state(), State::kConnecting);
+}
+
+}  // namespace
+}  // namespace rtnet

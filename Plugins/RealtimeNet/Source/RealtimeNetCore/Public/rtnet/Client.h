@@ -279,7 +279,6 @@ class Client {
   std::optional<double> resume_retry_at_;
   std::optional<double> drain_leave_at_;
   double next_ping_ = 0;
-  bool ever_connected_ = false;
 
   std::vector<ClientEvent> events_;
   Ring<TraceEntry> trace_;
