@@ -28,8 +28,9 @@ js-deps:
 
 check: $(STAMP)
 	$(BIN)/rtnet codegen --check
-	$(BIN)/ruff check Tools tests bench scripts Plugins/RealtimeNet/tools
+	$(BIN)/ruff check Tools tests bench scripts Plugins/RealtimeNet/tools PythonScripts
 	$(BIN)/mypy
+	$(BIN)/rtnet ue lint
 
 unit: $(STAMP)
 	$(BIN)/pytest -q

@@ -1,4 +1,5 @@
-"""``rtnet``: run the gateway, mint development tokens, generate code from the protocol description."""
+"""``rtnet``: run the gateway, mint development tokens, generate code from the protocol description, and
+lint, build and test the Unreal plugin (``rtnet ue``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from realtimenet.config import Config, load_config, to_toml
 from realtimenet.exceptions import ConfigError
+from realtimenet.ue.cli import add_ue_parser
 
 
 def _config_args(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="validate and print the effective configuration")
     _config_args(config)
     config.set_defaults(func=cmd_config)
+
+    add_ue_parser(sub)  # rtnet ue lint | build | test | report
     return parser
 
 

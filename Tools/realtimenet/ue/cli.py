@@ -1,0 +1,98 @@
+"""``rtnet ue lint | build | test | report``: the argument parsing; the work is in the sibling modules."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from realtimenet.ue.commands import DEFAULT_TEST_FILTER, ENGINE_DIR_ENV
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Lint the given headers or folders (default: the plugin's Unreal modules); 1 when anything is found."""
+    from realtimenet.ue.uht_lint import RULES, lint_paths, plugin_headers
+
+    if args.rules:
+        for rule, text in RULES.items():
+            print(f"{rule}: {text}")
+        return 0
+    paths = [Path(p) for p in args.paths] or plugin_headers(Path(args.root))
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"rtnet ue lint: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    findings, checked = lint_paths(paths)
+    for finding in findings:
+        print(finding)
+    print(f"rtnet ue lint: {checked} headers with reflected types, {len(findings)} findings", file=sys.stderr)
+    return 1 if findings else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Package the plugin with RunUAT BuildPlugin."""
+    from realtimenet.ue.commands import BuildOptions, run_build
+
+    return run_build(BuildOptions(
+        root=Path(args.root), engine_dir=args.engine_dir,
+        package_dir=Path(args.package_dir) if args.package_dir else None,
+        target_platforms=tuple(p for p in (args.target_platforms or "").split("+") if p),
+        extra=tuple(args.extra)))
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Run the automation tests headless against a fault-injection gateway."""
+    from realtimenet.ue.commands import AutomationOptions, run_test
+
+    return run_test(AutomationOptions(
+        root=Path(args.root), engine_dir=args.engine_dir, test_filter=args.filter,
+        report_dir=Path(args.report_dir) if args.report_dir else None,
+        junit=Path(args.junit) if args.junit else None,
+        gateway=not args.no_gateway, gateway_config=args.gateway_config,
+        timeout=args.timeout or None, null_rhi=not args.with_rhi, extra=tuple(args.extra)))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Summarise an exported automation report; 1 when a test failed or none ran."""
+    from realtimenet.ue.commands import summarise_report
+
+    return summarise_report(Path(args.path), Path(args.junit) if args.junit else None)
+
+
+def add_ue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``rtnet ue`` and its subcommands on the top-level subparsers."""
+    ue = sub.add_parser("ue", help="Unreal plugin: lint headers, build, run automation tests, read their report")
+    commands = ue.add_subparsers(dest="ue_command", required=True)
+
+    lint = commands.add_parser("lint", help="check Unreal Header Tool rules in the plugin's headers")
+    lint.add_argument("paths", nargs="*", help="headers or folders (default: the plugin's Unreal modules)")
+    lint.add_argument("--root", default=".", help="repository root")
+    lint.add_argument("--rules", action="store_true", help="list the rules and exit")
+    lint.set_defaults(func=cmd_lint)
+
+    engine_help = f"engine folder (holds Engine/); default ${ENGINE_DIR_ENV}, then ue4cli's `ue4 root`"
+    build = commands.add_parser("build", help="package the plugin with RunUAT BuildPlugin (needs an engine)")
+    build.add_argument("--root", default=".", help="repository root")
+    build.add_argument("--engine-dir", help=engine_help)
+    build.add_argument("--package-dir", help="output folder (default build/ue/RealtimeNet)")
+    build.add_argument("--target-platforms", help="e.g. Win64+Linux (default: this platform)")
+    build.add_argument("extra", nargs="*", help="more RunUAT arguments, after --")
+    build.set_defaults(func=cmd_build)
+
+    test = commands.add_parser("test", help="run the automation tests headless against a fault-injection gateway")
+    test.add_argument("--root", default=".", help="repository root")
+    test.add_argument("--engine-dir", help=engine_help)
+    test.add_argument("--filter", default=DEFAULT_TEST_FILTER, help="test path prefix (default %(default)s)")
+    test.add_argument("--report-dir", help="where the editor exports index.json (default build/ue/automation)")
+    test.add_argument("--junit", help="JUnit XML output (default <report-dir>/junit.xml)")
+    test.add_argument("--no-gateway", action="store_true", help="do not start `rtnet serve` in fault mode first")
+    test.add_argument("--gateway-config", help="TOML configuration for that gateway")
+    test.add_argument("--timeout", type=float, default=3600.0, help="seconds before the editor is stopped")
+    test.add_argument("--with-rhi", action="store_true", help="render (no -nullrhi), e.g. for screenshot tests")
+    test.add_argument("extra", nargs="*", help="more editor arguments, after --")
+    test.set_defaults(func=cmd_test)
+
+    report = commands.add_parser("report", help="summarise an automation report (index.json or its folder)")
+    report.add_argument("path", help="the -ReportExportPath folder or its index.json")
+    report.add_argument("--junit", help="also write JUnit XML here")
+    report.set_defaults(func=cmd_report)
