@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from realtimenet.codegen import config_doc, python_types
+from realtimenet.codegen import config_doc, python_types, unreal_bindings
 from realtimenet.codegen.spec import Spec, load
 
 SPEC_PATH = Path("protocol/openrpc.json")
@@ -31,6 +31,8 @@ TARGETS: tuple[Target, ...] = (
     Target("codes.py.j2", Path("Tools/realtimenet/protocol/codes.py")),
     Target("protocol-reference.md.j2", Path("docs/protocol-reference.md")),
     Target("configuration.md.j2", Path("docs/configuration.md")),
+    # The Unreal bindings: USTRUCTs, async Blueprint nodes, events, and their reference.
+    *(Target(template, output) for template, output in unreal_bindings.OUTPUTS),
 )
 
 
@@ -42,14 +44,21 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # the outputs are source code and Markdown, not HTML
     )
     env.filters["field_line"] = python_types.field_line
+    env.filters["cpp_string"] = unreal_bindings.cpp_string
+    env.filters["md_cell"] = _md_cell
     return env
+
+
+def _md_cell(text: str) -> str:
+    """Text that stays inside one Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def render_all(root: Path) -> dict[Path, str]:
     """Render every target; returns repository-relative path -> text."""
     spec: Spec = load(root / SPEC_PATH)
     env = _environment()
-    context = {"spec": spec, "config_sections": config_doc.sections()}
+    context = {"spec": spec, "config_sections": config_doc.sections(), "ue": unreal_bindings.build(spec)}
     rendered = {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
     if (root / CPP_CODES_GENERATOR).exists():
         rendered[CPP_CODES] = _cpp_codes(root)
