@@ -426,6 +426,9 @@ TEST_F(ClientTest, PresenceOfARoomIsKeptForTheUi) {
   EXPECT_EQ(presence->rows()[1].player_id, "ann");
   std::vector<ClientEvent> events = client_.TakeEvents();
   EXPECT_EQ(Kinds(events), (std::vector<Kind>{Kind::kPresenceChanged, Kind::kPresenceChanged}));
+  EXPECT_EQ(events[0].player, "bob");
+  EXPECT_EQ(events[0].reason, "join");
+  EXPECT_EQ(events[0].text, "bob joined");
   Deliver(MakeNotification("presence.changed", J(R"({"room":"lobby","event":"leave",
           "presence":{"player_id":"bob","status":"offline","devices":0,"last_seen":100}})")), 2);
   EXPECT_EQ(presence->rows().size(), 1u);
@@ -533,6 +536,33 @@ TEST_F(ClientTest, PingsMeasureTheRoundTripAndTheTraceRecordsMessages) {
   EXPECT_EQ(recent[0].method, "sys.ping");
   EXPECT_EQ(recent[1].id, 1);
   EXPECT_GT(client.metrics().BandwidthIn(2), 0.0);
+}
+
+TEST_F(ClientTest, APackedMembershipIsJoinedAgainAfterAResumeAndTheDefaultIsNot) {
+  std::uint64_t first = Establish(0);
+  for (const char* encoding : {"entities", "merge_patch"}) {
+    std::size_t mark = transport_.sent.size();
+    JoinOptions options;
+    options.state_encoding = encoding;
+    const std::string room = std::string("room-") + encoding;
+    client_.JoinRoom(room, 0, options);
+    client_.Tick(0);
+    std::vector<Value> sent = SentOn(first, mark);
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(test::Text(*sent[0].Find("params"), "state_encoding"), encoding);
+    Deliver(Result(IdOf(sent[0]), Joined(room, 0, 1, J("{}"))), 0);
+  }
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  Deliver(Result(IdOf(SentOn(second, mark)[0]),
+                 J(R"({"session_id":"s1","resume_token":"t2","rooms":["room-entities","room-merge_patch"],"streams":[]})")),
+          3.1);
+  client_.Tick(3.2);
+  std::vector<Value> sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "room.join"}));
+  EXPECT_EQ(*sent[1].Find("params"), J(R"({"room":"room-entities","state_encoding":"entities"})"));
 }
 
 TEST(Errors, RpcErrorsAreClassifiedWithTheirRecovery) {

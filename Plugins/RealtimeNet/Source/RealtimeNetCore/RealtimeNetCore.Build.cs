@@ -3,16 +3,15 @@
 // sources build standalone with CMake (Plugins/RealtimeNet/CMakeLists.txt), where its tests run.
 //
 // Fields follow Epic's documented ModuleRules (PCHUsage, bEnableExceptions, bUseRTTI,
-// bRequiresImplementModule, PublicIncludePaths). NOT YET COMPILED UNDER UNREAL: Unreal cannot be
+// PublicIncludePaths). NOT YET COMPILED UNDER UNREAL: Unreal cannot be
 // installed on the machines this was written on.
 //
-// bRequiresImplementModule = false, as Epic's own header-free modules do (Runtime/TraceLog,
-// Runtime/Trace): IMPLEMENT_MODULE needs Modules/ModuleManager.h, which this module must not include.
-// So RealtimeNetCore is not listed in RealtimeNet.uplugin's "Modules"; it is compiled and linked as a
-// dependency of the RealtimeNet runtime module (PrivateDependencyModuleNames.Add("RealtimeNetCore")).
-// To check on the first real Unreal build (modular/editor): that allocations crossing the DLL boundary
-// (rtnet::Value built in RealtimeNet, freed in RealtimeNetCore) use the same allocator; if they do not,
-// add a one-line Unreal-only RealtimeNetCoreModule.cpp with IMPLEMENT_MODULE instead.
+// Private/Unreal/RealtimeNetCoreModule.cpp (Unreal only; CMake does not compile that folder) is the module
+// shell: IMPLEMENT_MODULE carries Unreal's per-module operator new/delete (Modules/ModuleManager.h,
+// docs/unreal-api-notes.md), so memory built in RealtimeNet and freed in the core (or the other way) uses
+// one allocator in the editor's modular build, and the module can be listed in RealtimeNet.uplugin (a
+// listed module without IMPLEMENT_MODULE fails to load). It needs Core for that one file; the core's
+// sources include no Unreal header.
 using System.IO;
 using UnrealBuildTool;
 
@@ -23,7 +22,10 @@ public class RealtimeNetCore : ModuleRules
 		PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
 		bEnableExceptions = false;
 		bUseRTTI = false;
-		bRequiresImplementModule = false;
+		PrivateDependencyModuleNames.Add("Core");  // the module shell only (Modules/ModuleManager.h)
+		// Unity files would put several .cpp files' anonymous namespaces in one translation unit, where
+		// same-named helpers collide (Client.cpp and JsonRpc.cpp both define Ended()).
+		bUseUnity = false;
 
 		// Headers are included as "rtnet/Value.h": the subfolder keeps their short names from colliding
 		// with other modules' Public headers.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rtnet/Codes.h"
+#include "rtnet/Display.h"
 
 namespace rtnet {
 namespace {
@@ -580,6 +581,13 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
       ClientEvent event;
       event.kind = ClientEvent::Kind::kPresenceChanged;
       event.room = *room;
+      if (const std::string* kind = StringMember(params, "event")) event.reason = *kind;
+      if (const Value* presence = params.Find("presence")) {
+        if (std::optional<PresenceEntry> entry = ParsePresence(*presence)) {
+          event.player = entry->player_id;
+          event.text = PresenceChangeText(event.reason, *entry);
+        }
+      }
       Emit(std::move(event));
     }
   } else if (method == "server.draining") {
@@ -713,8 +721,10 @@ void Client::OnResumed(const Value& result, double now) {
     }
   }
   for (const auto& [room, membership] : rooms_) {
-    // A room the gateway did not restore, or one joined with options a resume does not carry over.
-    if (rejoined.count(room) == 0 || !membership.options.state_encoding.empty()) Rejoin(room, now);
+    // A room the gateway did not restore, or one joined with an encoding a resume does not carry over
+    // (the resumed membership is back on the default, merge patches).
+    const bool packed = !membership.options.state_encoding.empty() && membership.options.state_encoding != "merge_patch";
+    if (rejoined.count(room) == 0 || packed) Rejoin(room, now);
   }
   SessionReady(now);
 }

@@ -33,6 +33,7 @@ const char* ToString(ErrorSource source) {
     case ErrorSource::kTransport: return "transport";
     case ErrorSource::kQueue: return "queue";
     case ErrorSource::kState: return "state";
+    case ErrorSource::kCall: return "call";
   }
   return "unknown";
 }
@@ -114,6 +115,22 @@ ErrorInfo TransportError(const std::string& reason) {
   info.strategy = RecoveryStrategy::kRetry;
   info.code = 1006;
   info.message = reason;
+  return info;
+}
+
+ErrorInfo CallError(const CallOutcome& outcome) {
+  if (outcome.status == CallOutcome::Status::kError) return ClassifyRpcError(outcome.error, outcome.method);
+  ErrorInfo info;
+  info.source = ErrorSource::kCall;
+  info.error_class = ErrorClass::kTransient;
+  info.strategy = RecoveryStrategy::kRetry;
+  info.method = outcome.method;
+  switch (outcome.status) {
+    case CallOutcome::Status::kTimeout: info.message = "timed out"; break;
+    case CallOutcome::Status::kCancelled: info.message = outcome.reason.empty() ? "cancelled" : outcome.reason; break;
+    case CallOutcome::Status::kResult:
+    case CallOutcome::Status::kError: break;
+  }
   return info;
 }
 

@@ -80,7 +80,7 @@ struct ClientEvent {
     kDraining,        // server.draining: the client moves to another node within `deadline` seconds
     kRoomJoined,      // room: joined (or re-joined) and its state loaded
     kRoomLeft,        // room
-    kPresenceChanged, // room: Presence(room) changed
+    kPresenceChanged, // room, player, reason (join / leave / status), text ("bob joined"): Presence(room) changed
   };
   Kind kind = Kind::kStateChanged;
   State from = State::kDisconnected;
@@ -93,6 +93,8 @@ struct ClientEvent {
   std::string room;
   std::string stream;
   std::string session_id;
+  std::string player;  // kPresenceChanged
+  std::string text;    // kPresenceChanged: a toast's text (PresenceChangeText)
   std::int64_t replayed = 0;
   std::int64_t streams = 0;
   ErrorInfo error;

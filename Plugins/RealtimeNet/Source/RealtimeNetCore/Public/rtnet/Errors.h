@@ -34,6 +34,7 @@ enum class ErrorSource {
   kTransport,  // a socket that failed to open, timed out, or was lost without a close frame
   kQueue,      // the outbound queue refused or dropped a message (e.g. a full critical lane)
   kState,      // a state message did not fit the held document (a version gap)
+  kCall,       // a call that timed out, or was cancelled before an answer (e.g. its socket went)
 };
 
 const char* ToString(ErrorClass error_class);
@@ -59,5 +60,9 @@ ErrorInfo ClassifyCloseError(int code, const std::string& reason);
 ErrorInfo ClassifyRpcError(const RpcError& error, const std::string& method);
 /// A transport failure without a code (connect timeout, heartbeat timeout, lost socket).
 ErrorInfo TransportError(const std::string& reason);
+/// Why a call failed, whatever ended it: a JSON-RPC error (ClassifyRpcError), a timeout or a
+/// cancellation (source kCall, transient, retry: the caller may try again; code 0); a result gives an
+/// ErrorInfo with code 0 and an empty message.
+ErrorInfo CallError(const CallOutcome& outcome);
 
 }  // namespace rtnet

@@ -1,0 +1,282 @@
+#include "RealtimeNetAsyncActions.h"
+
+#include "RealtimeNetJson.h"
+
+// --- Connect --------------------------------------------------------------------------------------------
+
+URealtimeNetConnectAction* URealtimeNetConnectAction::Connect(UObject* WorldContextObject, const FString& Url,
+	const FString& Token)
+{
+	URealtimeNetConnectAction* Action = NewObject<URealtimeNetConnectAction>();
+	Action->WorldContext = WorldContextObject;
+	Action->RequestUrl = Url;
+	Action->RequestToken = Token;
+	// Registered, the node outlives the Blueprint frame that started it (and ShouldBroadcastDelegates is true).
+	Action->RegisterWithGameInstance(WorldContextObject);
+	return Action;
+}
+
+void URealtimeNetConnectAction::Activate()
+{
+	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
+	if (System == nullptr)
+	{
+		FRealtimeNetError Error;
+		Error.Message = TEXT("no RealtimeNet subsystem for this world");
+		Finish(false, Error);
+		return;
+	}
+	Subsystem = System;
+	StateHandle = System->OnConnectionStateChangedNative.AddUObject(this, &URealtimeNetConnectAction::HandleStateChanged);
+	ErrorHandle = System->OnErrorNative.AddUObject(this, &URealtimeNetConnectAction::HandleError);
+	if (!System->Connect(RequestUrl, RequestToken))
+	{
+		// Already connected: done. Connecting or reconnecting: the bound handlers will hear how it ends.
+		const ERealtimeNetConnectionState State = System->GetConnectionState();
+		if (State == ERealtimeNetConnectionState::Connected)
+		{
+			Finish(true, FRealtimeNetError());
+		}
+		else if (State != ERealtimeNetConnectionState::Connecting && State != ERealtimeNetConnectionState::Reconnecting)
+		{
+			FRealtimeNetError Error;
+			Error.Message = TEXT("Connect refused (closing, or no URL): see the RealtimeNet log");
+			Error.ErrorClass = ERealtimeNetErrorClass::Protocol;
+			Error.Recovery = ERealtimeNetRecovery::GiveUp;
+			Finish(false, Error);
+		}
+	}
+}
+
+void URealtimeNetConnectAction::Cancel()
+{
+	if (bFinished)
+	{
+		return;
+	}
+	bFinished = true;
+	Unbind();
+	Super::Cancel();  // SetReadyToDestroy
+}
+
+void URealtimeNetConnectAction::HandleStateChanged(ERealtimeNetConnectionState NewState,
+	ERealtimeNetConnectionState /*OldState*/, const FString& Reason)
+{
+	if (NewState == ERealtimeNetConnectionState::Connected)
+	{
+		Finish(true, FRealtimeNetError());
+	}
+	else if (NewState == ERealtimeNetConnectionState::Closed)
+	{
+		FRealtimeNetError Error;
+		Error.Message = Reason;
+		Error.Recovery = ERealtimeNetRecovery::GiveUp;
+		Finish(false, Error);
+	}
+}
+
+void URealtimeNetConnectAction::HandleError(const FRealtimeNetError& Error)
+{
+	Finish(false, Error);
+}
+
+void URealtimeNetConnectAction::Finish(bool bSucceeded, const FRealtimeNetError& Error)
+{
+	if (bFinished)
+	{
+		return;
+	}
+	bFinished = true;
+	Unbind();
+	if (ShouldBroadcastDelegates())
+	{
+		if (bSucceeded)
+		{
+			OnConnected.Broadcast();
+		}
+		else
+		{
+			OnFailure.Broadcast(Error);
+		}
+	}
+	SetReadyToDestroy();
+}
+
+void URealtimeNetConnectAction::Unbind()
+{
+	if (URealtimeNetSubsystem* System = Subsystem.Get())
+	{
+		System->OnConnectionStateChangedNative.Remove(StateHandle);
+		System->OnErrorNative.Remove(ErrorHandle);
+	}
+	StateHandle.Reset();
+	ErrorHandle.Reset();
+}
+
+// --- Calls ----------------------------------------------------------------------------------------------
+
+void URealtimeNetCallActionBase::Activate()
+{
+	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
+	if (System == nullptr)
+	{
+		FailNow(FString(), TEXT("no RealtimeNet subsystem for this world"));
+		return;
+	}
+	Subsystem = System;
+	CallId = StartCall(*System, FRealtimeNetCallCompleted::CreateUObject(this, &URealtimeNetCallActionBase::HandleCompleted));
+}
+
+void URealtimeNetCallActionBase::Cancel()
+{
+	if (bFinished)
+	{
+		return;
+	}
+	bFinished = true;
+	if (URealtimeNetSubsystem* System = Subsystem.Get())
+	{
+		System->CancelCall(CallId);  // its OnDone will not run
+	}
+	CallId = 0;
+	Super::Cancel();  // SetReadyToDestroy
+}
+
+int64 URealtimeNetCallActionBase::StartCall(URealtimeNetSubsystem& /*System*/, FRealtimeNetCallCompleted /*OnDone*/)
+{
+	FailNow(FString(), TEXT("abstract call node"));
+	return 0;
+}
+
+void URealtimeNetCallActionBase::FailNow(const FString& Method, const FString& Message)
+{
+	FRealtimeNetCallResult Result;
+	Result.Error.Method = Method;
+	Result.Error.Message = Message;
+	// Invalid params, as the gateway would answer them: retrying the same call cannot help.
+	Result.Error.Code = -32602;
+	Result.Error.ErrorClass = ERealtimeNetErrorClass::Protocol;
+	Result.Error.Recovery = ERealtimeNetRecovery::GiveUp;
+	HandleCompleted(Result);
+}
+
+void URealtimeNetCallActionBase::HandleCompleted(const FRealtimeNetCallResult& Result)
+{
+	if (bFinished)
+	{
+		return;
+	}
+	bFinished = true;
+	CallId = 0;
+	if (ShouldBroadcastDelegates())
+	{
+		if (Result.bSuccess)
+		{
+			OnSuccess.Broadcast(FRealtimeNetJson::Write(FRealtimeNetJson::ToValue(Result.Result)));
+		}
+		else
+		{
+			OnFailure.Broadcast(Result.Error);
+		}
+	}
+	SetReadyToDestroy();
+}
+
+void URealtimeNetCallActionBase::Init(UObject* WorldContextObject)
+{
+	WorldContext = WorldContextObject;
+	RegisterWithGameInstance(WorldContextObject);
+}
+
+namespace RealtimeNetAsyncDetail
+{
+/** Empty text: no object (null params); otherwise it must be a JSON object. */
+bool ParseObject(const FString& Text, TSharedPtr<FJsonObject>& Out)
+{
+	Out.Reset();
+	if (Text.TrimStartAndEnd().IsEmpty())
+	{
+		return true;
+	}
+	rtnet::Value Value;
+	if (!FRealtimeNetJson::Parse(Text, Value) || !Value.IsObject())
+	{
+		return false;
+	}
+	Out = FRealtimeNetJson::ToJsonObject(Value);  // integers stay exact (FJsonValueNumberString)
+	return true;
+}
+}  // namespace RealtimeNetAsyncDetail
+
+URealtimeNetCallAction* URealtimeNetCallAction::Call(UObject* WorldContextObject, const FString& Method,
+	const FString& ParamsJson, const FRealtimeNetCallOptions& Options)
+{
+	URealtimeNetCallAction* Action = NewObject<URealtimeNetCallAction>();
+	Action->Init(WorldContextObject);
+	Action->RequestMethod = Method;
+	Action->RequestParamsJson = ParamsJson;
+	Action->RequestOptions = Options;
+	return Action;
+}
+
+int64 URealtimeNetCallAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+{
+	TSharedPtr<FJsonObject> Params;
+	if (!RealtimeNetAsyncDetail::ParseObject(RequestParamsJson, Params))
+	{
+		FailNow(RequestMethod, TEXT("ParamsJson is not a JSON object"));
+		return 0;
+	}
+	return System.CallJson(RequestMethod, Params, RequestOptions, MoveTemp(OnDone));
+}
+
+URealtimeNetJoinRoomAction* URealtimeNetJoinRoomAction::JoinRoom(UObject* WorldContextObject, const FString& Room,
+	const FString& StateEncoding)
+{
+	URealtimeNetJoinRoomAction* Action = NewObject<URealtimeNetJoinRoomAction>();
+	Action->Init(WorldContextObject);
+	Action->RequestRoom = Room;
+	Action->RequestStateEncoding = StateEncoding;
+	return Action;
+}
+
+int64 URealtimeNetJoinRoomAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+{
+	return System.JoinRoom(RequestRoom, RequestStateEncoding, MoveTemp(OnDone));
+}
+
+URealtimeNetUpdateStateAction* URealtimeNetUpdateStateAction::UpdateState(UObject* WorldContextObject,
+	const FString& Room, const FString& PatchJson)
+{
+	URealtimeNetUpdateStateAction* Action = NewObject<URealtimeNetUpdateStateAction>();
+	Action->Init(WorldContextObject);
+	Action->RequestRoom = Room;
+	Action->RequestPatchJson = PatchJson;
+	return Action;
+}
+
+int64 URealtimeNetUpdateStateAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+{
+	TSharedPtr<FJsonObject> Patch;
+	if (!RealtimeNetAsyncDetail::ParseObject(RequestPatchJson, Patch) || !Patch.IsValid())
+	{
+		FailNow(TEXT("state.update"), TEXT("PatchJson is not a JSON object"));
+		return 0;
+	}
+	return System.UpdateState(RequestRoom, Patch, MoveTemp(OnDone));
+}
+
+URealtimeNetSetPresenceAction* URealtimeNetSetPresenceAction::SetPresence(UObject* WorldContextObject,
+	ERealtimeNetPresenceStatus Status, const FString& CustomJson)
+{
+	URealtimeNetSetPresenceAction* Action = NewObject<URealtimeNetSetPresenceAction>();
+	Action->Init(WorldContextObject);
+	Action->RequestStatus = Status;
+	Action->RequestCustomJson = CustomJson;
+	return Action;
+}
+
+int64 URealtimeNetSetPresenceAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+{
+	return System.SetPresence(RequestStatus, RequestCustomJson, MoveTemp(OnDone));
+}

@@ -1,0 +1,32 @@
+// rtnet::Value <-> Unreal JSON. The core never parses text; this is its only JSON edge inside Unreal.
+#pragma once
+
+#include "CoreMinimal.h"
+#include "Dom/JsonObject.h"
+#include "Dom/JsonValue.h"
+
+#include <string>
+#include <string_view>
+
+#include "rtnet/Value.h"
+
+struct REALTIMENET_API FRealtimeNetJson
+{
+	/** Any FJsonValue; integers stay exact (numbers read with StoreNumbersAsStrings keep their text). */
+	static rtnet::Value ToValue(const TSharedPtr<FJsonValue>& Json);
+	static rtnet::Value ToValue(const TSharedRef<FJsonObject>& Object);
+
+	/** Integers become FJsonValueNumberString, so FJsonObjectConverter reads int64 fields exactly. */
+	static TSharedPtr<FJsonValue> ToJsonValue(const rtnet::Value& Value);
+	/** Null when Value is not an object. */
+	static TSharedPtr<FJsonObject> ToJsonObject(const rtnet::Value& Value);
+
+	/** Condensed JSON text written straight from the Value (no FJsonValue tree): exact int64 on every engine version. */
+	static FString Write(const rtnet::Value& Value);
+	/** False when Text is not a JSON object or array (the engine reader refuses a scalar root). */
+	static bool Parse(const FString& Text, rtnet::Value& Out);
+
+	/** UTF-8 <-> TCHAR, for the core's std::string fields. */
+	static std::string ToStd(const FString& Text);
+	static FString ToUnreal(std::string_view Text);
+};

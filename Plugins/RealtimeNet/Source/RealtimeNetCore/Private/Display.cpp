@@ -1,0 +1,42 @@
+#include "rtnet/Display.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace rtnet {
+
+int QualityBars(ConnectionQuality quality) {
+  switch (quality) {
+    case ConnectionQuality::kExcellent: return 4;
+    case ConnectionQuality::kGood: return 3;
+    case ConnectionQuality::kFair: return 2;
+    case ConnectionQuality::kPoor: return 1;
+    case ConnectionQuality::kBad:
+    case ConnectionQuality::kUnknown: return 0;
+  }
+  return 0;
+}
+
+std::string ReconnectingText(int attempt, double seconds_left) {
+  std::string text = "Reconnecting (" + std::to_string(attempt) + ")";
+  // Rounded up to a tenth, so the countdown never shows "in 0.0 s" while still waiting.
+  const double tenths = std::ceil(seconds_left * 10.0 - 1e-9);
+  if (!(tenths >= 1)) return text;
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, " in %.1f s", tenths / 10.0);
+  return text + seconds;
+}
+
+std::string PresenceChangeText(std::string_view event, const PresenceEntry& entry) {
+  std::string who = entry.player_id;
+  if (event == "join") return who + " joined";
+  if (event == "leave") return who + " left";
+  switch (entry.status) {
+    case PresenceStatus::kOnline: return who + " is online";
+    case PresenceStatus::kAway: return who + " is away";
+    case PresenceStatus::kOffline: return who + " went offline";
+  }
+  return who;
+}
+
+}  // namespace rtnet

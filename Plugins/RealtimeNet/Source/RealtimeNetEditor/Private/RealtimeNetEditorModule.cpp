@@ -1,0 +1,4 @@
+#include "Modules/ModuleManager.h"
+
+// Blueprint function libraries only: nothing to start or stop.
+IMPLEMENT_MODULE(FDefaultModuleImpl, RealtimeNetEditor)

@@ -1,0 +1,59 @@
+// What the UI shows: signal bars, the reconnect countdown, presence toasts, call failures.
+#include "TestSupport.h"
+#include "rtnet/Display.h"
+#include "rtnet/Errors.h"
+
+namespace rtnet {
+namespace {
+
+TEST(Display, QualityBarsFollowTheGrade) {
+  EXPECT_EQ(QualityBars(ConnectionQuality::kExcellent), 4);
+  EXPECT_EQ(QualityBars(ConnectionQuality::kGood), 3);
+  EXPECT_EQ(QualityBars(ConnectionQuality::kFair), 2);
+  EXPECT_EQ(QualityBars(ConnectionQuality::kPoor), 1);
+  EXPECT_EQ(QualityBars(ConnectionQuality::kBad), 0);
+  EXPECT_EQ(QualityBars(ConnectionQuality::kUnknown), 0);
+}
+
+TEST(Display, TheReconnectCountdownNeverShowsZeroWhileWaiting) {
+  EXPECT_EQ(ReconnectingText(2, 1.4), "Reconnecting (2) in 1.4 s");
+  EXPECT_EQ(ReconnectingText(1, 0.01), "Reconnecting (1) in 0.1 s");
+  EXPECT_EQ(ReconnectingText(3, 0.0), "Reconnecting (3)");
+  EXPECT_EQ(ReconnectingText(3, -2.0), "Reconnecting (3)");
+  EXPECT_EQ(ReconnectingText(1, 12.0), "Reconnecting (1) in 12.0 s");
+}
+
+TEST(Display, PresenceToasts) {
+  PresenceEntry bob;
+  bob.player_id = "bob";
+  bob.status = PresenceStatus::kOnline;
+  EXPECT_EQ(PresenceChangeText("join", bob), "bob joined");
+  EXPECT_EQ(PresenceChangeText("leave", bob), "bob left");
+  EXPECT_EQ(PresenceChangeText("status", bob), "bob is online");
+  bob.status = PresenceStatus::kAway;
+  EXPECT_EQ(PresenceChangeText("status", bob), "bob is away");
+  bob.status = PresenceStatus::kOffline;
+  EXPECT_EQ(PresenceChangeText("status", bob), "bob went offline");
+}
+
+TEST(Display, CallFailuresAreClassifiedWhateverEndedThem) {
+  CallOutcome outcome;
+  outcome.method = "room.join";
+  outcome.status = CallOutcome::Status::kTimeout;
+  ErrorInfo timeout = CallError(outcome);
+  EXPECT_EQ(timeout.source, ErrorSource::kCall);
+  EXPECT_EQ(timeout.strategy, RecoveryStrategy::kRetry);
+  EXPECT_EQ(timeout.message, "timed out");
+  EXPECT_EQ(timeout.method, "room.join");
+  EXPECT_EQ(timeout.code, 0);
+  outcome.status = CallOutcome::Status::kCancelled;
+  outcome.reason = "disconnected";
+  EXPECT_EQ(CallError(outcome).message, "disconnected");
+  outcome.status = CallOutcome::Status::kError;
+  outcome.error.code = -32002;
+  EXPECT_EQ(CallError(outcome).error_class, ErrorClass::kFatal);
+  EXPECT_STREQ(ToString(ErrorSource::kCall), "call");
+}
+
+}  // namespace
+}  // namespace rtnet
