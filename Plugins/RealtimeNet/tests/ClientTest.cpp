@@ -433,6 +433,25 @@ TEST_F(ClientTest, PresenceOfARoomIsKeptForTheUi) {
           "presence":{"player_id":"bob","status":"offline","devices":0,"last_seen":100}})")), 2);
   EXPECT_EQ(presence->rows().size(), 1u);
   EXPECT_EQ(client_.Presence("elsewhere"), nullptr);
+
+  // Players who were there before this client joined: the game names them, the list loads them.
+  client_.TakeEvents();
+  std::size_t mark = transport_.sent.size();
+  client_.QueryPresence("lobby", {"cal", "dee"}, 3);
+  client_.Tick(3);
+  std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"presence.query"});
+  EXPECT_EQ(*sent[0].Find("params"), J(R"({"players":["cal","dee"]})"));
+  Deliver(Result(IdOf(sent[0]), J(R"({"players":[{"player_id":"cal","status":"online","devices":1},
+                                                 {"player_id":"dee","status":"offline","devices":0,"last_seen":7}]})")),
+          3.1);
+  ASSERT_EQ(presence->rows().size(), 3u);
+  EXPECT_EQ(presence->rows()[0].player_id, "cal");
+  EXPECT_EQ(presence->rows()[2].player_id, "dee");
+  events = client_.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kPresenceChanged);
+  EXPECT_EQ(events[0].reason, "query");
 }
 
 TEST_F(ClientTest, ADrainingNodeIsLeftWithinHalfItsDeadlineAndTheSessionResumes) {

@@ -599,6 +599,21 @@ int64 URealtimeNetSubsystem::SetPresence(ERealtimeNetPresenceStatus Status, cons
 	return static_cast<int64>(Ticket.id);
 }
 
+void URealtimeNetSubsystem::RefreshPresence(const FString& Room, const TArray<FString>& PlayerIds)
+{
+	if (!Session.IsValid() || PlayerIds.Num() == 0)
+	{
+		return;
+	}
+	std::vector<std::string> Players;
+	Players.reserve(PlayerIds.Num());
+	for (const FString& Player : PlayerIds)
+	{
+		Players.push_back(FRealtimeNetJson::ToStd(Player));
+	}
+	Session->Client->QueryPresence(FRealtimeNetJson::ToStd(Room), Players, GetNow());
+}
+
 bool URealtimeNetSubsystem::CancelCall(int64 CallId)
 {
 	return Session.IsValid() && CallId != 0 && Session->Client->CancelCall(static_cast<std::int64_t>(CallId));

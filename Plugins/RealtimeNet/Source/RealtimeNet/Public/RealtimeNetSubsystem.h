@@ -116,6 +116,11 @@ public:
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Presence")
 	TArray<FRealtimeNetPresenceRow> GetPresence(const FString& Room) const;
 
+	/** Loads the presence of players the game knows are in Room (e.g. from its state document) into
+	    GetPresence(Room); otherwise the list fills only from later changes. OnPresenceChanged follows. */
+	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Presence")
+	void RefreshPresence(const FString& Room, const TArray<FString>& PlayerIds);
+
 	/** The room's state document as JSON text; empty when the room is not held. */
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|State")
 	FString GetStateJson(const FString& Room) const;

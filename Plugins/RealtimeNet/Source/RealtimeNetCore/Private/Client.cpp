@@ -411,6 +411,25 @@ CallTicket Client::SetPresence(PresenceStatus status, Value custom, double now, 
   return Call("presence.set", std::move(params), now, CallOptions{}, std::move(done));
 }
 
+CallTicket Client::QueryPresence(const std::string& room, const std::vector<std::string>& players, double now,
+                                 CallCallback done) {
+  Value ids = Value::Array{};
+  for (const std::string& player : players) ids.AsArray()->push_back(player);
+  return Call("presence.query", Value::MakeObject({{"players", std::move(ids)}}), now, CallOptions{},
+              [this, room, done = std::move(done)](const CallOutcome& outcome) {
+                auto held = rooms_.find(room);
+                if (outcome.status == CallOutcome::Status::kResult && held != rooms_.end() &&
+                    held->second.presence.Load(outcome.result) > 0) {
+                  ClientEvent event;
+                  event.kind = ClientEvent::Kind::kPresenceChanged;
+                  event.room = room;
+                  event.reason = "query";
+                  Emit(std::move(event));
+                }
+                if (done) done(outcome);
+              });
+}
+
 std::vector<std::string> Client::Rooms() const {
   std::vector<std::string> rooms;
   for (const auto& [room, membership] : rooms_) rooms.push_back(room);

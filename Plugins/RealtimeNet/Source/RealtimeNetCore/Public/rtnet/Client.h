@@ -171,6 +171,11 @@ class Client {
                          CallCallback done = nullptr);
   /// presence.set {status, custom?}.
   CallTicket SetPresence(PresenceStatus status, Value custom, double now, CallCallback done = nullptr);
+  /// presence.query {players} for players the game knows are in `room` (e.g. from its state document):
+  /// loads their rows into Presence(room), which otherwise fills only from later presence.changed
+  /// messages (a late joiner would not see who was there before). kPresenceChanged follows.
+  CallTicket QueryPresence(const std::string& room, const std::vector<std::string>& players, double now,
+                           CallCallback done = nullptr);
 
   /// The events since the last call, oldest first.
   std::vector<ClientEvent> TakeEvents();
