@@ -173,6 +173,10 @@ TEST_F(ClientTest, ResumeReplaysMissedEventsOnceAndInOrder) {
   const ClientEvent* reconnecting = First(events, Kind::kReconnecting);
   ASSERT_NE(reconnecting, nullptr);
   EXPECT_EQ(reconnecting->attempt, 1);
+  ASSERT_NE(First(events, Kind::kStateChanged), nullptr);
+  EXPECT_EQ(First(events, Kind::kStateChanged)->to, State::kReconnecting);
+  EXPECT_EQ(First(events, Kind::kStateChanged)->attempt, 1);  // the UI may refresh on either
+  EXPECT_EQ(First(events, Kind::kStateChanged)->retry_in, reconnecting->retry_in);
   EXPECT_DOUBLE_EQ(reconnecting->retry_in, 1.0);  // the first delay is the base
   const ClientEvent* error = First(events, Kind::kError);
   ASSERT_NE(error, nullptr);

@@ -230,6 +230,12 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 	{
 		const ERealtimeNetConnectionState NewState = RealtimeNetConvert::ToUnreal(Event.to);
 		const ERealtimeNetConnectionState OldState = RealtimeNetConvert::ToUnreal(Event.from);
+		if (Event.to == rtnet::State::kReconnecting)
+		{
+			// Before the broadcast: a widget refreshing on this change reads the countdown at once.
+			ReconnectAttempt = Event.attempt;
+			ReconnectAt = GetNow() + Event.retry_in;
+		}
 		UE_LOG(LogRealtimeNet, Log, TEXT("%s -> %s (%s)"), *URealtimeNetTextLibrary::ConnectionStateText(OldState),
 			*URealtimeNetTextLibrary::ConnectionStateText(NewState), *Reason);
 		OnConnectionStateChangedNative.Broadcast(NewState, OldState, Reason);

@@ -526,6 +526,8 @@ void Client::HandleConnectionEvents(double now) {
         changed.to = event.to;
         changed.reason = event.reason;
         changed.close_code = event.close_code;
+        changed.attempt = event.attempt;    // kReconnecting's too, so a UI refreshing on the state change
+        changed.retry_in = event.retry_in;  // already shows the right countdown
         Emit(changed);
         if (event.close_code != 0 && event.close_code != static_cast<int>(CloseCode::kNormal) &&
             event.to != State::kClosing) {

@@ -69,7 +69,7 @@ struct CallTicket {
 /// Something the UI and the game hear about, in order.
 struct ClientEvent {
   enum class Kind {
-    kStateChanged,    // from, to, reason, close_code
+    kStateChanged,    // from, to, reason, close_code (to kReconnecting: attempt and retry_in as well)
     kReconnecting,    // attempt, retry_in, reason, close_code: the UI shows "reconnecting (2) in 1.4 s"
     kSessionStarted,  // a new session (first connect, or the old one could not be resumed): session_id
     kRecovered,       // session.resume succeeded: replayed (publications replayed), streams (how many)

@@ -1,0 +1,33 @@
+// RealtimeNetTests: the plugin's Automation Specs (RealtimeNet.Json, .Subsystem, .AsyncActions, .Presence,
+// .Widgets) and the functional specs that talk to a live gateway in fault-injection mode
+// (RealtimeNet.Functional; host, port and tokens from the command line, see RealtimeNetTestGateway.h).
+//
+// A "DeveloperTool" module (RealtimeNet.uplugin), as heroiclabs/nakama-unreal ships NakamaTests: it is built
+// for the editor and development targets, never for Shipping. Every spec file is also guarded with
+// WITH_DEV_AUTOMATION_TESTS. NOT YET COMPILED UNDER UNREAL: Unreal cannot be installed on the machines this
+// was written on (docs/integration-testing.md says what was run instead).
+using UnrealBuildTool;
+
+public class RealtimeNetTests : ModuleRules
+{
+	public RealtimeNetTests(ReadOnlyTargetRules Target) : base(Target)
+	{
+		PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
+
+		PrivateDependencyModuleNames.AddRange(new string[]
+		{
+			"Core",
+			"CoreUObject",
+			"Engine",
+			"Json",
+			"JsonUtilities",
+			"UMG",
+			"Slate",
+			"SlateCore",
+			"RealtimeNet",
+			"RealtimeNetUI",
+			// The specs drive rtnet::Client (URealtimeNetSubsystem::GetCoreClient) and build rtnet::Value.
+			"RealtimeNetCore",
+		});
+	}
+}
