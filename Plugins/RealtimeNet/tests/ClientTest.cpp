@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "RecordingTransport.h"
 #include "ReplayRandom.h"
 #include "TestSupport.h"
 #include "rtnet/Client.h"
@@ -13,14 +14,7 @@ namespace {
 using test::J;
 using Kind = ClientEvent::Kind;
 
-struct FakeTransport : Transport {
-  std::vector<std::uint64_t> opened;
-  std::vector<std::pair<std::uint64_t, Value>> sent;
-  std::vector<std::pair<std::uint64_t, int>> closed;
-  void Open(std::uint64_t socket) override { opened.push_back(socket); }
-  void Send(std::uint64_t socket, const Value& message) override { sent.emplace_back(socket, message); }
-  void Close(std::uint64_t socket, int code, const std::string&) override { closed.emplace_back(socket, code); }
-};
+using FakeTransport = test::RecordingTransport;
 
 Value Welcome(const std::string& session, const std::string& token) {
   return MakeNotification("session.welcome",

@@ -2,6 +2,7 @@
 #include <string>
 #include <vector>
 
+#include "RecordingTransport.h"
 #include "ReplayRandom.h"
 #include "TestSupport.h"
 #include "rtnet/Connection.h"
@@ -13,14 +14,7 @@ namespace {
 using test::J;
 using Kind = Event::Kind;
 
-struct FakeTransport : Transport {
-  std::vector<std::uint64_t> opened;
-  std::vector<std::pair<std::uint64_t, Value>> sent;
-  std::vector<std::pair<std::uint64_t, int>> closed;
-  void Open(std::uint64_t socket) override { opened.push_back(socket); }
-  void Send(std::uint64_t socket, const Value& message) override { sent.emplace_back(socket, message); }
-  void Close(std::uint64_t socket, int code, const std::string&) override { closed.emplace_back(socket, code); }
-};
+using FakeTransport = test::RecordingTransport;
 
 Value Welcome(double heartbeat_interval = 10) {
   Value params = J(R"({"session_id":"s1","player_id":"p","resume_token":"t","server_time":0,
