@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds RealtimeNetCore and runs its GoogleTest suites (ctest) in three configurations:
 #   cpp-gcc    g++, optimised (RelWithDebInfo)
-#   cpp-clang  clang++, optimised
+#   cpp-clang  clang++, optimised, the core as a shared library with hidden symbols (as Unreal's editor
+#              builds it: a class or function missing RTNET_API fails the link)
 #   cpp-asan   g++ with AddressSanitizer + UndefinedBehaviorSanitizer, any finding fatal (g++ because
 #              its runtimes come with it; clang++ would also need libclang-rt-14-dev)
 #   cpp-fuzz   rtnet-fuzz-decode (clang++ libFuzzer + ASan + UBSan; a seeded standalone driver when the
@@ -28,7 +29,7 @@ run_config() {
   local args=(-S "$SOURCE" -B "$dir" "${GENERATOR[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo)
   case "$name" in
     gcc) args+=(-DCMAKE_CXX_COMPILER=g++) ;;
-    clang) args+=(-DCMAKE_CXX_COMPILER=clang++) ;;
+    clang) args+=(-DCMAKE_CXX_COMPILER=clang++ -DRTNET_SHARED_HIDDEN=ON) ;;
     asan) args+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
                  -DRTNET_SANITIZE=ON) ;;
     fuzz) # clang++ when its fuzzer and sanitizer runtimes link, else g++ with the standalone driver.

@@ -39,3 +39,27 @@ def test_the_unreal_module_shell_is_outside_the_portable_sources() -> None:
     assert "IMPLEMENT_MODULE(FDefaultModuleImpl, RealtimeNetCore)" in text
     cmake = (CORE.parent.parent / "CMakeLists.txt").read_text()
     assert "Source/RealtimeNetCore/Private/*.cpp" in cmake and "GLOB_RECURSE" not in cmake
+
+
+def test_every_core_class_and_function_is_exported_for_unreal_module_builds() -> None:
+    """In an editor build every module is its own shared library: what RealtimeNet calls must carry
+    RTNET_API (REALTIMENETCORE_API under Unreal, empty under CMake) or the editor fails to link."""
+    missing = []
+    out_of_line = re.compile(r"^  (?!//)[^=]*\w\(.*\)( const)?;$")  # a member function declared, defined elsewhere
+    declaration = re.compile(r"^(?:class|struct) (\w+)(?: [:{]| final)|^[A-Za-z][\w:<>,\* &]* [\*&]?(\w+)\(", re.M)
+    for header in sorted((CORE / "Public" / "rtnet").glob("*.h")):
+        lines = header.read_text().split("\n")
+        for number, line in enumerate(lines):
+            match = declaration.match(line)
+            previous = lines[number - 1] if number else ""
+            if not match or "RTNET_API" in line or previous.startswith("template") or re.match(
+                    r"(inline|template|using|enum|namespace|return|constexpr|static_assert)\b", line):
+                continue
+            if line.startswith("struct "):
+                body = lines[number + 1:lines.index("};", number)]
+                if not any(out_of_line.match(member) for member in body):
+                    continue  # data and inline members only: nothing to export
+            missing.append(f"{header.name}:{number + 1}: {line.strip()}")
+    assert missing == []
+    export = (CORE / "Public" / "rtnet" / "Export.h").read_text()
+    assert "#define RTNET_API REALTIMENETCORE_API" in export

@@ -63,28 +63,26 @@ void URealtimeNetSubsystem::Initialize(FSubsystemCollectionBase& Collection)
 	const int32 Seed = Settings->RandomSeed != 0 ? Settings->RandomSeed : static_cast<int32>(FPlatformTime::Cycles());
 	bVerboseTrace = Settings->bVerboseTrace;
 
-	// The session owns these closures (transport -> handlers), so `this` outlives every call to them. Each
-	// flushes after the core returned, so delegates never run inside the core.
+	// The session owns these closures (transport -> handlers), so `this` outlives every call to them. They only
+	// feed the core; what it produced is broadcast by the next HandleTick. Not here: these run inside the engine's
+	// IWebSocket callbacks, which the WebSockets manager fires while it iterates its own socket array, and a game
+	// handler that connected or reconnected from there would add a socket to that array mid-iteration.
 	FRealtimeNetTransportHandlers Handlers;
 	Handlers.OnOpen = [this](uint64 Socket)
 	{
 		Session->Client->OnOpen(Socket, GetNow());
-		Flush();
 	};
 	Handlers.OnMessage = [this](uint64 Socket, const rtnet::Value& Frame, SIZE_T Bytes)
 	{
 		Session->Client->OnMessage(Socket, Frame, Bytes, GetNow());
-		Flush();
 	};
 	Handlers.OnMalformed = [this](uint64 Socket, SIZE_T Bytes)
 	{
 		Session->Client->OnMalformed(Socket, Bytes, GetNow());
-		Flush();
 	};
 	Handlers.OnClosed = [this](uint64 Socket, int32 Code, const FString& Reason)
 	{
 		Session->Client->OnClosed(Socket, Code, FRealtimeNetJson::ToStd(Reason), GetNow());
-		Flush();
 	};
 	Session = MakeShared<FRealtimeNetSession>(RealtimeNetConvert::MakeClientOptions(*Settings), MoveTemp(Handlers), Seed);
 	if (Settings->IncomingTextLimitBytes > 0)

@@ -26,13 +26,15 @@ FRealtimeNetWebSocketTransport::FRealtimeNetWebSocketTransport(FRealtimeNetTrans
 
 FRealtimeNetWebSocketTransport::~FRealtimeNetWebSocketTransport()
 {
-	// Nothing may call back into a transport that is going away: unbind first, then close what is open.
+	// Nothing may call back into a transport that is going away: unbind first, then close what is open or still
+	// opening (both backends keep a Close() made while connecting and apply it once connected; a socket left
+	// unclosed would connect later and hold a gateway connection that nothing reads).
 	for (TPair<uint64, FSocket>& Pair : Sockets)
 	{
 		if (Pair.Value.WebSocket.IsValid())
 		{
 			UnbindAll(*Pair.Value.WebSocket);
-			if (Pair.Value.bConnected && !Pair.Value.bClosedLocally)
+			if (!Pair.Value.bClosedLocally)
 			{
 				Pair.Value.WebSocket->Close(1001, TEXT("going away"));
 			}
@@ -80,32 +82,33 @@ void FRealtimeNetWebSocketTransport::Open(std::uint64_t InSocket)
 	TSharedRef<IWebSocket> WebSocket = Module.CreateWebSocket(Url, FString(), Headers);
 
 	// Every handler is bound before Connect(): Connect() samples which ones are bound, once.
-	const TWeakPtr<FRealtimeNetWebSocketTransport> WeakThis = AsShared();
-	WebSocket->OnConnected().AddLambda([WeakThis, Socket]()
+	// Not named WeakThis: that is TSharedFromThis's own (private) member, and hiding it is C4458.
+	const TWeakPtr<FRealtimeNetWebSocketTransport> WeakTransport = AsShared();
+	WebSocket->OnConnected().AddLambda([WeakTransport, Socket]()
 	{
-		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakThis.Pin())
+		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakTransport.Pin())
 		{
 			This->HandleConnected(Socket);
 		}
 	});
-	WebSocket->OnConnectionError().AddLambda([WeakThis, Socket](const FString& Error)
+	WebSocket->OnConnectionError().AddLambda([WeakTransport, Socket](const FString& Error)
 	{
-		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakThis.Pin())
+		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakTransport.Pin())
 		{
 			This->HandleClosed(Socket, 1006, Error);  // never opened: the core's "lost without a close frame"
 		}
 	});
-	WebSocket->OnClosed().AddLambda([WeakThis, Socket](int32 StatusCode, const FString& Reason, bool /*bWasClean*/)
+	WebSocket->OnClosed().AddLambda([WeakTransport, Socket](int32 StatusCode, const FString& Reason, bool /*bWasClean*/)
 	{
-		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakThis.Pin())
+		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakTransport.Pin())
 		{
 			This->HandleClosed(Socket, StatusCode, Reason);
 		}
 	});
 	// OnMessage, not OnRawMessage: whole reassembled text messages, once each.
-	WebSocket->OnMessage().AddLambda([WeakThis, Socket](const FString& Text)
+	WebSocket->OnMessage().AddLambda([WeakTransport, Socket](const FString& Text)
 	{
-		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakThis.Pin())
+		if (const TSharedPtr<FRealtimeNetWebSocketTransport> This = WeakTransport.Pin())
 		{
 			This->HandleMessage(Socket, Text);
 		}
@@ -168,8 +171,8 @@ void FRealtimeNetWebSocketTransport::Close(std::uint64_t InSocket, int Code, con
 	const TSharedPtr<IWebSocket> WebSocket = Entry->WebSocket;
 	if (!Entry->bConnected)
 	{
-		// Still opening: abandoned. Tell the core now (on the next Tick, never inside its own Close call), and
-		// close it again if it connects later (what Close() does while connecting is not verified).
+		// Still opening: abandoned. Tell the core now (on the next Tick, never inside its own Close call). The
+		// Close() below is kept by the engine and applied once the socket connects (Lws and WinHttp alike).
 		Entry->bAbandoned = true;
 		FDelayed Closed;
 		Closed.Due = FPlatformTime::Seconds();
@@ -211,11 +214,7 @@ void FRealtimeNetWebSocketTransport::HandleConnected(uint64 Socket)
 	}
 	if (Entry->bAbandoned)
 	{
-		if (Entry->WebSocket.IsValid())
-		{
-			Entry->WebSocket->Close(1000, Entry->LocalCloseReason);
-		}
-		return;
+		return;  // Close() already asked for while it was opening: the engine closes it now (a second Close only warns)
 	}
 	Entry->bConnected = true;
 	FDelayed Item;

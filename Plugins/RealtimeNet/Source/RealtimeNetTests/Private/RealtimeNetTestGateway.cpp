@@ -36,10 +36,10 @@ FRealtimeNetTestGateway FRealtimeNetTestGateway::Find()
 	{
 		Gateway.Port = FCString::Atoi(*PortText);
 	}
-	FString Url;
-	if (FromCommandLine(TEXT("RtnetUrl="), Url))
+	FString ExplicitUrl;  // not `Url`: that would hide the member (C4458), static function or not
+	if (FromCommandLine(TEXT("RtnetUrl="), ExplicitUrl))
 	{
-		Gateway.Url = Url.TrimStartAndEnd();  // an explicit URL on the command line wins
+		Gateway.Url = ExplicitUrl.TrimStartAndEnd();  // an explicit URL on the command line wins
 	}
 	else if (!Gateway.Host.IsEmpty() && Gateway.Port > 0 && Gateway.Port < 65536)
 	{

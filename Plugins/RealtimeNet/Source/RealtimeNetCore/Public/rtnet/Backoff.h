@@ -2,13 +2,15 @@
 // Tools/realtimenet/client/backoff.py: spreads reconnect storms.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <optional>
 
 namespace rtnet {
 
 /// Randomness the core is given, never one it owns: the Unreal layer wraps FRandomStream, tests replay
 /// fixed numbers.
-class Random {
+class RTNET_API Random {
  public:
   virtual ~Random() = default;
   /// A number in [0, 1), as Python's random.random().
@@ -16,7 +18,7 @@ class Random {
 };
 
 /// `Next()` gives the delay before each attempt: min(cap, uniform(base, previous * 3)).
-class Backoff {
+class RTNET_API Backoff {
  public:
   struct Options {
     double base = 0.1;      // seconds

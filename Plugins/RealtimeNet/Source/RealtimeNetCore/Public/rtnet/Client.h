@@ -6,6 +6,8 @@
 //   the OutboundQueue flushed once per tick -> StateStore, presence lists, NetworkMetrics, Dispatcher.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -100,7 +102,7 @@ struct ClientEvent {
   ErrorInfo error;
 };
 
-const char* ToString(ClientEvent::Kind kind);
+RTNET_API const char* ToString(ClientEvent::Kind kind);
 
 /// One message in the trace (the network inspector's list, the trace hook).
 struct TraceEntry {
@@ -127,7 +129,7 @@ struct JoinOptions {
   double timeout = -1;
 };
 
-class Client {
+class RTNET_API Client {
  public:
   Client(Transport& transport, Random& random, ClientOptions options = {});
   Client(const Client&) = delete;

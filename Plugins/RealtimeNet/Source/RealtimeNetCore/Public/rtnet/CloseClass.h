@@ -2,6 +2,8 @@
 // into the cases a game treats differently.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include "rtnet/Codes.h"
 
 namespace rtnet {
@@ -18,16 +20,16 @@ enum class CloseClass {
 };
 
 /// The class of close `code` (any integer: a code the description does not list falls in its range).
-CloseClass ClassifyClose(int code);
+RTNET_API CloseClass ClassifyClose(int code);
 
 /// Whether a client reconnects by itself after this class (everything but kNormal and kFatal); the
 /// same answer as Python's `should_reconnect(code)`.
 inline bool ShouldReconnect(CloseClass kind) { return kind != CloseClass::kNormal && kind != CloseClass::kFatal; }
 
 /// A short stable name for logs and events ("rate_limited").
-const char* ToString(CloseClass kind);
+RTNET_API const char* ToString(CloseClass kind);
 
 /// The stable close-frame reason text of a listed code, or "" for a code the description does not list.
-const char* CloseReason(int code);
+RTNET_API const char* CloseReason(int code);
 
 }  // namespace rtnet

@@ -2,6 +2,8 @@
 // feeds it transport callbacks and `now`, and drains the events it produced.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,7 +21,7 @@ namespace rtnet {
 /// purpose, a fatal code, or backoff used up); Connect() leaves either.
 enum class State { kDisconnected, kConnecting, kConnected, kReconnecting, kClosing, kClosed };
 
-const char* ToString(State state);
+RTNET_API const char* ToString(State state);
 
 /// Timing a Connection applies (seconds).
 struct ConnectionOptions {
@@ -57,7 +59,7 @@ struct Event {
 /// heartbeat, tracks calls, and after a lost socket reconnects as the close code says (backoff, token
 /// refresh, or stop). It never reads a clock: every entry point takes `now` (seconds, monotonic).
 /// Resuming streams after a reconnect (`session.resume`) is the caller's, on the kConnected event.
-class Connection {
+class RTNET_API Connection {
  public:
   Connection(Transport& transport, Random& random, ConnectionOptions options = {});
 

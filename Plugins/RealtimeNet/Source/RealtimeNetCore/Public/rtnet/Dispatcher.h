@@ -2,6 +2,8 @@
 // game registered, by method, room and predicate, in priority order.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -59,7 +61,7 @@ using DispatchTraceHook = std::function<void(const DispatchTrace& trace)>;
 ///    remove itself and keep running);
 ///  - a handler added during a dispatch receives the next message, not the current one;
 ///  - a handler may dispatch another message (nested dispatches see the same rules).
-class Dispatcher {
+class RTNET_API Dispatcher {
  public:
   DispatchHandle Add(DispatchFilter filter, DispatchHandler handler);
   /// Shorthand: every message of `method` (exact or "prefix.*").

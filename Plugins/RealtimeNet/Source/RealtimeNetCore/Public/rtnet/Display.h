@@ -2,6 +2,8 @@
 // widget (UMG, a debug overlay, rtnet-headless) says the same thing and holds no logic of its own.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <string>
 #include <string_view>
 
@@ -11,13 +13,13 @@
 namespace rtnet {
 
 /// 0-4 signal bars for a grade: excellent 4, good 3, fair 2, poor 1, bad and unknown 0.
-int QualityBars(ConnectionQuality quality);
+RTNET_API int QualityBars(ConnectionQuality quality);
 
 /// "Reconnecting (2) in 1.4 s"; "Reconnecting (2)" once the delay has passed (the attempt is under way).
-std::string ReconnectingText(int attempt, double seconds_left);
+RTNET_API std::string ReconnectingText(int attempt, double seconds_left);
 
 /// A presence.changed for a toast: "bob joined", "bob left", "bob is away", "bob is online",
 /// "bob went offline". `event` is the notification's event (join, leave, status).
-std::string PresenceChangeText(std::string_view event, const PresenceEntry& entry);
+RTNET_API std::string PresenceChangeText(std::string_view event, const PresenceEntry& entry);
 
 }  // namespace rtnet

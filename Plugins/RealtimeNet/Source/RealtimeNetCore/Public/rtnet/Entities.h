@@ -2,6 +2,8 @@
 // and docs/event-protocol.md describe it, pinned by protocol/vectors/entities.json.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,10 +37,10 @@ enum class EntityError {
 };
 
 /// A short stable name for logs ("member_count_differs").
-const char* ToString(EntityError error);
+RTNET_API const char* ToString(EntityError error);
 
 /// A room type's entity collections, as `room.join` describes them in `entities`.
-class EntitySchema {
+class RTNET_API EntitySchema {
  public:
   /// From `{"players": {"x": 0.01, "rot": 1}, ...}`; false (and an empty schema) when the description
   /// is malformed: not an object of non-empty objects of valid steps.
@@ -62,11 +64,11 @@ struct EntityResult {
 /// The document a `state.entities` produces from the document at its `from` (inputs untouched):
 /// `entities` maps each collection to base64 of its packed changes, `rest` is the merge patch applied
 /// afterwards (null or absent when there is none).
-EntityResult ApplyEntities(const Value& document, const EntitySchema& schema, const Value& entities,
+RTNET_API EntityResult ApplyEntities(const Value& document, const EntitySchema& schema, const Value& entities,
                            const Value& rest = Value());
 
 /// Standard base64 (RFC 4648 alphabet, '=' padding required), as Python's b64decode(validate=True)
 /// accepts it; false on anything else.
-bool DecodeBase64(std::string_view text, std::string& out);
+RTNET_API bool DecodeBase64(std::string_view text, std::string& out);
 
 }  // namespace rtnet

@@ -2,6 +2,8 @@
 // the recovery the client applies (or advises): close codes, JSON-RPC errors, transport failures.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstdint>
 #include <string>
 
@@ -37,9 +39,9 @@ enum class ErrorSource {
   kCall,       // a call that timed out, or was cancelled before an answer (e.g. its socket went)
 };
 
-const char* ToString(ErrorClass error_class);
-const char* ToString(RecoveryStrategy strategy);
-const char* ToString(ErrorSource source);
+RTNET_API const char* ToString(ErrorClass error_class);
+RTNET_API const char* ToString(RecoveryStrategy strategy);
+RTNET_API const char* ToString(ErrorSource source);
 
 /// One failure, as the error event reports it.
 struct ErrorInfo {
@@ -55,14 +57,14 @@ struct ErrorInfo {
 
 /// A close code (1000 is not an error: class kTransient with kRetry is never returned for it; callers
 /// skip 1000). 1006 (no close frame) is a transport failure.
-ErrorInfo ClassifyCloseError(int code, const std::string& reason);
+RTNET_API ErrorInfo ClassifyCloseError(int code, const std::string& reason);
 /// A call's JSON-RPC error.
-ErrorInfo ClassifyRpcError(const RpcError& error, const std::string& method);
+RTNET_API ErrorInfo ClassifyRpcError(const RpcError& error, const std::string& method);
 /// A transport failure without a code (connect timeout, heartbeat timeout, lost socket).
-ErrorInfo TransportError(const std::string& reason);
+RTNET_API ErrorInfo TransportError(const std::string& reason);
 /// Why a call failed, whatever ended it: a JSON-RPC error (ClassifyRpcError), a timeout or a
 /// cancellation (source kCall, transient, retry: the caller may try again; code 0); a result gives an
 /// ErrorInfo with code 0 and an empty message.
-ErrorInfo CallError(const CallOutcome& outcome);
+RTNET_API ErrorInfo CallError(const CallOutcome& outcome);
 
 }  // namespace rtnet

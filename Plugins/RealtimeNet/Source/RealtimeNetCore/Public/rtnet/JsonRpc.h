@@ -2,6 +2,8 @@
 // calls in flight (ids, timeouts ticked with `now`, cancel-all when the socket closes).
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,11 +25,11 @@ enum class MessageKind {
 };
 
 /// Classifies one message (not a batch) by the JSON-RPC 2.0 rules.
-MessageKind Classify(const Value& message);
+RTNET_API MessageKind Classify(const Value& message);
 
 /// The messages of a frame: the frame itself, or a batch's items in order. Empty for an empty batch or
 /// a frame that is neither an object nor an array (both invalid as a whole).
-std::vector<const Value*> FrameItems(const Value& frame);
+RTNET_API std::vector<const Value*> FrameItems(const Value& frame);
 
 /// The `error` member of an error response.
 struct RpcError {
@@ -37,12 +39,12 @@ struct RpcError {
 };
 
 /// The error of a kError message; none for any other message.
-std::optional<RpcError> ErrorOf(const Value& message);
+RTNET_API std::optional<RpcError> ErrorOf(const Value& message);
 
 /// {"jsonrpc":"2.0","id":id,"method":method,"params":params}; params omitted when null.
-Value MakeRequest(std::int64_t id, std::string_view method, Value params);
+RTNET_API Value MakeRequest(std::int64_t id, std::string_view method, Value params);
 /// {"jsonrpc":"2.0","method":method,"params":params}; params omitted when null.
-Value MakeNotification(std::string_view method, Value params);
+RTNET_API Value MakeNotification(std::string_view method, Value params);
 
 /// How a call ended.
 struct CallOutcome {
@@ -57,7 +59,7 @@ struct CallOutcome {
 
 /// The calls in flight on one connection. Ids are 1, 2, 3... for the tracker's lifetime, never reused,
 /// so a late answer to a call that already timed out or was cancelled matches nothing.
-class CallTracker {
+class RTNET_API CallTracker {
  public:
   /// Registers a call and returns its id. `timeout` in seconds; 0 or less means none.
   std::int64_t Start(std::string method, double now, double timeout);

@@ -2,6 +2,8 @@
 // The same semantics as Tools/realtimenet/state/merge_patch.py, pinned by protocol/vectors/merge_patch.json.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <optional>
 
 #include "rtnet/Value.h"
@@ -9,7 +11,7 @@
 namespace rtnet {
 
 /// Applies `patch` to `target` (RFC 7396 section 2) and returns the new document; inputs untouched.
-Value MergePatch(const Value& target, const Value& patch);
+RTNET_API Value MergePatch(const Value& target, const Value& patch);
 
 /// The single merge patch `c` with MergePatch(MergePatch(t, first), second) == MergePatch(t, c) for
 /// every document `t`, or no value when none exists.
@@ -19,6 +21,6 @@ Value MergePatch(const Value& target, const Value& patch);
 /// object", which a merge patch cannot say without the base document. The caller then applies the
 /// patches in order (or asks for a snapshot). As in Python, a null `second` composes to null, which is a
 /// value here (not "none"); room state patches are always objects.
-std::optional<Value> Compose(const Value& first, const Value& second);
+RTNET_API std::optional<Value> Compose(const Value& first, const Value& second);
 
 }  // namespace rtnet

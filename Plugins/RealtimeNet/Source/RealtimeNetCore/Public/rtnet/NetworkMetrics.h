@@ -3,6 +3,8 @@
 // entry point takes the caller's `now` (seconds, monotonic); nothing reads a clock.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +22,7 @@ namespace rtnet {
 /// Connection quality, best first. kUnknown until the first RTT sample.
 enum class ConnectionQuality { kUnknown, kExcellent, kGood, kFair, kPoor, kBad };
 
-const char* ToString(ConnectionQuality quality);
+RTNET_API const char* ToString(ConnectionQuality quality);
 
 /// The worst a connection may measure and still get a grade (seconds, seconds, ratio 0..1).
 struct QualityThresholds {
@@ -91,7 +93,7 @@ struct Percentiles {
 ///  - Bandwidth: bytes over the last `bandwidth_window` seconds (in buckets), per second.
 ///  - Loss: offsets of a resumable stream grow by exactly one per publication; a jump is loss
 ///    (publications not delivered, e.g. a resume that answered recovered: false).
-class NetworkMetrics {
+class RTNET_API NetworkMetrics {
  public:
   explicit NetworkMetrics(NetworkMetricsOptions options = {});
 

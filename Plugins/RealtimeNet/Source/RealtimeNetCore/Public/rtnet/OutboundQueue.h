@@ -2,6 +2,8 @@
 // byte cap. Sans-I/O: the host enqueues messages, calls TakeBatch() on its tick and sends the frame.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +21,7 @@ namespace rtnet {
 enum class Lane { kCritical = 0, kNormal = 1, kLow = 2 };
 inline constexpr std::size_t kLaneCount = 3;
 
-const char* ToString(Lane lane);
+RTNET_API const char* ToString(Lane lane);
 
 /// What a full lane does with one more (new) message. A message that replaces a queued one with the
 /// same coalesce key never overflows.
@@ -70,7 +72,7 @@ enum class EnqueueStatus {
   kRejectedInvalid,       // not a JSON-RPC request or notification
 };
 
-const char* ToString(EnqueueStatus status);
+RTNET_API const char* ToString(EnqueueStatus status);
 
 struct EnqueueResult {
   EnqueueStatus status = EnqueueStatus::kRejectedInvalid;
@@ -95,7 +97,7 @@ struct Unsent {
   Value message;
 };
 
-const char* ToString(Unsent::Reason reason);
+RTNET_API const char* ToString(Unsent::Reason reason);
 
 /// One frame to send: a single message, or a JSON-RPC batch array of several.
 struct Batch {
@@ -126,7 +128,7 @@ using Sizer = std::function<std::size_t(const Value&)>;
 /// longest shortest-round-trip rendering (24 bytes), so the result is an upper bound for any serialiser
 /// that writes non-ASCII as UTF-8 (nlohmann-json, Unreal's TJsonWriter then UTF-8 conversion).
 /// Control characters count as 6 (`\u00XX`), the worst case.
-std::size_t JsonSizeBound(const Value& value);
+RTNET_API std::size_t JsonSizeBound(const Value& value);
 
 /// The outbound queue of one Connection.
 ///
@@ -152,7 +154,7 @@ std::size_t JsonSizeBound(const Value& value);
 /// per tick `connection.SendFrame(queue.TakeBatch().frame)`; on leaving kConnected `OnDisconnected()`;
 /// after `session.resume` succeeded, `Resume` with a rewrite that tracks each kept request again
 /// (`message.Set("id", connection.TrackCall(...))`), as the lost socket cancelled the old ids.
-class OutboundQueue {
+class RTNET_API OutboundQueue {
  public:
   explicit OutboundQueue(OutboundOptions options = {}, Sizer sizer = nullptr);
 

@@ -2,6 +2,8 @@
 // "last seen" text, kept in display order, so widgets bind to rows and hold no logic.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -17,9 +19,9 @@ namespace rtnet {
 /// A player's status across devices (PlayerPresence.status).
 enum class PresenceStatus { kOnline, kAway, kOffline };
 
-const char* ToString(PresenceStatus status);
+RTNET_API const char* ToString(PresenceStatus status);
 /// "online" / "away" / "offline"; none for anything else.
-std::optional<PresenceStatus> ParsePresenceStatus(std::string_view text);
+RTNET_API std::optional<PresenceStatus> ParsePresenceStatus(std::string_view text);
 
 /// One row: PlayerPresence as the gateway sends it.
 struct PresenceEntry {
@@ -31,13 +33,13 @@ struct PresenceEntry {
 };
 
 /// Parses a PlayerPresence object; none when player_id or status is missing or malformed.
-std::optional<PresenceEntry> ParsePresence(const Value& presence);
+RTNET_API std::optional<PresenceEntry> ParsePresence(const Value& presence);
 
 /// "Last seen" text for a row at wall-clock `now` (Unix seconds): "online", "away", "just now" (under
 /// a minute), "1 minute ago", "5 minutes ago", "1 hour ago", "3 hours ago", "yesterday", "4 days ago",
 /// "2 weeks ago" (up to 8 weeks), then "long ago"; "offline" when never seen. A last_seen in the future
 /// (clock skew) counts as "just now".
-std::string FormatLastSeen(const PresenceEntry& entry, double now);
+RTNET_API std::string FormatLastSeen(const PresenceEntry& entry, double now);
 
 struct PresenceListOptions {
   /// A room list removes a player on `leave`; a friends list keeps them as an offline row.
@@ -46,7 +48,7 @@ struct PresenceListOptions {
 
 /// One list of players, always sorted for display: online first, then away, then offline; within
 /// online and away by player id; offline by most recently seen first (never seen last), then id.
-class PresenceList {
+class RTNET_API PresenceList {
  public:
   explicit PresenceList(PresenceListOptions options = {}) : options_(options) {}
 

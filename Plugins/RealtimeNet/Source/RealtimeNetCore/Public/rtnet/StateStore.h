@@ -2,6 +2,8 @@
 // "State versions" says (state.delta, state.entities, state.snapshot, room.join / state.get results).
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -29,7 +31,7 @@ enum class StateStatus {
 };
 
 /// A short stable name for logs ("gap").
-const char* ToString(StateStatus status);
+RTNET_API const char* ToString(StateStatus status);
 
 /// Why a room's document changed.
 enum class StateCause { kJoined, kSnapshot, kDelta, kEntities, kRemoved };
@@ -82,7 +84,7 @@ struct StateStoreOptions {
 ///  - `state.snapshot` / `state.get` result: loads when its version is not older than `v`.
 /// The store is single-threaded and calls listeners synchronously after each commit; a listener may
 /// add or remove listeners (taking effect from the next change), but must not feed the store.
-class StateStore {
+class RTNET_API StateStore {
  public:
   explicit StateStore(StateStoreOptions options = {});
 

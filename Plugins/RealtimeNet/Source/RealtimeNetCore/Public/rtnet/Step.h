@@ -1,6 +1,8 @@
 // A quantisation step, identical to `Step` in Tools/realtimenet/state/quantize.py.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstdint>
 #include <optional>
 
@@ -11,7 +13,7 @@ namespace rtnet {
 /// A quantisation step `multiple * 10^-decimals` (0.01 is {1, 2}; 5 is {5, 0}). A quantised number is
 /// `q * multiple / 10^decimals` for an integer `q`: integer arithmetic then one correctly rounded
 /// division, so Python and C++ produce the same double as parsing the decimal literal.
-struct Step {
+struct RTNET_API Step {
   std::int64_t multiple = 1;
   int decimals = 0;
 

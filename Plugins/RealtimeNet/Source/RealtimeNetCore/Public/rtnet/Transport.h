@@ -2,6 +2,8 @@
 // build over a WebSocket library, tests over a recording double.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstdint>
 #include <string>
 
@@ -15,7 +17,7 @@ namespace rtnet {
 ///
 /// A transport may call back synchronously from inside these functions: the Connection has finished
 /// its own transition before it calls out.
-class Transport {
+class RTNET_API Transport {
  public:
   virtual ~Transport() = default;
   /// Opens a new socket to the gateway (the transport knows the URL and the current token).

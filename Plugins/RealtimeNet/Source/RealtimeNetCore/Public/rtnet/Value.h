@@ -2,6 +2,8 @@
 // standalone nlohmann adapter), so the core needs no parser and no third-party library.
 #pragma once
 
+#include "rtnet/Export.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -25,7 +27,7 @@ struct Member;
 /// (5 == 5.0), as JSON has one number type. Objects keep their members sorted by name in byte order
 /// (which is code point order for UTF-8), with unique names: member order never matters for equality,
 /// and iterating an object gives the order the compact entity encoding uses.
-class Value {
+class RTNET_API Value {
  public:
   enum class Type { kNull, kBool, kInt, kDouble, kString, kArray, kObject };
   using Array = std::vector<Value>;
@@ -73,7 +75,7 @@ class Value {
   /// Removes the member; false when it was absent (or this is not an object).
   bool Erase(std::string_view name);
 
-  friend bool operator==(const Value& a, const Value& b);
+  friend RTNET_API bool operator==(const Value& a, const Value& b);
   friend bool operator!=(const Value& a, const Value& b) { return !(a == b); }
 
  private:
@@ -91,6 +93,6 @@ inline bool operator!=(const Member& a, const Member& b) { return !(a == b); }
 
 /// A short, readable rendering for test failures and logs (not a JSON serialiser for the wire:
 /// strings are not escaped beyond quotes and backslashes).
-std::string Describe(const Value& value);
+RTNET_API std::string Describe(const Value& value);
 
 }  // namespace rtnet
