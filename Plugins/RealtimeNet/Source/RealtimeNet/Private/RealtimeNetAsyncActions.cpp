@@ -68,8 +68,9 @@ void URealtimeNetConnectAction::HandleStateChanged(ERealtimeNetConnectionState N
 	}
 	else if (NewState == ERealtimeNetConnectionState::Closed)
 	{
-		FRealtimeNetError Error;
-		Error.Message = Reason;
+		// The client gave up (or was told to stop): report the last failure that led there, if any.
+		FRealtimeNetError Error = LastRetriedError;
+		Error.Message = Error.Message.IsEmpty() ? Reason : FString::Printf(TEXT("%s (%s)"), *Reason, *Error.Message);
 		Error.Recovery = ERealtimeNetRecovery::GiveUp;
 		Finish(false, Error);
 	}
@@ -77,7 +78,13 @@ void URealtimeNetConnectAction::HandleStateChanged(ERealtimeNetConnectionState N
 
 void URealtimeNetConnectAction::HandleError(const FRealtimeNetError& Error)
 {
-	Finish(false, Error);
+	if (Error.Recovery == ERealtimeNetRecovery::Retry)
+	{
+		// The client reconnects with backoff by itself: keep waiting for Connected, or Closed once it gives up.
+		LastRetriedError = Error;
+		return;
+	}
+	Finish(false, Error);  // a new token is needed, or the gateway said stop
 }
 
 void URealtimeNetConnectAction::Finish(bool bSucceeded, const FRealtimeNetError& Error)

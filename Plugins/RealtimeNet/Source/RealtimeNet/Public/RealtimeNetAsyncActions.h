@@ -16,8 +16,9 @@ DECLARE_DYNAMIC_MULTICAST_DELEGATE(FRealtimeNetAsyncConnected);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FRealtimeNetAsyncJsonResult, const FString&, ResultJson);
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FRealtimeNetAsyncFailure, const FRealtimeNetError&, Error);
 
-/** Opens the session; succeeds once connected, fails on the first error or when the client closes. Cancel stops
-    waiting (the client keeps connecting: call Disconnect to stop it). */
+/** Opens the session; succeeds once connected. Fails on an error the client cannot retry by itself (auth, fatal),
+    or when it closes (backoff attempts used up, Disconnect); transient failures are retried with backoff while the
+    node waits. Cancel stops waiting (the client keeps connecting: call Disconnect to stop it). */
 UCLASS()
 class REALTIMENET_API URealtimeNetConnectAction : public UCancellableAsyncAction
 {
@@ -50,6 +51,7 @@ private:
 	FString RequestToken;
 	FDelegateHandle StateHandle;
 	FDelegateHandle ErrorHandle;
+	FRealtimeNetError LastRetriedError;
 	bool bFinished = false;
 };
 

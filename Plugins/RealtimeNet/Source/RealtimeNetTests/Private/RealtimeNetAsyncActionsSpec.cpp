@@ -140,7 +140,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 			}, Success, 1.0);
 		});
 
-		LatentIt(TEXT("fails once when the socket cannot be opened"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
+		LatentIt(TEXT("fails once when the client gives up (one reconnect attempt, then closed)"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 		{
 			(*Settings)->BackoffMaxAttempts = 1;
 			(*Settings)->BackoffBase = 0.05f;
