@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/state_bench.py
 	$(BIN)/python bench/room_bench.py
 	$(BIN)/python bench/entity_bench.py
+	./scripts/cpp-bench.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules
