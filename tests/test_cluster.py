@@ -173,6 +173,31 @@ def test_presence_of_a_killed_nodes_players_goes_offline_within_the_ttl(services
     doomed.proc.returncode = 0
 
 
+def test_room_members_span_nodes_and_a_killed_nodes_go_within_the_ttl(services: tuple[Service, Service],
+                                                                     gateway_factory: Factory) -> None:
+    doomed = gateway_factory(cluster_settings(*services))
+    other = gateway_factory(cluster_settings(*services))
+    wait_ready(doomed)
+    wait_ready(other)
+    ghost = doomed.connect("ghost")
+    ghost.join("arena")
+    late = other.connect("late")
+    late.join("arena")
+    assert [m["player_id"] for m in late.call("presence.query", {"room": "arena"})["players"]] == ["ghost", "late"]
+    doomed.proc.send_signal(signal.SIGKILL)
+    doomed.proc.wait()
+    killed_at = time.monotonic()
+    members: list[str] = []
+    while time.monotonic() - killed_at < 5:
+        members = [m["player_id"] for m in late.call("presence.query", {"room": "arena"})["players"]]
+        if members == ["late"]:
+            break
+        time.sleep(0.1)
+    assert members == ["late"] and time.monotonic() - killed_at <= 2 + 1  # presence.ttl plus the polling
+    doomed.proc.returncode = 0
+    late.close()
+
+
 def test_nats_restart_is_survived(services: tuple[Service, Service], gateway_factory: Factory) -> None:
     redis, nats_ = services
     gw = gateway_factory(cluster_settings(redis, nats_))

@@ -279,3 +279,21 @@ def test_a_refused_token_is_reported_and_retried_with_backoff(headless_binary: P
     assert errors and all(e["source"] == "transport" for e in errors)
     assert not [e for e in events if e["event"] == "session_started"]
     assert len([e for e in events if e["event"] == "reconnecting"]) >= 3  # backing off, not spinning
+
+
+def test_a_late_joiner_sees_who_was_already_in_the_room(gateway_factory: Factory,
+                                                        spawn: Callable[..., Headless]) -> None:
+    gw = gateway_factory(FAULTS)
+    bob, ann = gw.connect("bob"), gw.connect("ann")
+    bob.join("lobby")
+    ann.join("lobby")
+    ann.call("presence.set", {"status": "away"})
+    alice = spawn(gw)
+    alice.wait("session_started")
+    assert alice.call("join", cmd="join", room="lobby")["status"] == "result"
+    alice.wait("presence", room="lobby", timeout=5)
+    assert eventually(lambda: len(alice.events("presence", room="lobby")[-1]["rows"]) == 3, 5)
+    rows = alice.events("presence", room="lobby")[-1]["rows"]
+    assert [(r["player_id"], r["status"]) for r in rows] == [("alice", "online"), ("bob", "online"), ("ann", "away")]
+    bob.close()
+    ann.close()

@@ -9,7 +9,7 @@ import pytest
 
 from realtimenet.client import Client, RemoteError
 from realtimenet.protocol.codes import ErrorCode
-from tests.conftest import GatewayProcess
+from tests.conftest import GatewayProcess, metric_value
 
 
 def changes(client: Client, count: int) -> list[dict[str, Any]]:
@@ -69,3 +69,38 @@ def test_bad_presence_input(gateway_factory: Any) -> None:
         assert info.value.code == ErrorCode.INVALID_PARAMS
         [me] = client.call("presence.query", {"players": ["alice"]})["players"]
         assert me["status"] == "online"  # unchanged by the refused updates
+
+
+def test_a_late_joiner_asks_a_room_for_its_members(gateway: GatewayProcess) -> None:
+    bob, ann = gateway.connect("bob"), gateway.connect("ann")
+    bob.join("lobby")
+    ann.join("lobby")
+    ann.call("presence.set", {"status": "away"})
+    zed = gateway.connect("zed")
+    zed.join("elsewhere")
+    late = gateway.connect("late")
+    late.join("lobby")
+    members = late.call("presence.query", {"room": "lobby"})["players"]
+    assert [(m["player_id"], m["status"]) for m in members] == [("ann", "away"), ("bob", "online"),
+                                                                ("late", "online")]
+    bob.call("room.leave", {"room": "lobby"})
+    ann.close()
+    time.sleep(0.2)
+    assert [m["player_id"] for m in late.call("presence.query", {"room": "lobby"})["players"]] == ["late"]
+    for client in (bob, zed, late):
+        client.close()
+
+
+def test_only_members_may_list_a_room_and_the_question_must_be_one(gateway: GatewayProcess) -> None:
+    with gateway.connect("bob") as bob, gateway.connect("eve") as eve:
+        bob.join("vault")
+        with pytest.raises(RemoteError) as info:
+            eve.call("presence.query", {"room": "vault"})  # not a member: who is inside is not hers to know
+        assert (info.value.code, info.value.data) == (ErrorCode.FORBIDDEN, {"room": "vault", "reason": "not_a_member"})
+        for params in ({}, {"room": "vault", "players": ["bob"]}):
+            with pytest.raises(RemoteError) as info:
+                bob.call("presence.query", params)
+            assert info.value.code == ErrorCode.INVALID_PARAMS
+            assert info.value.data == {"detail": "give exactly one of players or room"}
+        refusals = metric_value(gateway.metrics(), "realtimenet_room_refusals_total", {"reason": "not_a_member"})
+        assert refusals >= 1

@@ -102,3 +102,28 @@ def test_room_state_compare_and_set(store: tuple[Any, Clock]) -> None:
 
     run(scenario())
 
+
+
+def test_room_members_count_players_once_and_expire_unless_refreshed(store: tuple[Any, Clock]) -> None:
+    backend, clock = store
+
+    async def scenario() -> None:
+        await backend.put_member("arena", "s1", "bob", 30)
+        await backend.put_member("arena", "s2", "bob", 30)  # bob's second device
+        await backend.put_member("arena", "s3", "ann", 30)
+        await backend.put_member("lobby", "s4", "zed", 30)
+        assert await backend.members("arena") == ["ann", "bob"]
+        assert await backend.members("nowhere") == []
+        await backend.drop_member("arena", "s1")
+        assert await backend.members("arena") == ["ann", "bob"]  # still on s2
+        clock.now += 20
+        await backend.put_member("arena", "s3", "ann", 30)  # ann's node refreshes; bob's died
+        clock.now += 15
+        if isinstance(backend, MemorySessionStore):
+            backend.sweep()
+        assert await backend.members("arena") == ["ann"]
+        assert await backend.members("lobby") == []
+        if isinstance(backend, RedisSessionStore):
+            await backend.close()
+
+    run(scenario())

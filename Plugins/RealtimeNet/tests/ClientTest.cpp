@@ -62,6 +62,7 @@ class ClientTest : public ::testing::Test {
     options.connection.backoff = {1.0, 8.0, 5};
     options.connection.connect_timeout = 5;
     options.ping_interval = 0;  // pings are tested on their own
+    options.load_presence_on_join = false;  // and so is the members query after a join
     options.call_timeout = 30;
     return options;
   }
@@ -432,7 +433,7 @@ TEST_F(ClientTest, PresenceOfARoomIsKeptForTheUi) {
   EXPECT_EQ(presence->rows().size(), 1u);
   EXPECT_EQ(client_.Presence("elsewhere"), nullptr);
 
-  // Players who were there before this client joined: the game names them, the list loads them.
+  // Players the game names (a friends list): their rows are added.
   client_.TakeEvents();
   std::size_t mark = transport_.sent.size();
   client_.QueryPresence("lobby", {"cal", "dee"}, 3);
@@ -580,6 +581,35 @@ TEST_F(ClientTest, APackedMembershipIsJoinedAgainAfterAResumeAndTheDefaultIsNot)
   std::vector<Value> sent = SentOn(second, mark);
   ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "room.join"}));
   EXPECT_EQ(*sent[1].Find("params"), J(R"({"room":"room-entities","state_encoding":"entities"})"));
+}
+
+TEST_F(ClientTest, AJoinLoadsWhoIsAlreadyInTheRoom) {
+  ClientOptions options = Options();
+  options.load_presence_on_join = true;
+  Client client(transport_, random_, options);
+  client.Connect(0);
+  std::uint64_t socket = client.connection().socket();
+  client.OnOpen(socket, 0);
+  client.OnMessage(socket, Welcome("s1", "t1"), 200, 0);
+  client.JoinRoom("lobby", 0);
+  client.Tick(0);
+  std::size_t mark = transport_.sent.size();
+  client.OnMessage(socket, Result(IdOf(SentOn(socket)[0]), Joined("lobby", 0, 1, J("{}"))), 100, 0.1);
+  client.Tick(0.1);
+  std::vector<Value> sent = SentOn(socket, mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"presence.query"});
+  EXPECT_EQ(*sent[0].Find("params"), J(R"({"room":"lobby"})"));
+  client.OnMessage(socket, Result(IdOf(sent[0]), J(R"({"players":[{"player_id":"ann","status":"away","devices":1},
+                                                                 {"player_id":"bob","status":"online","devices":1}]})")),
+                   100, 0.2);
+  const PresenceList* presence = client.Presence("lobby");
+  ASSERT_NE(presence, nullptr);
+  ASSERT_EQ(presence->rows().size(), 2u);
+  EXPECT_EQ(presence->rows()[0].player_id, "bob");  // online before away
+  std::vector<ClientEvent> events = client.TakeEvents();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().kind, Kind::kPresenceChanged);
+  EXPECT_EQ(events.back().reason, "query");
 }
 
 TEST(Errors, RpcErrorsAreClassifiedWithTheirRecovery) {

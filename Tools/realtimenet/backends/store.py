@@ -81,6 +81,16 @@ class SessionStore(Protocol):
     async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
         """Live devices and last-seen time of each player, in order."""
 
+    async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
+        """Create or refresh one connection's membership of ``room`` for ``ttl`` seconds (refreshed by its node,
+        like devices, so a crashed node's members vanish within the presence TTL)."""
+
+    async def drop_member(self, room: str, session_id: str) -> None:
+        """The connection left ``room`` (or closed)."""
+
+    async def members(self, room: str) -> list[str]:
+        """The players with a live membership of ``room`` on any node, sorted, each once."""
+
     async def load_state(self, room: str) -> RoomState:
         """The room's state (version 0 and an empty document if it has none yet)."""
 

@@ -19,6 +19,7 @@ class MemorySessionStore:
         self._states: dict[str, RoomState] = {}
         self._devices: dict[str, dict[str, tuple[float, DeviceEntry]]] = {}
         self._last_seen: dict[str, float] = {}
+        self._members: dict[str, dict[str, tuple[float, str]]] = {}  # room -> session -> (expires, player)
 
     async def save_session(self, record: SessionRecord, ttl: float) -> None:
         self._sessions[record.session_id] = (self._clock() + ttl, record)
@@ -57,6 +58,20 @@ class MemorySessionStore:
         return [PresenceRecord(devices=[entry for expires, entry in self._devices.get(p, {}).values() if expires > now],
                                last_seen=self._last_seen.get(p)) for p in player_ids]
 
+    async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
+        self._members.setdefault(room, {})[session_id] = (self._clock() + ttl, player_id)
+
+    async def drop_member(self, room: str, session_id: str) -> None:
+        members = self._members.get(room)
+        if members is not None:
+            members.pop(session_id, None)
+            if not members:
+                del self._members[room]
+
+    async def members(self, room: str) -> list[str]:
+        now = self._clock()
+        return sorted({player for expires, player in self._members.get(room, {}).values() if expires > now})
+
     async def load_state(self, room: str) -> RoomState:
         return self._states.get(room) or RoomState()
 
@@ -84,11 +99,19 @@ class MemorySessionStore:
                 dead_devices += 1
             if not devices:
                 del self._devices[player]
+        for room in list(self._members):
+            members = self._members[room]
+            for session_id in [s for s, (expires, _) in members.items() if expires <= now]:
+                del members[session_id]
+                dead_devices += 1
+            if not members:
+                del self._members[room]
         return len(dead_sessions) + len(dead_tokens) + dead_devices
 
     def __len__(self) -> int:
-        """Live entries (sessions, tokens, devices); last-seen times are kept on purpose."""
-        return len(self._sessions) + len(self._tokens) + sum(map(len, self._devices.values()))
+        """Live entries (sessions, tokens, devices, room memberships); last-seen times are kept on purpose."""
+        return (len(self._sessions) + len(self._tokens) + sum(map(len, self._devices.values()))
+                + sum(map(len, self._members.values())))
 
     async def ping(self) -> bool:
         return True

@@ -6,12 +6,13 @@
 | ``rtnet:{t:<sha256(token)>}`` | string (JSON) | resume grant, taken with GETDEL (single use) | ``sessions.ttl`` |
 | ``rtnet:{p:<player_id>}`` | hash session_id -> JSON device entry | presence devices | ``presence.ttl`` per entry |
 | ``rtnet:{l:<player_id>}`` | string | last seen (Unix seconds) | 30 days |
+| ``rtnet:{m:<room>}`` | hash session_id -> JSON member entry | room members | ``presence.ttl`` per entry |
 | ``rtnet:{r:<room>}`` | string (JSON) | room state: version, document, change log | none |
 
 Every key holds one hash tag and no command spans two keys (the pipelines and the WATCH/MULTI of
-``commit_state`` touch one key each), so the schema works unchanged on Redis Cluster. Device entries carry
-their own deadline (Redis 7.0 has no per-field expiry): readers skip stale ones and delete them, and the
-hash itself expires when no node refreshes it.
+``commit_state`` touch one key each), so the schema works unchanged on Redis Cluster. Device and room member
+entries carry their own deadline (Redis 7.0 has no per-field expiry): readers skip stale ones and delete
+them, and the hash itself expires when no node refreshes it.
 
 URLs (``backends.store``):
 
@@ -47,9 +48,15 @@ class _StoredDevice(msgspec.Struct):
     entry: DeviceEntry
 
 
+class _StoredMember(msgspec.Struct):
+    expires_at: float
+    player_id: str
+
+
 _session_decoder = msgspec.json.Decoder(SessionRecord)
 _grant_decoder = msgspec.json.Decoder(ResumeGrant)
 _device_decoder = msgspec.json.Decoder(_StoredDevice)
+_member_decoder = msgspec.json.Decoder(_StoredMember)
 _state_decoder = msgspec.json.Decoder(RoomState)
 _encode = msgspec.json.Encoder().encode
 
@@ -200,6 +207,34 @@ class RedisSessionStore:
         return records
 
     @_guarded
+    async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
+        key = self._key("m", room)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, session_id, _encode(_StoredMember(self._clock() + ttl, player_id)))
+            pipe.pexpire(key, int(ttl * 1000))
+            await pipe.execute()
+
+    @_guarded
+    async def drop_member(self, room: str, session_id: str) -> None:
+        await self.redis.hdel(self._key("m", room), session_id)
+
+    @_guarded
+    async def members(self, room: str) -> list[str]:
+        key = self._key("m", room)
+        now = self._clock()
+        live: set[str] = set()
+        stale: list[bytes | str] = []
+        for session_id, data in (await self.redis.hgetall(key)).items():
+            stored = _member_decoder.decode(data)
+            if stored.expires_at > now:
+                live.add(stored.player_id)
+            else:
+                stale.append(session_id)
+        if stale:  # a crashed node's members: gone for everyone from now on
+            await self.redis.hdel(key, *stale)
+        return sorted(live)
+
+    @_guarded
     async def load_state(self, room: str) -> RoomState:
         data = await self.redis.get(self._key("r", room))
         return RoomState() if data is None else _state_decoder.decode(data)
@@ -223,7 +258,7 @@ class RedisSessionStore:
                 return False
 
     def sweep(self) -> int:
-        """Nothing to do: every key carries its own expiry, and stale devices go when read."""
+        """Nothing to do: every key carries its own expiry, and stale devices and members go when read."""
         return 0
 
     async def close(self) -> None:

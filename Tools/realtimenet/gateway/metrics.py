@@ -56,7 +56,8 @@ class Metrics:
                                 registry=r)
         self.publications = Counter(f"{NAMESPACE}_publications_delivered",
                                     "Publication frames handed to local connections.", registry=r)
-        self.room_refusals = Counter(f"{NAMESPACE}_room_refusals", "room.join and room.publish refused, by reason.",
+        self.room_refusals = Counter(f"{NAMESPACE}_room_refusals",
+                                     "room.join, room.publish and presence.query {room} refused, by reason.",
                                      ["reason"], registry=r)
         self.state_rejections = Counter(f"{NAMESPACE}_state_rejections", "state.update refused, by reason.",
                                         ["reason"], registry=r)

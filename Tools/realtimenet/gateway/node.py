@@ -244,6 +244,7 @@ class GatewayNode:
         await self.attach(conn, rooms.room_stream(room))
         await self.attach(conn, state_methods.state_stream(room))
         await self.attach(conn, presence.presence_stream(room))
+        await self.store.put_member(room, conn.session_id, conn.principal.player_id, self.config.presence.ttl)
         await presence.announce(conn, "join", [room])
 
     def leave_room(self, conn: Connection, room: str, announce: bool = True) -> None:
@@ -252,6 +253,7 @@ class GatewayNode:
         self.detach(conn, rooms.room_stream(room))
         self.detach(conn, state_methods.state_stream(room))
         self.detach(conn, presence.presence_stream(room))
+        self.background(self.store.drop_member(room, conn.session_id))
         if announce:
             self.background(presence.announce(conn, "leave", [room]))
 
@@ -449,9 +451,12 @@ class GatewayNode:
         if now - self._last_presence >= self.config.presence.ttl / 3:
             self._last_presence = now
             for conn in self.registry:
-                if conn.state is State.OPEN:  # keep live devices present; a dead node's expire
+                if conn.state is State.OPEN:  # keep live devices and memberships present; a dead node's expire
                     self.background(self.store.put_device(conn.principal.player_id, conn.session_id,
                                                           presence.device_entry(conn), self.config.presence.ttl))
+                    for room in conn.rooms:
+                        self.background(self.store.put_member(room, conn.session_id, conn.principal.player_id,
+                                                              self.config.presence.ttl))
         self.store.sweep()
 
     def _fold(self, conn: Connection) -> None:

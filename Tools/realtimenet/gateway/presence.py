@@ -83,8 +83,18 @@ async def set_status(conn: Connection, params: PresenceSetParams) -> PlayerPrese
 
 @router.method("presence.query")
 async def query(conn: Connection, params: PresenceQueryParams) -> PresenceList:
-    """Presence of the players asked for, in order."""
-    records = await conn.node.store.presence(params.players)
-    return PresenceList(players=[aggregate(p, r) for p, r in zip(params.players, records, strict=True)])
+    """Presence of the players asked for, in order; or of every member of a room the caller is in."""
+    if (params.players is UNSET) == (params.room is UNSET):
+        raise RpcError(ErrorCode.INVALID_PARAMS, {"detail": "give exactly one of players or room"})
+    if isinstance(params.players, list):
+        players = params.players
+    else:
+        room = str(params.room)
+        if room not in conn.rooms:
+            conn.node.metrics.room_refusals.labels("not_a_member").inc()
+            raise RpcError(ErrorCode.FORBIDDEN, {"room": room, "reason": "not_a_member"})
+        players = await conn.node.store.members(room)
+    records = await conn.node.store.presence(players)
+    return PresenceList(players=[aggregate(p, r) for p, r in zip(players, records, strict=True)])
 
 

@@ -168,7 +168,7 @@ class PlayerPresence(msgspec.Struct, kw_only=True, omit_defaults=True):
 class PresenceList(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Result of `presence.query`."""
 
-    players: list[PlayerPresence]  # In the order asked.
+    players: list[PlayerPresence]  # In the order asked, or by player id for a room.
 
 
 class FaultResult(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -252,9 +252,10 @@ class PresenceSetParams(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class PresenceQueryParams(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Params of `presence.query`: The presence of up to 100 players."""
+    """Params of `presence.query`: The presence of up to 100 named players, or of every member of a room you are in."""
 
-    players: Annotated[list[Annotated[str, Meta(min_length=1, max_length=128)]], Meta(max_length=100)]  # Player ids.
+    players: Annotated[list[Annotated[str, Meta(min_length=1, max_length=128)]], Meta(max_length=100)] | UnsetType = UNSET  # Player ids (answered in this order).
+    room: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = UNSET  # A room the caller is in: its members.
 
 
 class FaultInjectParams(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -227,6 +227,7 @@ rtnet::ClientOptions MakeClientOptions(const URealtimeNetSettings& Settings)
 		SettingsDetail::ToThresholds(Settings.PoorLimits)};
 
 	Options.trace_capacity = static_cast<std::size_t>(FMath::Max(0, Settings.TraceCapacity));
+	Options.load_presence_on_join = Settings.bLoadPresenceOnJoin;
 	return Options;
 }
 }  // namespace RealtimeNetConvert

@@ -66,6 +66,7 @@ URealtimeNetSettings::URealtimeNetSettings()
 	FairLimits = FromThresholds(Defaults.metrics.grades[2]);
 	PoorLimits = FromThresholds(Defaults.metrics.grades[3]);
 
+	bLoadPresenceOnJoin = Defaults.load_presence_on_join;
 	TraceCapacity = static_cast<int32>(Defaults.trace_capacity);
 }
 

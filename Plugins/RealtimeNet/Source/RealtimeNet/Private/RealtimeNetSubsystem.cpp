@@ -605,8 +605,13 @@ int64 URealtimeNetSubsystem::SetPresence(ERealtimeNetPresenceStatus Status, cons
 
 void URealtimeNetSubsystem::RefreshPresence(const FString& Room, const TArray<FString>& PlayerIds)
 {
-	if (!Session.IsValid() || PlayerIds.Num() == 0)
+	if (!Session.IsValid())
 	{
+		return;
+	}
+	if (PlayerIds.Num() == 0)
+	{
+		Session->Client->QueryPresence(FRealtimeNetJson::ToStd(Room), GetNow());  // every member of the room
 		return;
 	}
 	std::vector<std::string> Players;

@@ -191,6 +191,10 @@ public:
 	UPROPERTY(config, EditAnywhere, BlueprintReadOnly, Category = "RealtimeNet|Metrics")
 	FRealtimeNetQualityLimits PoorLimits;
 
+	/** After every join, ask the gateway who is already in the room (presence.query {room}). */
+	UPROPERTY(config, EditAnywhere, BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	bool bLoadPresenceOnJoin = true;
+
 	// --- Debug ----------------------------------------------------------------------------------------
 
 	/** Recent messages kept for the network inspector (0: none). */

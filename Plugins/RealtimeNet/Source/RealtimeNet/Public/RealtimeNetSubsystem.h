@@ -116,8 +116,8 @@ public:
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Presence")
 	TArray<FRealtimeNetPresenceRow> GetPresence(const FString& Room) const;
 
-	/** Loads the presence of players the game knows are in Room (e.g. from its state document) into
-	    GetPresence(Room); otherwise the list fills only from later changes. OnPresenceChanged follows. */
+	/** Reloads GetPresence(Room): with no PlayerIds, every member of the room (done after each join unless
+	    Project Settings say otherwise); with PlayerIds, adds those players' rows. OnPresenceChanged follows. */
 	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Presence")
 	void RefreshPresence(const FString& Room, const TArray<FString>& PlayerIds);
 

@@ -411,15 +411,24 @@ CallTicket Client::SetPresence(PresenceStatus status, Value custom, double now, 
   return Call("presence.set", std::move(params), now, CallOptions{}, std::move(done));
 }
 
+CallTicket Client::QueryPresence(const std::string& room, double now, CallCallback done) {
+  return LoadPresence(room, Value::MakeObject({{"room", room}}), true, now, std::move(done));
+}
+
 CallTicket Client::QueryPresence(const std::string& room, const std::vector<std::string>& players, double now,
                                  CallCallback done) {
   Value ids = Value::Array{};
   for (const std::string& player : players) ids.AsArray()->push_back(player);
-  return Call("presence.query", Value::MakeObject({{"players", std::move(ids)}}), now, CallOptions{},
-              [this, room, done = std::move(done)](const CallOutcome& outcome) {
+  return LoadPresence(room, Value::MakeObject({{"players", std::move(ids)}}), false, now, std::move(done));
+}
+
+CallTicket Client::LoadPresence(const std::string& room, Value params, bool replace, double now, CallCallback done) {
+  return Call("presence.query", std::move(params), now, CallOptions{},
+              [this, room, replace, done = std::move(done)](const CallOutcome& outcome) {
                 auto held = rooms_.find(room);
-                if (outcome.status == CallOutcome::Status::kResult && held != rooms_.end() &&
-                    held->second.presence.Load(outcome.result) > 0) {
+                if (outcome.status == CallOutcome::Status::kResult && held != rooms_.end()) {
+                  if (replace) held->second.presence.Clear();  // the room's answer is the whole list
+                  held->second.presence.Load(outcome.result);
                   ClientEvent event;
                   event.kind = ClientEvent::Kind::kPresenceChanged;
                   event.room = room;
@@ -451,6 +460,7 @@ void Client::AfterJoin(const std::string& room, const Value& joined, double now,
     positions_[*stream] = StreamPosition{*epoch, *offset};  // live events follow this offset
   }
   HandleStateResult(store_.OnJoined(joined), now);
+  if (options_.load_presence_on_join) QueryPresence(room, now);
   ClientEvent event;
   event.kind = ClientEvent::Kind::kRoomJoined;
   event.room = room;

@@ -1361,7 +1361,14 @@ TSharedPtr<FJsonObject> FRealtimeNetPresenceQueryParams::ToJson(FString* OutErro
 	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
 	FString Problem;
 	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("players"), Players, Problem, &Codec::WriteArray<FString, &Codec::WriteString>);
+	if (bOk && Players.Num() > 0)
+	{
+		bOk = Codec::WriteMember(*Object, TEXT("players"), Players, Problem, &Codec::WriteArray<FString, &Codec::WriteString>);
+	}
+	if (bOk && !Room.IsEmpty())
+	{
+		bOk = Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
+	}
 	if (!bOk)
 	{
 		Codec::Fail(OutError, FString(TEXT("FRealtimeNetPresenceQueryParams: ")) + Problem);
@@ -1376,7 +1383,8 @@ bool FRealtimeNetPresenceQueryParams::FromJson(const FJsonObject& InJson, FStrin
 	FRealtimeNetPresenceQueryParams Decoded;
 	FString Problem;
 	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("players"), Codec::EPresence::Required, Decoded.Players, nullptr, Problem, &Codec::ReadArray<FString, &Codec::ReadString>);
+		Codec::ReadMember(InJson, TEXT("players"), Codec::EPresence::Optional, Decoded.Players, nullptr, Problem, &Codec::ReadArray<FString, &Codec::ReadString>)
+		&& Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Optional, Decoded.Room, nullptr, Problem, &Codec::ReadString);
 	if (!bOk)
 	{
 		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetPresenceQueryParams: ")) + Problem);

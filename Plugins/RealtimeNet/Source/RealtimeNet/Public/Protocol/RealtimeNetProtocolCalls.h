@@ -271,14 +271,14 @@ protected:
 	virtual bool BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError) override;
 };
 
-/** Calls presence.query: The presence of up to 100 players. */
+/** Calls presence.query: The presence of up to 100 named players, or of every member of a room you are in. Give exactly one of `players` or `room`. With `room` (which the caller must be in), the answer lists every player with a connected device in the room on any node, by player id, so a player who joins late sees who was there before; later changes come as `presence.changed`. */
 UCLASS(meta=(ExposedAsyncProxy=AsyncAction))
 class REALTIMENET_API URealtimeNetPresenceQueryAction : public URealtimeNetProtocolAction
 {
 	GENERATED_BODY()
 
 public:
-	UFUNCTION(BlueprintCallable, Category="RealtimeNet|Protocol", meta=(BlueprintInternalUseOnly="true", WorldContext="WorldContextObject", AutoCreateRefTerm="Params,Options", DisplayName="Presence Query (presence.query)", Keywords="RealtimeNet protocol presence query", ToolTip="Calls presence.query: The presence of up to 100 players."))
+	UFUNCTION(BlueprintCallable, Category="RealtimeNet|Protocol", meta=(BlueprintInternalUseOnly="true", WorldContext="WorldContextObject", AutoCreateRefTerm="Params,Options", DisplayName="Presence Query (presence.query)", Keywords="RealtimeNet protocol presence query", ToolTip="Calls presence.query: The presence of up to 100 named players, or of every member of a room you are in. Give exactly one of `players` or `room`. With `room` (which the caller must be in), the answer lists every player with a connected device in the room on any node, by player id, so a player who joins late sees who was there before; later changes come as `presence.changed`."))
 	static URealtimeNetPresenceQueryAction* PresenceQuery(UObject* WorldContextObject, const FRealtimeNetPresenceQueryParams& Params, const FRealtimeNetCallOptions& Options);
 
 	/** The call succeeded: its FRealtimeNetPresenceList result. */

@@ -371,7 +371,7 @@ struct REALTIMENET_API FRealtimeNetPresenceList
 {
 	GENERATED_BODY()
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="In the order asked."))
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="In the order asked, or by player id for a room."))
 	TArray<FRealtimeNetPlayerPresence> Players;
 
 	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
@@ -603,14 +603,17 @@ struct REALTIMENET_API FRealtimeNetPresenceSetParams
 	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
 };
 
-/** Params of `presence.query`: The presence of up to 100 players. (params of `presence.query`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `presence.query`: The presence of up to 100 players."))
+/** Params of `presence.query`: The presence of up to 100 named players, or of every member of a room you are in. (params of `presence.query`) */
+USTRUCT(BlueprintType, meta=(ToolTip="Params of `presence.query`: The presence of up to 100 named players, or of every member of a room you are in."))
 struct REALTIMENET_API FRealtimeNetPresenceQueryParams
 {
 	GENERATED_BODY()
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Player ids."))
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Player ids (answered in this order). Optional: left out while empty."))
 	TArray<FString> Players;
+
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="A room the caller is in: its members. Optional: left out while empty."))
+	FString Room;
 
 	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
 	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;

@@ -45,6 +45,9 @@ struct ClientOptions {
   Backoff::Options call_retry{0.2, 5.0, 0};
   /// Recent messages kept for the network inspector (0: none kept; the trace hook still sees them).
   std::size_t trace_capacity = 64;
+  /// After every join (and re-join), `presence.query {room}` loads who is already there into
+  /// Presence(room); later changes come as presence.changed.
+  bool load_presence_on_join = true;
 };
 
 /// How one call is sent.
@@ -173,9 +176,10 @@ class RTNET_API Client {
                          CallCallback done = nullptr);
   /// presence.set {status, custom?}.
   CallTicket SetPresence(PresenceStatus status, Value custom, double now, CallCallback done = nullptr);
-  /// presence.query {players} for players the game knows are in `room` (e.g. from its state document):
-  /// loads their rows into Presence(room), which otherwise fills only from later presence.changed
-  /// messages (a late joiner would not see who was there before). kPresenceChanged follows.
+  /// presence.query {room}: reloads Presence(room) with every member on any node (done after each join
+  /// when ClientOptions::load_presence_on_join). kPresenceChanged follows.
+  CallTicket QueryPresence(const std::string& room, double now, CallCallback done = nullptr);
+  /// presence.query {players}: adds rows for players the game names (e.g. a friends list kept per room).
   CallTicket QueryPresence(const std::string& room, const std::vector<std::string>& players, double now,
                            CallCallback done = nullptr);
 
@@ -251,6 +255,7 @@ class RTNET_API Client {
   void RequestSnapshot(const std::string& room, const std::string& why, double now);
   void Rejoin(const std::string& room, double now);
   void AfterJoin(const std::string& room, const Value& joined, double now, bool rejoin);
+  CallTicket LoadPresence(const std::string& room, Value params, bool replace, double now, CallCallback done);
   void LostSocket(double now);
   void Flush(double now);
   void DrainUnsent(double now);
