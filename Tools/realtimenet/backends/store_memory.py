@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from realtimenet.backends.store import DeviceEntry, PresenceRecord, ResumeGrant, SessionRecord, token_key
 from realtimenet.state.sync import RoomState
@@ -91,22 +92,8 @@ class MemorySessionStore:
             del self._sessions[key]
         for key in dead_tokens:
             del self._tokens[key]
-        dead_devices = 0
-        for player in list(self._devices):
-            devices = self._devices[player]
-            for session_id in [s for s, (expires, _) in devices.items() if expires <= now]:
-                del devices[session_id]
-                dead_devices += 1
-            if not devices:
-                del self._devices[player]
-        for room in list(self._members):
-            members = self._members[room]
-            for session_id in [s for s, (expires, _) in members.items() if expires <= now]:
-                del members[session_id]
-                dead_devices += 1
-            if not members:
-                del self._members[room]
-        return len(dead_sessions) + len(dead_tokens) + dead_devices
+        return (len(dead_sessions) + len(dead_tokens) + _sweep_entries(self._devices, now)
+                + _sweep_entries(self._members, now))
 
     def __len__(self) -> int:
         """Live entries (sessions, tokens, devices, room memberships); last-seen times are kept on purpose."""
@@ -119,3 +106,16 @@ class MemorySessionStore:
     async def close(self) -> None:
         self._sessions.clear()
         self._tokens.clear()
+
+
+def _sweep_entries(table: dict[str, dict[str, tuple[float, Any]]], now: float) -> int:
+    """Drops the expired (deadline, value) entries of every group, and groups left empty; how many went."""
+    dropped = 0
+    for group in list(table):
+        entries = table[group]
+        for key in [k for k, (expires, _) in entries.items() if expires <= now]:
+            del entries[key]
+            dropped += 1
+        if not entries:
+            del table[group]
+    return dropped

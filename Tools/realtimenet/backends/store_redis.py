@@ -174,13 +174,17 @@ class RedisSessionStore:
         data = await self.redis.getdel(self._key("t", token_key(token)))
         return None if data is None else _grant_decoder.decode(data)
 
-    @_guarded
-    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
-        key = self._key("p", player_id)
+    async def _put_field(self, key: str, field: str, value: bytes, ttl: float) -> None:
+        """One hash field whose entry carries its own deadline; the hash outlives its newest entry by no more."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, session_id, _encode(_StoredDevice(self._clock() + ttl, entry)))
+            pipe.hset(key, field, value)
             pipe.pexpire(key, int(ttl * 1000))
             await pipe.execute()
+
+    @_guarded
+    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
+        await self._put_field(self._key("p", player_id), session_id,
+                              _encode(_StoredDevice(self._clock() + ttl, entry)), ttl)
 
     @_guarded
     async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
@@ -208,11 +212,8 @@ class RedisSessionStore:
 
     @_guarded
     async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
-        key = self._key("m", room)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, session_id, _encode(_StoredMember(self._clock() + ttl, player_id)))
-            pipe.pexpire(key, int(ttl * 1000))
-            await pipe.execute()
+        await self._put_field(self._key("m", room), session_id,
+                              _encode(_StoredMember(self._clock() + ttl, player_id)), ttl)
 
     @_guarded
     async def drop_member(self, room: str, session_id: str) -> None:
