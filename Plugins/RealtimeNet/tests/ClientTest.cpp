@@ -378,6 +378,34 @@ TEST_F(ClientTest, TimeoutsCancelsAndRetriesFollowTheErrorClass) {
   EXPECT_EQ(outcomes[1].error.code, -32000);
 }
 
+TEST_F(ClientTest, RetriesWithoutRetryAfterBackOffWithDecorrelatedJitter) {
+  Establish(0);
+  CallOptions retrying;
+  retrying.max_retries = 2;
+  std::vector<CallOutcome> outcomes;
+  CallTicket call = client_.Call("room.publish", J(R"({"room":"lobby","data":1})"), 0, retrying,
+                                 [&outcomes](const CallOutcome& o) { outcomes.push_back(o); });
+  client_.Tick(0);
+  auto sends = [this] {
+    std::size_t count = 0;
+    for (const Value& message : SentOn(client_.connection().socket())) count += test::Text(message, "method") == "room.publish";
+    return count;
+  };
+  Deliver(Error(call.id, -32603, "Internal error"), 1);
+  client_.Tick(1.19);
+  EXPECT_EQ(sends(), 1u);
+  client_.Tick(1.2);  // base 0.2 s first
+  EXPECT_EQ(sends(), 2u);
+  Deliver(Error(call.id, -32603, "Internal error"), 2);
+  client_.Tick(2.39);
+  EXPECT_EQ(sends(), 2u);
+  client_.Tick(2.4);  // uniform(0.2, 3 * 0.2) at 0.5: 0.4 s
+  EXPECT_EQ(sends(), 3u);
+  Deliver(Error(call.id, -32603, "Internal error"), 3);
+  ASSERT_EQ(outcomes.size(), 1u);  // two retries spent: the error reaches the caller
+  EXPECT_EQ(outcomes[0].error.code, -32603);
+}
+
 TEST_F(ClientTest, AStateGapOrAStaleUpdateReloadsTheRoom) {
   Establish(0);
   Join("lobby", 0, 0);

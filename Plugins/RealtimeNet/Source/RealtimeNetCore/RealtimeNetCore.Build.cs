@@ -23,8 +23,8 @@ public class RealtimeNetCore : ModuleRules
 		bEnableExceptions = false;
 		bUseRTTI = false;
 		PrivateDependencyModuleNames.Add("Core");  // the module shell only (Modules/ModuleManager.h)
-		// Unity files would put several .cpp files' anonymous namespaces in one translation unit, where
-		// same-named helpers collide (Client.cpp and JsonRpc.cpp both define Ended()).
+		// Each .cpp its own translation unit, exactly as the CMake build that tests it compiles them (unity
+		// files would let file-local helpers of different sources meet).
 		bUseUnity = false;
 
 		// Headers are included as "rtnet/Value.h": the subfolder keeps their short names from colliding

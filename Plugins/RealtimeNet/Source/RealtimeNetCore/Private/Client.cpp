@@ -1,7 +1,6 @@
 #include "rtnet/Client.h"
 
 #include <algorithm>
-#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -12,26 +11,6 @@ namespace rtnet {
 namespace {
 
 constexpr double kNever = std::numeric_limits<double>::infinity();
-
-const std::string* StringMember(const Value& object, std::string_view name) {
-  const Value* member = object.Find(name);
-  return member != nullptr ? member->AsString() : nullptr;
-}
-
-std::optional<std::int64_t> IntMember(const Value& object, std::string_view name) {
-  const Value* member = object.Find(name);
-  if (member == nullptr || !member->IsInt()) return std::nullopt;
-  return *member->AsInt();
-}
-
-CallOutcome Ended(std::int64_t id, const std::string& method, CallOutcome::Status status, std::string reason) {
-  CallOutcome outcome;
-  outcome.id = id;
-  outcome.method = method;
-  outcome.status = status;
-  outcome.reason = std::move(reason);
-  return outcome;
-}
 
 }  // namespace
 
@@ -61,7 +40,6 @@ Client::Client(Transport& transport, Random& random, ClientOptions options)
       store_(options_.state),
       metrics_(options_.metrics),
       resume_backoff_(options_.resume_retry, random),
-      retry_backoff_(options_.call_retry, random),
       trace_(options_.trace_capacity) {
   queue_.OnDisconnected();  // nothing flows before the first session
 }
@@ -123,8 +101,9 @@ void Client::OnMessage(std::uint64_t socket, const Value& frame, std::size_t byt
     TraceEntry entry;
     entry.time = now;
     entry.bytes = bytes;
-    if (const std::string* method = StringMember(*message, "method")) entry.method = *method;
-    entry.id = IntMember(*message, "id").value_or(0);
+    if (const std::string* method = message->FindString("method")) entry.method = *method;
+    const std::int64_t* id = message->FindInt("id");
+    entry.id = id != nullptr ? *id : 0;
     entry.error = message->Find("error") != nullptr;
     Trace(std::move(entry), *message);
   }
@@ -180,7 +159,7 @@ void Client::Tick(double now) {
       CallTicket ticket = Enqueue(retry.id);
       if (!ticket.ok()) {
         auto held = pending_.find(retry.id);
-        Finish(Ended(retry.id, held->second.method, CallOutcome::Status::kCancelled,
+        Finish(CallOutcome::Ended(retry.id, held->second.method, CallOutcome::Status::kCancelled,
                      std::string("retry refused: ") + ToString(ticket.status)),
                now);
       }
@@ -194,7 +173,7 @@ void Client::Tick(double now) {
   for (std::int64_t id : expired) {
     auto held = pending_.find(id);
     if (held == pending_.end()) continue;  // a callback finished it meanwhile
-    Finish(Ended(id, held->second.method, CallOutcome::Status::kTimeout, "timed out"), now);
+    Finish(CallOutcome::Ended(id, held->second.method, CallOutcome::Status::kTimeout, "timed out"), now);
   }
 
   if (phase_ == SessionPhase::kReady && options_.ping_interval > 0 && now >= next_ping_) {
@@ -307,16 +286,14 @@ void Client::Finish(CallOutcome outcome, double now) {
   if (outcome.status == CallOutcome::Status::kError) {
     ErrorInfo error = ClassifyRpcError(outcome.error, call.method);
     if (error.room.empty()) {
-      if (const std::string* room = StringMember(call.params, "room")) error.room = *room;
+      if (const std::string* room = call.params.FindString("room")) error.room = *room;
     }
     const bool retry = error.strategy == RecoveryStrategy::kRetry && call.attempts < call.options.max_retries;
     if (retry) {
       ++call.attempts;
-      double delay = error.retry_after;
-      if (delay <= 0) {
-        const Backoff::Options& backoff = options_.call_retry;
-        delay = std::min(backoff.cap, backoff.base * std::pow(3.0, call.attempts - 1) * (0.5 + random_.Next()));
-      }
+      // The gateway's retry_after when it gave one, else the same decorrelated jitter as reconnects.
+      call.retry_delay = Backoff::Step(options_.call_retry, call.retry_delay, random_);
+      const double delay = error.retry_after > 0 ? error.retry_after : call.retry_delay;
       if (now + delay < call.deadline) {
         retries_.push_back(RetryAt{now + delay, outcome.id});
         EmitError(std::move(error));
@@ -345,7 +322,7 @@ void Client::FailAll(const std::string& reason, double now) {
   for (const auto& [id, call] : pending_) ids.push_back(id);
   for (std::int64_t id : ids) {
     auto held = pending_.find(id);
-    if (held != pending_.end()) Finish(Ended(id, held->second.method, CallOutcome::Status::kCancelled, reason), now);
+    if (held != pending_.end()) Finish(CallOutcome::Ended(id, held->second.method, CallOutcome::Status::kCancelled, reason), now);
   }
   in_flight_.clear();
   queue_.Resume([](Value&) { return false; });
@@ -452,9 +429,9 @@ const PresenceList* Client::Presence(std::string_view room) const {
 
 void Client::AfterJoin(const std::string& room, const Value& joined, double now, bool rejoin) {
   RoomMembership& membership = rooms_[room];
-  const std::string* stream = StringMember(joined, "stream");
-  const std::string* epoch = StringMember(joined, "epoch");
-  std::optional<std::int64_t> offset = IntMember(joined, "offset");
+  const std::string* stream = joined.FindString("stream");
+  const std::string* epoch = joined.FindString("epoch");
+  const std::int64_t* offset = joined.FindInt("offset");
   if (stream != nullptr && epoch != nullptr && offset) {
     membership.stream = *stream;
     positions_[*stream] = StreamPosition{*epoch, *offset};  // live events follow this offset
@@ -558,7 +535,7 @@ void Client::HandleConnectionEvents(double now) {
         HandleNotification(event.method, event.params, now);
         break;
       case Event::Kind::kResponse: {
-        std::optional<std::int64_t> id = IntMember(event.message, "id");
+        const std::int64_t* id = event.message.FindInt("id");
         if (!id) break;  // an error about an unparseable request of ours: nothing to resolve
         CallOutcome outcome;
         outcome.id = *id;
@@ -587,11 +564,11 @@ void Client::HandleConnectionEvents(double now) {
 
 void Client::HandleNotification(const std::string& method, const Value& params, double now) {
   if (method == "room.event" || method == "direct.message") {
-    const std::string* epoch = StringMember(params, "epoch");
-    std::optional<std::int64_t> offset = IntMember(params, "offset");
+    const std::string* epoch = params.FindString("epoch");
+    const std::int64_t* offset = params.FindInt("offset");
     std::string stream;
     if (method == "room.event") {
-      const std::string* room = StringMember(params, "room");
+      const std::string* room = params.FindString("room");
       if (room != nullptr) stream = "room:" + *room;
     } else {
       stream = "player:" + player_id_;
@@ -606,13 +583,13 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
   } else if (method == "state.delta" || method == "state.entities" || method == "state.snapshot") {
     if (std::optional<StateResult> result = store_.OnNotification(method, params)) HandleStateResult(*result, now);
   } else if (method == "presence.changed") {
-    const std::string* room = StringMember(params, "room");
+    const std::string* room = params.FindString("room");
     auto held = room != nullptr ? rooms_.find(*room) : rooms_.end();
     if (held != rooms_.end() && held->second.presence.OnChanged(params)) {
       ClientEvent event;
       event.kind = ClientEvent::Kind::kPresenceChanged;
       event.room = *room;
-      if (const std::string* kind = StringMember(params, "event")) event.reason = *kind;
+      if (const std::string* kind = params.FindString("event")) event.reason = *kind;
       if (const Value* presence = params.Find("presence")) {
         if (std::optional<PresenceEntry> entry = ParsePresence(*presence)) {
           event.player = entry->player_id;
@@ -707,24 +684,24 @@ void Client::SendResume(double now) {
 }
 
 void Client::OnResumed(const Value& result, double now) {
-  if (const std::string* token = StringMember(result, "resume_token")) resume_token_ = *token;
-  if (const std::string* session = StringMember(result, "session_id")) session_id_ = *session;
+  if (const std::string* token = result.FindString("resume_token")) resume_token_ = *token;
+  if (const std::string* session = result.FindString("session_id")) session_id_ = *session;
   ClientEvent recovered;
   recovered.kind = ClientEvent::Kind::kRecovered;
   recovered.session_id = session_id_;
   std::vector<std::pair<std::string, std::string>> reloads;  // room, stream
   if (const Value* streams = result.Find("streams"); streams != nullptr && streams->IsArray()) {
     for (const Value& entry : *streams->AsArray()) {
-      const std::string* stream = StringMember(entry, "stream");
+      const std::string* stream = entry.FindString("stream");
       const Value* ok = entry.Find("recovered");
       if (stream == nullptr || ok == nullptr || !ok->IsBool()) continue;
       ++recovered.streams;
-      recovered.replayed += IntMember(entry, "replayed").value_or(0);
+      if (const std::int64_t* replayed = entry.FindInt("replayed")) recovered.replayed += *replayed;
       if (*ok->AsBool()) continue;
       // Not recovered: what was published meanwhile is gone; go on from the stream's current offset.
-      const std::string* epoch = StringMember(entry, "epoch");
-      positions_[*stream] = StreamPosition{epoch != nullptr ? *epoch : std::string(),
-                                           IntMember(entry, "offset").value_or(0)};
+      const std::string* epoch = entry.FindString("epoch");
+      const std::int64_t* offset = entry.FindInt("offset");
+      positions_[*stream] = StreamPosition{epoch != nullptr ? *epoch : std::string(), offset != nullptr ? *offset : 0};
       std::string room;
       for (const auto& [name, membership] : rooms_) {
         if (membership.stream == *stream) room = name;
@@ -762,9 +739,9 @@ void Client::OnResumed(const Value& result, double now) {
 
 void Client::StartFreshSession(double now, const std::string& why) {
   const Value& welcome = connection_.welcome();
-  const std::string* session = StringMember(welcome, "session_id");
-  const std::string* player = StringMember(welcome, "player_id");
-  const std::string* token = StringMember(welcome, "resume_token");
+  const std::string* session = welcome.FindString("session_id");
+  const std::string* player = welcome.FindString("player_id");
+  const std::string* token = welcome.FindString("resume_token");
   session_id_ = session != nullptr ? *session : std::string();
   player_id_ = player != nullptr ? *player : std::string();
   resume_token_ = token != nullptr ? *token : std::string();
@@ -782,7 +759,7 @@ void Client::SessionReady(double now) {
   phase_ = SessionPhase::kReady;
   // Queued calls that were cancelled or timed out meanwhile are not sent.
   queue_.Resume([this](Value& message) {
-    std::optional<std::int64_t> id = IntMember(message, "id");
+    const std::int64_t* id = message.FindInt("id");
     return !id || pending_.count(*id) != 0;
   });
   next_ping_ = now;  // a first RTT sample at once
@@ -798,7 +775,7 @@ void Client::LostSocket(double now) {
   for (std::int64_t id : sent) {
     auto held = pending_.find(id);
     if (held != pending_.end()) {
-      Finish(Ended(id, held->second.method, CallOutcome::Status::kCancelled, "disconnected"), now);
+      Finish(CallOutcome::Ended(id, held->second.method, CallOutcome::Status::kCancelled, "disconnected"), now);
     }
   }
   queue_.OnDisconnected();
@@ -816,8 +793,8 @@ void Client::Flush(double now) {
     entry.time = now;
     entry.outgoing = true;
     entry.bytes = batch.bytes;
-    if (const std::string* method = StringMember(*message, "method")) entry.method = *method;
-    if (std::optional<std::int64_t> id = IntMember(*message, "id")) {
+    if (const std::string* method = message->FindString("method")) entry.method = *method;
+    if (const std::int64_t* id = message->FindInt("id")) {
       entry.id = *id;
       in_flight_.insert(*id);
     }
@@ -830,7 +807,7 @@ void Client::DrainUnsent(double now) {
     if (!unsent.id) continue;  // a notification: counted in the queue's metrics
     auto held = pending_.find(*unsent.id);
     if (held == pending_.end()) continue;
-    Finish(Ended(*unsent.id, held->second.method, CallOutcome::Status::kCancelled, ToString(unsent.reason)), now);
+    Finish(CallOutcome::Ended(*unsent.id, held->second.method, CallOutcome::Status::kCancelled, ToString(unsent.reason)), now);
   }
 }
 

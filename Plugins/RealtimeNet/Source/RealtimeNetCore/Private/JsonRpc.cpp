@@ -13,15 +13,6 @@ bool IsErrorObject(const Value& error) {
   return code != nullptr && code->IsInt() && message != nullptr && message->IsString();
 }
 
-CallOutcome Ended(std::int64_t id, std::string method, CallOutcome::Status status, std::string reason) {
-  CallOutcome outcome;
-  outcome.id = id;
-  outcome.method = std::move(method);
-  outcome.status = status;
-  outcome.reason = std::move(reason);
-  return outcome;
-}
-
 }  // namespace
 
 MessageKind Classify(const Value& message) {
@@ -87,7 +78,7 @@ std::optional<CallOutcome> CallTracker::Resolve(const Value& response) {
   const std::int64_t* id = response.Find("id")->AsInt();
   auto it = id != nullptr ? pending_.find(*id) : pending_.end();
   if (it == pending_.end()) return std::nullopt;
-  CallOutcome outcome = Ended(it->first, std::move(it->second.method),
+  CallOutcome outcome = CallOutcome::Ended(it->first, std::move(it->second.method),
                               kind == MessageKind::kResult ? CallOutcome::Status::kResult : CallOutcome::Status::kError, "");
   pending_.erase(it);
   if (kind == MessageKind::kResult) {
@@ -102,7 +93,7 @@ std::vector<CallOutcome> CallTracker::Expire(double now) {
   std::vector<CallOutcome> expired;
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.deadline <= now) {
-      expired.push_back(Ended(it->first, std::move(it->second.method), CallOutcome::Status::kTimeout, "timeout"));
+      expired.push_back(CallOutcome::Ended(it->first, std::move(it->second.method), CallOutcome::Status::kTimeout, "timeout"));
       it = pending_.erase(it);
     } else {
       ++it;
@@ -114,7 +105,7 @@ std::vector<CallOutcome> CallTracker::Expire(double now) {
 std::vector<CallOutcome> CallTracker::CancelAll(const std::string& reason) {
   std::vector<CallOutcome> cancelled;
   for (auto& [id, call] : pending_) {
-    cancelled.push_back(Ended(id, std::move(call.method), CallOutcome::Status::kCancelled, reason));
+    cancelled.push_back(CallOutcome::Ended(id, std::move(call.method), CallOutcome::Status::kCancelled, reason));
   }
   pending_.clear();
   return cancelled;
@@ -128,6 +119,15 @@ std::optional<double> CallTracker::NextDeadline() const {
     }
   }
   return earliest;
+}
+
+CallOutcome CallOutcome::Ended(std::int64_t id, std::string method, Status status, std::string reason) {
+  CallOutcome outcome;
+  outcome.id = id;
+  outcome.method = std::move(method);
+  outcome.status = status;
+  outcome.reason = std::move(reason);
+  return outcome;
 }
 
 }  // namespace rtnet

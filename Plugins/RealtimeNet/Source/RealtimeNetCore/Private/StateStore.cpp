@@ -7,16 +7,6 @@
 namespace rtnet {
 namespace {
 
-const std::string* StringAt(const Value& object, const char* name) {
-  const Value* member = object.Find(name);
-  return member != nullptr ? member->AsString() : nullptr;
-}
-
-const std::int64_t* IntAt(const Value& object, const char* name) {
-  const Value* member = object.Find(name);
-  return member != nullptr ? member->AsInt() : nullptr;
-}
-
 StateResult Result(StateStatus status, std::string room, std::int64_t version) {
   StateResult result;
   result.status = status;
@@ -45,8 +35,8 @@ StateStore::StateStore(StateStoreOptions options) : options_(options) {
 }
 
 StateResult StateStore::OnJoined(const Value& joined) {
-  const std::string* room = StringAt(joined, "room");
-  const std::int64_t* version = IntAt(joined, "state_version");
+  const std::string* room = joined.FindString("room");
+  const std::int64_t* version = joined.FindInt("state_version");
   const Value* document = joined.Find("state");
   if (room == nullptr || version == nullptr || document == nullptr || !document->IsObject()) {
     return Result(StateStatus::kBadMessage, room != nullptr ? *room : std::string(), 0);
@@ -62,8 +52,8 @@ StateResult StateStore::OnJoined(const Value& joined) {
 }
 
 StateResult StateStore::OnSnapshot(const Value& snapshot) {
-  const std::string* room = StringAt(snapshot, "room");
-  const std::int64_t* version = IntAt(snapshot, "version");
+  const std::string* room = snapshot.FindString("room");
+  const std::int64_t* version = snapshot.FindInt("version");
   const Value* document = snapshot.Find("document");
   if (room == nullptr || version == nullptr || document == nullptr || !document->IsObject()) {
     return Result(StateStatus::kBadMessage, room != nullptr ? *room : std::string(), 0);
@@ -72,9 +62,9 @@ StateResult StateStore::OnSnapshot(const Value& snapshot) {
 }
 
 StateResult StateStore::OnDelta(const Value& params) {
-  const std::string* room = StringAt(params, "room");
-  const std::int64_t* from = IntAt(params, "from");
-  const std::int64_t* to = IntAt(params, "to");
+  const std::string* room = params.FindString("room");
+  const std::int64_t* from = params.FindInt("from");
+  const std::int64_t* to = params.FindInt("to");
   const Value* patch = params.Find("patch");
   if (room == nullptr || from == nullptr || to == nullptr || patch == nullptr || !patch->IsObject()) {
     return Result(StateStatus::kBadMessage, room != nullptr ? *room : std::string(), 0);
@@ -83,9 +73,9 @@ StateResult StateStore::OnDelta(const Value& params) {
 }
 
 StateResult StateStore::OnEntities(const Value& params) {
-  const std::string* room = StringAt(params, "room");
-  const std::int64_t* from = IntAt(params, "from");
-  const std::int64_t* to = IntAt(params, "to");
+  const std::string* room = params.FindString("room");
+  const std::int64_t* from = params.FindInt("from");
+  const std::int64_t* to = params.FindInt("to");
   const Value* entities = params.Find("entities");
   const Value* rest = params.Find("rest");
   if (room == nullptr || from == nullptr || to == nullptr || entities == nullptr || !entities->IsObject() ||

@@ -91,6 +91,16 @@ const Value* Value::Find(std::string_view name) const {
 
 Value* Value::Find(std::string_view name) { return const_cast<Value*>(std::as_const(*this).Find(name)); }
 
+const std::string* Value::FindString(std::string_view name) const {
+  const Value* member = Find(name);
+  return member != nullptr ? member->AsString() : nullptr;
+}
+
+const std::int64_t* Value::FindInt(std::string_view name) const {
+  const Value* member = Find(name);
+  return member != nullptr ? member->AsInt() : nullptr;
+}
+
 void Value::Set(std::string name, Value value) {
   if (!IsObject()) data_ = Object{};
   Object& object = *std::get_if<Object>(&data_);

@@ -30,6 +30,9 @@ class RTNET_API Backoff {
 
   /// The next delay in seconds, or none once `max_attempts` are used up.
   std::optional<double> Next();
+  /// One decorrelated-jitter step from the previous delay (0 before the first), ignoring
+  /// `max_attempts`: for a caller that keeps its own count (a call's retries).
+  static double Step(const Options& options, double previous, Random& random);
   /// After a success: the next failure starts from `base` again.
   void Reset();
 

@@ -41,7 +41,8 @@ struct ClientOptions {
   /// `session.resume` answered -32009 (the gateway's store or bus is failing over): tried again on the
   /// same socket after these delays (decorrelated jitter), then the session is started afresh.
   Backoff::Options resume_retry{0.2, 3.0, 6};
-  /// Delays for calls retried after a kRetry-class error (CallOptions::max_retries).
+  /// Delays for calls retried after a kRetry-class error without retry_after (CallOptions::max_retries),
+  /// decorrelated jitter per call; max_attempts is not used (the call's own max_retries counts).
   Backoff::Options call_retry{0.2, 5.0, 0};
   /// Recent messages kept for the network inspector (0: none kept; the trace hook still sees them).
   std::size_t trace_capacity = 64;
@@ -221,6 +222,7 @@ class RTNET_API Client {
     CallOptions options;
     CallCallback done;
     int attempts = 0;
+    double retry_delay = 0;  // the last backoff delay of its retries (decorrelated jitter's state)
     double deadline = 0;   // absolute; infinity when none
     bool internal = false; // the client's own (ping, resume, state.get, rejoin): no error event for the game
   };
@@ -273,7 +275,6 @@ class RTNET_API Client {
   Dispatcher dispatcher_;
   NetworkMetrics metrics_;
   Backoff resume_backoff_;
-  Backoff retry_backoff_;
 
   // Calls are the client's own (not Connection::Call's): their ids outlive a socket, so a call queued
   // while reconnecting keeps its id, and one retried after an error is sent again under the same id.

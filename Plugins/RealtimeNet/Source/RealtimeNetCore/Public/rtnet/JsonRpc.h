@@ -55,6 +55,9 @@ struct CallOutcome {
   Value result;        // kResult
   RpcError error;      // kError
   std::string reason;  // kTimeout, kCancelled: why (e.g. the close reason)
+
+  /// An outcome without a result or error (a timeout, a cancellation) or to be filled in.
+  static CallOutcome Ended(std::int64_t id, std::string method, Status status, std::string reason);
 };
 
 /// The calls in flight on one connection. Ids are 1, 2, 3... for the tracker's lifetime, never reused,

@@ -71,6 +71,9 @@ class RTNET_API Value {
   // Object members. On a non-object, Find gives nullptr, Set turns the value into an object first.
   const Value* Find(std::string_view name) const;
   Value* Find(std::string_view name);
+  /// A member of that type; null when absent or of another type (messages are read with these).
+  const std::string* FindString(std::string_view name) const;
+  const std::int64_t* FindInt(std::string_view name) const;
   void Set(std::string name, Value value);
   /// Removes the member; false when it was absent (or this is not an object).
   bool Erase(std::string_view name);
