@@ -123,6 +123,11 @@ def redis_cli(port: int, *args: str, timeout: float = 5.0) -> str:
     return done.stdout
 
 
+def _node_port(fields: list[str]) -> int:
+    """The client port of one ``cluster nodes`` line (``<id> 127.0.0.1:7000@17000 master ...``)."""
+    return int(fields[1].split("@")[0].rsplit(":", 1)[1])
+
+
 @dataclass
 class RedisCluster:
     """A Redis Cluster on the loopback: ``masters`` primaries with ``replicas`` replicas each."""
@@ -144,8 +149,7 @@ class RedisCluster:
 
     def masters(self) -> list[Service]:
         """The live nodes that are primaries now (a promoted replica included)."""
-        ports = {int(f[1].split("@")[0].rsplit(":", 1)[1]) for f in self._topology()
-                 if "master" in f[2] and "fail" not in f[2]}
+        ports = {_node_port(f) for f in self._topology() if "master" in f[2] and "fail" not in f[2]}
         return [n for n in self.nodes if n.port in ports and n.running]
 
     def healthy(self) -> bool:
@@ -156,7 +160,7 @@ class RedisCluster:
             info = redis_cli(node.port, "cluster", "info")
             if "cluster_state:ok" not in info or "cluster_slots_ok:16384" not in info:
                 return False
-        owners = {int(f[1].split("@")[0].rsplit(":", 1)[1]) for f in self._topology() if len(f) > 8}
+        owners = {_node_port(f) for f in self._topology() if len(f) > 8}  # a slot range follows the 8 fields
         return owners <= {n.port for n in live}
 
     def wait_healthy(self, timeout: float = 20.0) -> float:
@@ -400,13 +404,7 @@ class HAProxy:
         raise RuntimeError(f"{server} not {status}: {self.servers().get(server)}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         shutil.rmtree(self.admin_socket.parent, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ import base64
 import functools
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
@@ -327,19 +328,19 @@ class NatsBus:
         if stream not in self._delivered_seq:
             self._delivered_seq[stream] = (await self._last(subject))[0]
         start = self._delivered_seq[stream] + 1
+        return await self._new_consumer(stream, lambda: self._js_consumers.subscribe(
+            subject, stream=self.stream_name, cb=callback, ordered_consumer=True, idle_heartbeat=self.heartbeat,
+            config=ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)))
+
+    async def _new_consumer(self, stream: str, create: Callable[[], Awaitable[Any]]) -> Any:
+        """``create()`` a consumer, again when its creation times out: NATS 2.9 may place an (R1) consumer on a
+        peer of the stream that is down; its creation then never answers, and another attempt is placed afresh."""
         for attempt in range(1, CONSUMER_ATTEMPTS + 1):
-            config = ConsumerConfig(deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=start)
             try:
-                return await self._js_consumers.subscribe(
-                    subject, stream=self.stream_name, cb=callback, ordered_consumer=True, config=config,
-                    idle_heartbeat=self.heartbeat)
+                return await create()
             except TimeoutError:
-                # NATS 2.9 may place the (R1) consumer on a peer of the stream that is down; its creation
-                # then never answers, and another attempt is placed afresh.
-                if attempt == CONSUMER_ATTEMPTS:
-                    raise BackendUnavailable("bus", f"{stream}: no consumer after {attempt} attempts") from None
-                log.warning("consumer for %s not created (attempt %d); retrying", stream, attempt)
-        raise AssertionError("unreachable")
+                log.warning("consumer for %s not created (attempt %d of %d)", stream, attempt, CONSUMER_ATTEMPTS)
+        raise BackendUnavailable("bus", f"{stream}: no consumer after {CONSUMER_ATTEMPTS} attempts")
 
     async def unsubscribe(self, stream: str) -> None:
         self._wanted.discard(stream)
@@ -387,7 +388,9 @@ class NatsBus:
             raise HistoryGap(f"{stream}: {missed} missed, at most {self.history_size} kept")
         subject = self._subject(stream)
         try:
-            sub = await self._pull_consumer(subject)
+            sub = await self._new_consumer(stream, lambda: self._js_consumers.pull_subscribe(
+                subject, stream=self.stream_name, config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10.0)))
             try:
                 msgs = await sub.fetch(batch=self.history_size, timeout=2)
             finally:
@@ -404,16 +407,6 @@ class NatsBus:
         if [p.offset for p in found[:missed]] != list(range(after + 1, after + missed + 1)):
             raise HistoryGap(f"{stream}: offsets {after + 1}..{current.offset} are not all kept")
         return found[:missed]
-
-    async def _pull_consumer(self, subject: str) -> Any:
-        for attempt in range(1, CONSUMER_ATTEMPTS + 1):
-            try:
-                return await self._js_consumers.pull_subscribe(subject, stream=self.stream_name, config=ConsumerConfig(
-                    deliver_policy=DeliverPolicy.ALL, ack_policy=AckPolicy.NONE, inactive_threshold=10.0))
-            except TimeoutError:  # placed on a peer that is down (see _follow): placed afresh
-                if attempt == CONSUMER_ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
 
     # ----- publications from backend services ---------------------------------------------------------
 

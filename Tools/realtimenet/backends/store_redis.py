@@ -174,6 +174,21 @@ class RedisSessionStore:
         data = await self.redis.getdel(self._key("t", token_key(token)))
         return None if data is None else _grant_decoder.decode(data)
 
+    async def _live_fields(self, key: str, decoder: msgspec.json.Decoder[Any]) -> list[Any]:
+        """The entries of a hash written by ``_put_field`` whose deadline has not passed; the stale ones (a crashed
+        node's) are deleted, so they are gone for everyone from now on."""
+        now = self._clock()
+        live, stale = [], []
+        for field, data in (await self.redis.hgetall(key)).items():
+            stored = decoder.decode(data)
+            if stored.expires_at > now:
+                live.append(stored)
+            else:
+                stale.append(field)
+        if stale:
+            await self.redis.hdel(key, *stale)
+        return live
+
     async def _put_field(self, key: str, field: str, value: bytes, ttl: float) -> None:
         """One hash field whose entry carries its own deadline; the hash outlives its newest entry by no more."""
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -193,20 +208,11 @@ class RedisSessionStore:
 
     @_guarded
     async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
-        now = self._clock()
         records = []
         for player in player_ids:
-            key = self._key("p", player)
-            raw = await self.redis.hgetall(key)
-            live: list[tuple[bytes | str, DeviceEntry]] = []
-            stale: list[tuple[bytes | str, DeviceEntry]] = []
-            for session_id, data in raw.items():
-                stored = _device_decoder.decode(data)
-                (live if stored.expires_at > now else stale).append((session_id, stored.entry))
-            if stale:  # a crashed node's devices: gone for everyone from now on
-                await self.redis.hdel(key, *(s for s, _ in stale))
+            devices: list[_StoredDevice] = await self._live_fields(self._key("p", player), _device_decoder)
             seen = await self.redis.get(self._key("l", player))
-            records.append(PresenceRecord(devices=[e for _, e in live],
+            records.append(PresenceRecord(devices=[d.entry for d in devices],
                                           last_seen=float(seen) if seen is not None else None))
         return records
 
@@ -221,19 +227,8 @@ class RedisSessionStore:
 
     @_guarded
     async def members(self, room: str) -> list[str]:
-        key = self._key("m", room)
-        now = self._clock()
-        live: set[str] = set()
-        stale: list[bytes | str] = []
-        for session_id, data in (await self.redis.hgetall(key)).items():
-            stored = _member_decoder.decode(data)
-            if stored.expires_at > now:
-                live.add(stored.player_id)
-            else:
-                stale.append(session_id)
-        if stale:  # a crashed node's members: gone for everyone from now on
-            await self.redis.hdel(key, *stale)
-        return sorted(live)
+        members: list[_StoredMember] = await self._live_fields(self._key("m", room), _member_decoder)
+        return sorted({m.player_id for m in members})
 
     @_guarded
     async def load_state(self, room: str) -> RoomState:

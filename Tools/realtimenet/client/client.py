@@ -537,15 +537,18 @@ class Client:
 
     def _call_resume(self, streams: list[dict[str, Any]]) -> Any:
         """``session.resume``, again on the same socket while the gateway answers -32009 (a store or bus
-        failover: the gateway gives the token back), up to about ten seconds."""
-        for delay in (0.2, 0.5, 1.0, 2.0, 3.0, 3.0):
+        failover: the gateway gives the token back), six more times at most, with jitter so the clients of a
+        whole node do not retry in step."""
+        retry = Backoff(base=0.2, cap=3.0, max_attempts=6, rng=self.backoff.rng)
+        while True:
             try:
                 return self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
             except RemoteError as exc:
-                if exc.code != ErrorCode.BACKEND_UNAVAILABLE or self._closing:
+                unavailable = exc.code == ErrorCode.BACKEND_UNAVAILABLE and not self._closing
+                delay = retry.next() if unavailable else None
+                if delay is None:
                     raise
                 time.sleep(delay)
-        return self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
 
     def _adopt_fresh_session(self, welcome: SessionWelcomeParams) -> None:
         """The old session is gone: the new socket's session is the one to keep; rooms are rejoined and

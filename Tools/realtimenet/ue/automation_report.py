@@ -223,13 +223,11 @@ def to_junit(report: AutomationReport, suite: str = "Unreal Automation") -> str:
     """JUnit XML (one testsuite, a testcase per test) that CI systems display; classname is the test path
     without its last part."""
     summary = summarise(report)
-    root = ET.Element("testsuites", name=suite, tests=str(summary.total),
-                      failures=str(summary.failed), errors=str(summary.in_process),
-                      skipped=str(summary.not_run + summary.skipped), time=f"{summary.duration:.3f}")
-    testsuite = ET.SubElement(root, "testsuite", name=suite, tests=str(summary.total),
-                              failures=str(summary.failed), errors=str(summary.in_process),
-                              skipped=str(summary.not_run + summary.skipped), time=f"{summary.duration:.3f}",
-                              timestamp=report.report_created_on)
+    counts = {"name": suite, "tests": str(summary.total), "failures": str(summary.failed),
+              "errors": str(summary.in_process), "skipped": str(summary.not_run + summary.skipped),
+              "time": f"{summary.duration:.3f}"}
+    root = ET.Element("testsuites", counts)
+    testsuite = ET.SubElement(root, "testsuite", counts, timestamp=report.report_created_on)
     for test in report.tests:
         classname, name = _split_path(test)
         case = ET.SubElement(testsuite, "testcase", classname=_xml_text(classname), name=_xml_text(name),

@@ -269,32 +269,30 @@ def _type_problems(type_text: str, blueprint: bool, bitfield: bool = False) -> l
     return problems
 
 
-def _declaration_end(skeleton: str, start: int) -> int:
-    """Offset of the ';' (or '{' of an inline body) ending the declaration that starts at ``start``."""
+def _end(skeleton: str, start: int, stops: str, brackets: str) -> int:
+    """Offset of the first character of ``stops`` at or after ``start`` outside ``brackets`` (opening and
+    closing pairs, "([{}])" style), or len(skeleton)."""
+    opening, closing = brackets[: len(brackets) // 2], brackets[len(brackets) // 2:]
     depth = 0
     for i in range(start, len(skeleton)):
         ch = skeleton[i]
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif ch in "{;" and depth == 0:
+        if ch in stops and depth == 0:
             return i
+        if ch in opening:
+            depth += 1
+        elif ch in closing:
+            depth -= 1
     return len(skeleton)
+
+
+def _declaration_end(skeleton: str, start: int) -> int:
+    """Offset of the ';' (or '{' of an inline body) ending the declaration that starts at ``start``."""
+    return _end(skeleton, start, "{;", "([)]")
 
 
 def _statement_end(skeleton: str, start: int) -> int:
     """Offset of the ';' ending the statement at ``start`` (brackets, default values included)."""
-    depth = 0
-    for i in range(start, len(skeleton)):
-        ch = skeleton[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == ";" and depth == 0:
-            return i
-    return len(skeleton)
+    return _end(skeleton, start, ";", "([{)]}")
 
 
 def _property(header: _Header, macro_end: int, specifiers: dict[str, str]) -> Iterator[Finding]:
@@ -504,8 +502,10 @@ def _generated_include(header: _Header) -> Iterator[Finding]:
 def lint_text(path: Path, text: str) -> list[Finding]:
     """Every finding in one header's text (an empty list for a header without reflected types)."""
     header = _parse(path, text)
-    if not _REFLECTED.search(header.skeleton):
-        return []
+    return _lint(header) if _REFLECTED.search(header.skeleton) else []
+
+
+def _lint(header: _Header) -> list[Finding]:
     findings: list[Finding] = [*_generated_include(header), *_delegates(header)]
     for match in _MACRO.finditer(header.skeleton):
         if header.in_directive(match.start()):
@@ -523,11 +523,6 @@ def lint_text(path: Path, text: str) -> list[Finding]:
         else:
             findings.extend(_class_like(header, kind, close_paren, specifiers))
     return sorted(set(findings))
-
-
-def has_reflected_types(text: str) -> bool:
-    """True when a header declares a UCLASS, USTRUCT, UENUM, UINTERFACE or dynamic delegate (outside comments)."""
-    return _REFLECTED.search(_blank(text)[1]) is not None
 
 
 def plugin_headers(root: Path) -> list[Path]:
@@ -557,9 +552,9 @@ def lint_paths(paths: Sequence[Path]) -> tuple[list[Finding], int]:
     findings: list[Finding] = []
     checked = 0
     for path in _expand(paths):
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-        if not has_reflected_types(text):
+        header = _parse(path, path.read_text(encoding="utf-8-sig", errors="replace"))  # blanked once per header
+        if not _REFLECTED.search(header.skeleton):
             continue
         checked += 1
-        findings.extend(lint_text(path, text))
+        findings.extend(_lint(header))
     return findings, checked
