@@ -184,13 +184,12 @@ int main(int argc, char** argv) {
     return [tag = std::move(tag)](const rtnet::CallOutcome& outcome) { Print(Outcome(tag, outcome)); };
   };
   auto handle = [&](const Value& command) {
-    const std::string* cmd = command.Find("cmd") != nullptr ? command.Find("cmd")->AsString() : nullptr;
-    const Value* tag_value = command.Find("tag");
-    const std::string tag = tag_value != nullptr && tag_value->IsString() ? *tag_value->AsString() : "";
+    const std::string* cmd = command.FindString("cmd");
     auto text = [&command](const char* name) {
-      const Value* member = command.Find(name);
-      return member != nullptr && member->IsString() ? *member->AsString() : std::string();
+      const std::string* member = command.FindString(name);
+      return member != nullptr ? *member : std::string();
     };
+    const std::string tag = text("tag");
     auto member = [&command](const char* name) {
       const Value* found = command.Find(name);
       return found != nullptr ? *found : Value();

@@ -47,7 +47,7 @@ RTNET_API Value MakeRequest(std::int64_t id, std::string_view method, Value para
 RTNET_API Value MakeNotification(std::string_view method, Value params);
 
 /// How a call ended.
-struct CallOutcome {
+struct RTNET_API CallOutcome {
   enum class Status { kResult, kError, kTimeout, kCancelled };
   std::int64_t id = 0;
   std::string method;
