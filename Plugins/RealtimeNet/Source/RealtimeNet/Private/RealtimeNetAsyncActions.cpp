@@ -1,6 +1,50 @@
 #include "RealtimeNetAsyncActions.h"
 
+#include "rtnet/Codes.h"
+#include "rtnet/Errors.h"
+
+#include "RealtimeNetConvert.h"
 #include "RealtimeNetJson.h"
+
+namespace RealtimeNetAsyncDetail
+{
+/** As the generated Protocol nodes report it: nothing can be sent from this world. */
+FRealtimeNetError NoSubsystem(const FString& Method)
+{
+	FRealtimeNetError Error;
+	Error.Method = Method;
+	Error.Message = TEXT("no RealtimeNet subsystem for this world");
+	Error.ErrorClass = ERealtimeNetErrorClass::Fatal;
+	Error.Recovery = ERealtimeNetRecovery::GiveUp;
+	return Error;
+}
+
+/** Bad arguments, classified by the core as the gateway's -32602 would be. */
+FRealtimeNetError InvalidParams(const FString& Method, const FString& Message)
+{
+	rtnet::RpcError Rpc;
+	Rpc.code = static_cast<std::int64_t>(rtnet::ErrorCode::kInvalidParams);
+	Rpc.message = FRealtimeNetJson::ToStd(Message);
+	return RealtimeNetConvert::ToError(rtnet::ClassifyRpcError(Rpc, FRealtimeNetJson::ToStd(Method)));
+}
+
+/** Empty text: no object (null params); otherwise it must be a JSON object. */
+bool ParseObject(const FString& Text, TSharedPtr<FJsonObject>& Out)
+{
+	Out.Reset();
+	if (Text.TrimStartAndEnd().IsEmpty())
+	{
+		return true;
+	}
+	rtnet::Value Value;
+	if (!FRealtimeNetJson::Parse(Text, Value) || !Value.IsObject())
+	{
+		return false;
+	}
+	Out = FRealtimeNetJson::ToJsonObject(Value);  // integers stay exact (FJsonValueNumberString)
+	return true;
+}
+}  // namespace RealtimeNetAsyncDetail
 
 // --- Connect --------------------------------------------------------------------------------------------
 
@@ -21,9 +65,7 @@ void URealtimeNetConnectAction::Activate()
 	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
 	if (System == nullptr)
 	{
-		FRealtimeNetError Error;
-		Error.Message = TEXT("no RealtimeNet subsystem for this world");
-		Finish(false, Error);
+		Finish(false, RealtimeNetAsyncDetail::NoSubsystem(FString()));
 		return;
 	}
 	Subsystem = System;
@@ -127,7 +169,7 @@ void URealtimeNetCallActionBase::Activate()
 	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
 	if (System == nullptr)
 	{
-		FailNow(FString(), TEXT("no RealtimeNet subsystem for this world"));
+		FailNow(RealtimeNetAsyncDetail::NoSubsystem(FString()));
 		return;
 	}
 	Subsystem = System;
@@ -151,19 +193,14 @@ void URealtimeNetCallActionBase::Cancel()
 
 int64 URealtimeNetCallActionBase::StartCall(URealtimeNetSubsystem& /*System*/, FRealtimeNetCallCompleted /*OnDone*/)
 {
-	FailNow(FString(), TEXT("abstract call node"));
+	FailNow(RealtimeNetAsyncDetail::InvalidParams(FString(), TEXT("abstract call node")));
 	return 0;
 }
 
-void URealtimeNetCallActionBase::FailNow(const FString& Method, const FString& Message)
+void URealtimeNetCallActionBase::FailNow(const FRealtimeNetError& Error)
 {
 	FRealtimeNetCallResult Result;
-	Result.Error.Method = Method;
-	Result.Error.Message = Message;
-	// Invalid params, as the gateway would answer them: retrying the same call cannot help.
-	Result.Error.Code = -32602;
-	Result.Error.ErrorClass = ERealtimeNetErrorClass::Protocol;
-	Result.Error.Recovery = ERealtimeNetRecovery::GiveUp;
+	Result.Error = Error;
 	HandleCompleted(Result);
 }
 
@@ -195,26 +232,6 @@ void URealtimeNetCallActionBase::Init(UObject* WorldContextObject)
 	RegisterWithGameInstance(WorldContextObject);
 }
 
-namespace RealtimeNetAsyncDetail
-{
-/** Empty text: no object (null params); otherwise it must be a JSON object. */
-bool ParseObject(const FString& Text, TSharedPtr<FJsonObject>& Out)
-{
-	Out.Reset();
-	if (Text.TrimStartAndEnd().IsEmpty())
-	{
-		return true;
-	}
-	rtnet::Value Value;
-	if (!FRealtimeNetJson::Parse(Text, Value) || !Value.IsObject())
-	{
-		return false;
-	}
-	Out = FRealtimeNetJson::ToJsonObject(Value);  // integers stay exact (FJsonValueNumberString)
-	return true;
-}
-}  // namespace RealtimeNetAsyncDetail
-
 URealtimeNetCallAction* URealtimeNetCallAction::Call(UObject* WorldContextObject, const FString& Method,
 	const FString& ParamsJson, const FRealtimeNetCallOptions& Options)
 {
@@ -231,7 +248,7 @@ int64 URealtimeNetCallAction::StartCall(URealtimeNetSubsystem& System, FRealtime
 	TSharedPtr<FJsonObject> Params;
 	if (!RealtimeNetAsyncDetail::ParseObject(RequestParamsJson, Params))
 	{
-		FailNow(RequestMethod, TEXT("ParamsJson is not a JSON object"));
+		FailNow(RealtimeNetAsyncDetail::InvalidParams(RequestMethod, TEXT("ParamsJson is not a JSON object")));
 		return 0;
 	}
 	return System.CallJson(RequestMethod, Params, RequestOptions, MoveTemp(OnDone));
@@ -267,7 +284,7 @@ int64 URealtimeNetUpdateStateAction::StartCall(URealtimeNetSubsystem& System, FR
 	TSharedPtr<FJsonObject> Patch;
 	if (!RealtimeNetAsyncDetail::ParseObject(RequestPatchJson, Patch) || !Patch.IsValid())
 	{
-		FailNow(TEXT("state.update"), TEXT("PatchJson is not a JSON object"));
+		FailNow(RealtimeNetAsyncDetail::InvalidParams(TEXT("state.update"), TEXT("PatchJson is not a JSON object")));
 		return 0;
 	}
 	return System.UpdateState(RequestRoom, Patch, MoveTemp(OnDone));

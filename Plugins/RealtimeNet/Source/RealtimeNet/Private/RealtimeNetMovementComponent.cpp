@@ -100,7 +100,6 @@ bool URealtimeNetMovementComponent::WantsLocal() const
 void URealtimeNetMovementComponent::BuildCore()
 {
 	using namespace RealtimeNetMovementDetail;
-	bLocal = WantsLocal();
 	Core = MakeShared<FRealtimeNetMovementCore>();
 	TArray<FString> Parts;
 	StatePath.ParseIntoArray(Parts, TEXT("/"), /*InCullEmpty*/ true);
@@ -113,7 +112,7 @@ void URealtimeNetMovementComponent::BuildCore()
 	Core->Y = FRealtimeNetJson::ToStd(YField);
 	Core->Z = FRealtimeNetJson::ToStd(ZField);
 	Core->Ack = FRealtimeNetJson::ToStd(AckField);
-	if (bLocal)
+	if (WantsLocal())
 	{
 		rtnet::PredictorOptions Options;
 		Options.max_pending = static_cast<std::size_t>(FMath::Max(1, MaxPendingInputs));
@@ -139,7 +138,7 @@ void URealtimeNetMovementComponent::BuildCore()
 
 int64 URealtimeNetMovementComponent::PredictMove(FVector Delta)
 {
-	if (!bLocal || !Core.IsValid() || !Core->Predictor.has_value())
+	if (!IsPredicting())
 	{
 		return 0;
 	}
@@ -154,7 +153,7 @@ int64 URealtimeNetMovementComponent::PredictMove(FVector Delta)
 
 bool URealtimeNetMovementComponent::IsPredicting() const
 {
-	return bLocal && Core.IsValid() && Core->Predictor.has_value();
+	return Core.IsValid() && Core->Predictor.has_value();
 }
 
 int32 URealtimeNetMovementComponent::GetPendingInputs() const
@@ -178,12 +177,12 @@ void URealtimeNetMovementComponent::TickComponent(float DeltaTime, ELevelTick Ti
 		return;
 	}
 	// Possession can change after BeginPlay (Auto mode).
-	if (WantsLocal() != bLocal)
+	if (WantsLocal() != IsPredicting())
 	{
 		BuildCore();
 		HandleStateChanged(Room, System->GetStateVersion(Room));
 	}
-	if (bLocal && Core->Predictor.has_value())
+	if (IsPredicting())
 	{
 		Core->Predictor->Tick(DeltaTime);
 		if (bSendPending && System->GetNow() >= NextSendAt)
@@ -228,7 +227,7 @@ void URealtimeNetMovementComponent::HandleStateChanged(const FString& ChangedRoo
 		return;
 	}
 	const FVector Position = FVector(*X->AsNumber(), *Y->AsNumber(), *Z->AsNumber()) * StateScale;
-	if (bLocal && Core->Predictor.has_value())
+	if (IsPredicting())
 	{
 		const rtnet::Value* Ack = Object->Find(Core->Ack);
 		if (Ack == nullptr || !Ack->IsInt() || *Ack->AsInt() < 0)

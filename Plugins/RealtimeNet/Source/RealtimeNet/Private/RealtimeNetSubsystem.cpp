@@ -20,11 +20,7 @@
 
 namespace RealtimeNetSubsystemDetail
 {
-const std::string* StringParam(const rtnet::Value& Params, std::string_view Name)
-{
-	const rtnet::Value* Member = Params.Find(Name);
-	return Member != nullptr ? Member->AsString() : nullptr;
-}
+const TCHAR* const ShutDown = TEXT("the RealtimeNet subsystem is shut down");
 
 // Custom presence payloads may be any JSON value, but the engine reader refuses a scalar root: read it as
 // the only item of an array.
@@ -104,7 +100,7 @@ void URealtimeNetSubsystem::Initialize(FSubsystemCollectionBase& Collection)
 		if (bRoomEvent)
 		{
 			Room = FRealtimeNetJson::ToUnreal(Message.room);
-			if (const std::string* Sender = RealtimeNetSubsystemDetail::StringParam(Message.params, "from"))
+			if (const std::string* Sender = Message.params.FindString("from"))
 			{
 				From = FRealtimeNetJson::ToUnreal(*Sender);
 			}
@@ -241,8 +237,7 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 		return;
 	}
 	case Kind::kReconnecting:
-		ReconnectAttempt = Event.attempt;
-		ReconnectAt = GetNow() + Event.retry_in;
+		// The countdown was recorded by the kStateChanged the core emits just before this event.
 		OnReconnectingNative.Broadcast(Event.attempt, static_cast<float>(Event.retry_in));
 		OnReconnecting.Broadcast(Event.attempt, static_cast<float>(Event.retry_in));
 		return;
@@ -272,7 +267,6 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 	}
 	case Kind::kTokenRequired:
 		// The OnError for close 4001 (Recovery = RefreshToken) tells the game; SetToken resumes.
-		bAwaitingToken = true;
 		UE_LOG(LogRealtimeNet, Log, TEXT("waiting for a new token (SetToken): %s"), *Reason);
 		return;
 	case Kind::kTokenExpiring:
@@ -285,10 +279,17 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 		return;
 	case Kind::kRoomJoined:
 	case Kind::kRoomLeft:
-	case Kind::kPresenceChanged:
 		// A room's presence list appears and disappears with the membership.
 		OnPresenceChangedNative.Broadcast(Room);
 		OnPresenceChanged.Broadcast(Room);
+		return;
+	case Kind::kPresenceChanged:
+		OnPresenceChangedNative.Broadcast(Room);
+		OnPresenceChanged.Broadcast(Room);
+		if (!Event.text.empty())  // a presence.changed, not a reload (presence.query)
+		{
+			OnPresenceNewsNative.Broadcast(Room, FRealtimeNetJson::ToUnreal(Event.player), FRealtimeNetJson::ToUnreal(Event.text));
+		}
 		return;
 	}
 }
@@ -314,7 +315,6 @@ bool URealtimeNetSubsystem::Connect(const FString& Url, const FString& Token)
 		return false;
 	}
 	Session->Transport->SetEndpoint(Target, Token);
-	bAwaitingToken = false;
 	bTokenExpiring = false;
 	const bool bStarted = Session->Client->Connect(GetNow());
 	Flush();
@@ -346,16 +346,13 @@ void URealtimeNetSubsystem::SetToken(const FString& Token)
 		return;
 	}
 	Session->Transport->SetToken(Token);
-	if (bAwaitingToken)
-	{
-		bAwaitingToken = false;
-		Session->Client->TokenRefreshed(GetNow());
-	}
-	else if (bTokenExpiring)
+	if (bTokenExpiring)
 	{
 		bTokenExpiring = false;
 		Session->Client->RefreshToken(FRealtimeNetJson::ToStd(Token), GetNow());  // a refusal reaches OnError
 	}
+	// After close 4001 the core reconnects with the new token; in any other state it ignores this.
+	Session->Client->TokenRefreshed(GetNow());
 	Flush();
 }
 
@@ -490,7 +487,7 @@ int64 URealtimeNetSubsystem::CallJson(const FString& Method, const TSharedPtr<FJ
 {
 	if (!Session.IsValid())
 	{
-		DeferRefusal(OnDone, Method, TEXT("the RealtimeNet subsystem is shut down"));
+		DeferRefusal(OnDone, Method, RealtimeNetSubsystemDetail::ShutDown);
 		return 0;
 	}
 	rtnet::Client& Client = *Session->Client;
@@ -498,9 +495,8 @@ int64 URealtimeNetSubsystem::CallJson(const FString& Method, const TSharedPtr<FJ
 	rtnet::Value ParamsValue = Params.IsValid() ? FRealtimeNetJson::ToValue(Params.ToSharedRef()) : rtnet::Value();
 	rtnet::CallCallback Done = [this, OnDone](const rtnet::CallOutcome& Outcome) { CompleteLater(OnDone, Outcome); };
 
-	using RealtimeNetSubsystemDetail::StringParam;
-	const std::string* Room = StringParam(ParamsValue, "room");
-	const std::string* Status = StringParam(ParamsValue, "status");
+	const std::string* Room = ParamsValue.FindString("room");
+	const std::string* Status = ParamsValue.FindString("status");
 	const std::optional<rtnet::PresenceStatus> PresenceStatus =
 		Status != nullptr ? rtnet::ParsePresenceStatus(*Status) : std::nullopt;
 	rtnet::CallTicket Ticket;
@@ -510,7 +506,7 @@ int64 URealtimeNetSubsystem::CallJson(const FString& Method, const TSharedPtr<FJ
 	{
 		rtnet::JoinOptions Join;
 		Join.timeout = Options.Timeout;
-		if (const std::string* Encoding = StringParam(ParamsValue, "state_encoding"))
+		if (const std::string* Encoding = ParamsValue.FindString("state_encoding"))
 		{
 			Join.state_encoding = *Encoding;
 		}
@@ -530,12 +526,7 @@ int64 URealtimeNetSubsystem::CallJson(const FString& Method, const TSharedPtr<FJ
 		Ticket = Client.Call(FRealtimeNetJson::ToStd(Method), MoveTemp(ParamsValue), Now,
 			RealtimeNetConvert::ToCore(Options), MoveTemp(Done));
 	}
-	if (!Ticket.ok())
-	{
-		DeferRefusal(OnDone, Method, FString::Printf(TEXT("refused: %s"), UTF8_TO_TCHAR(rtnet::ToString(Ticket.status))));
-		return 0;
-	}
-	return static_cast<int64>(Ticket.id);
+	return TicketId(Ticket, OnDone, Method);
 }
 
 int64 URealtimeNetSubsystem::JoinRoom(const FString& Room, const FString& StateEncoding, FRealtimeNetCallCompleted OnDone)
@@ -561,20 +552,14 @@ int64 URealtimeNetSubsystem::UpdateState(const FString& Room, const TSharedPtr<F
 {
 	if (!Session.IsValid() || !Patch.IsValid())
 	{
-		DeferRefusal(OnDone, TEXT("state.update"), Patch.IsValid() ? TEXT("the RealtimeNet subsystem is shut down")
-																	: TEXT("the patch must be a JSON object"));
+		DeferRefusal(OnDone, TEXT("state.update"),
+			Patch.IsValid() ? RealtimeNetSubsystemDetail::ShutDown : TEXT("the patch must be a JSON object"));
 		return 0;
 	}
 	rtnet::CallCallback Done = [this, OnDone](const rtnet::CallOutcome& Outcome) { CompleteLater(OnDone, Outcome); };
 	const rtnet::CallTicket Ticket = Session->Client->UpdateState(FRealtimeNetJson::ToStd(Room),
 		FRealtimeNetJson::ToValue(Patch.ToSharedRef()), GetNow(), rtnet::CallOptions{}, MoveTemp(Done));
-	if (!Ticket.ok())
-	{
-		DeferRefusal(OnDone, TEXT("state.update"),
-			FString::Printf(TEXT("refused: %s"), UTF8_TO_TCHAR(rtnet::ToString(Ticket.status))));
-		return 0;
-	}
-	return static_cast<int64>(Ticket.id);
+	return TicketId(Ticket, OnDone, TEXT("state.update"));
 }
 
 int64 URealtimeNetSubsystem::SetPresence(ERealtimeNetPresenceStatus Status, const FString& CustomJson,
@@ -582,7 +567,7 @@ int64 URealtimeNetSubsystem::SetPresence(ERealtimeNetPresenceStatus Status, cons
 {
 	if (!Session.IsValid())
 	{
-		DeferRefusal(OnDone, TEXT("presence.set"), TEXT("the RealtimeNet subsystem is shut down"));
+		DeferRefusal(OnDone, TEXT("presence.set"), RealtimeNetSubsystemDetail::ShutDown);
 		return 0;
 	}
 	rtnet::Value Custom;
@@ -594,13 +579,7 @@ int64 URealtimeNetSubsystem::SetPresence(ERealtimeNetPresenceStatus Status, cons
 	rtnet::CallCallback Done = [this, OnDone](const rtnet::CallOutcome& Outcome) { CompleteLater(OnDone, Outcome); };
 	const rtnet::CallTicket Ticket =
 		Session->Client->SetPresence(RealtimeNetConvert::ToCore(Status), MoveTemp(Custom), GetNow(), MoveTemp(Done));
-	if (!Ticket.ok())
-	{
-		DeferRefusal(OnDone, TEXT("presence.set"),
-			FString::Printf(TEXT("refused: %s"), UTF8_TO_TCHAR(rtnet::ToString(Ticket.status))));
-		return 0;
-	}
-	return static_cast<int64>(Ticket.id);
+	return TicketId(Ticket, OnDone, TEXT("presence.set"));
 }
 
 void URealtimeNetSubsystem::RefreshPresence(const FString& Room, const TArray<FString>& PlayerIds)
@@ -659,15 +638,24 @@ void URealtimeNetSubsystem::CompleteLater(const FRealtimeNetCallCompleted& OnDon
 	Deferred.Add([OnDone, Result]() { OnDone.ExecuteIfBound(Result); });
 }
 
+int64 URealtimeNetSubsystem::TicketId(const rtnet::CallTicket& Ticket, const FRealtimeNetCallCompleted& OnDone,
+	const FString& Method)
+{
+	if (!Ticket.ok())
+	{
+		DeferRefusal(OnDone, Method, FString::Printf(TEXT("refused: %s"), UTF8_TO_TCHAR(rtnet::ToString(Ticket.status))));
+		return 0;
+	}
+	return static_cast<int64>(Ticket.id);
+}
+
 void URealtimeNetSubsystem::DeferRefusal(const FRealtimeNetCallCompleted& OnDone, const FString& Method, const FString& Why)
 {
-	FRealtimeNetCallResult Result;
-	Result.bCancelled = true;
 	rtnet::CallOutcome Refused;
 	Refused.status = rtnet::CallOutcome::Status::kCancelled;
 	Refused.method = FRealtimeNetJson::ToStd(Method);
 	Refused.reason = FRealtimeNetJson::ToStd(Why);
-	Result.Error = RealtimeNetConvert::ToError(rtnet::CallError(Refused));
+	const FRealtimeNetCallResult Result = MakeResult(Refused);
 	NextTick.Add([OnDone, Result]() { OnDone.ExecuteIfBound(Result); });
 }
 

@@ -63,25 +63,3 @@ FString URealtimeNetTextLibrary::TraceRowText(const FRealtimeNetTraceRow& Row)
 	return FString::Printf(TEXT("%.3f %s %s%s %d B%s"), Row.Time, Direction, *What, *Id, Row.Bytes,
 		Row.bError ? TEXT(" !") : TEXT(""));
 }
-
-bool URealtimeNetTextLibrary::DescribePresenceChange(const TSharedRef<FJsonObject>& Params, FString& OutRoom,
-	FString& OutPlayerId, FString& OutText)
-{
-	const rtnet::Value Value = FRealtimeNetJson::ToValue(Params);
-	const rtnet::Value* Room = Value.Find("room");
-	const rtnet::Value* Event = Value.Find("event");
-	const rtnet::Value* Presence = Value.Find("presence");
-	if (Room == nullptr || !Room->IsString() || Event == nullptr || !Event->IsString() || Presence == nullptr)
-	{
-		return false;
-	}
-	const std::optional<rtnet::PresenceEntry> Entry = rtnet::ParsePresence(*Presence);
-	if (!Entry)
-	{
-		return false;
-	}
-	OutRoom = FRealtimeNetJson::ToUnreal(*Room->AsString());
-	OutPlayerId = FRealtimeNetJson::ToUnreal(Entry->player_id);
-	OutText = FRealtimeNetJson::ToUnreal(rtnet::PresenceChangeText(*Event->AsString(), *Entry));
-	return true;
-}

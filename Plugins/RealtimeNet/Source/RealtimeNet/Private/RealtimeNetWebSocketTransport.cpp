@@ -173,7 +173,6 @@ void FRealtimeNetWebSocketTransport::Close(std::uint64_t InSocket, int Code, con
 	{
 		// Still opening: abandoned. Tell the core now (on the next Tick, never inside its own Close call). The
 		// Close() below is kept by the engine and applied once the socket connects (Lws and WinHttp alike).
-		Entry->bAbandoned = true;
 		FDelayed Closed;
 		Closed.Due = FPlatformTime::Seconds();
 		Closed.Kind = EDelayedKind::Closed;
@@ -212,7 +211,7 @@ void FRealtimeNetWebSocketTransport::HandleConnected(uint64 Socket)
 	{
 		return;
 	}
-	if (Entry->bAbandoned)
+	if (Entry->IsAbandoned())
 	{
 		return;  // Close() already asked for while it was opening: the engine closes it now (a second Close only warns)
 	}
@@ -226,7 +225,7 @@ void FRealtimeNetWebSocketTransport::HandleConnected(uint64 Socket)
 void FRealtimeNetWebSocketTransport::HandleMessage(uint64 Socket, const FString& Text)
 {
 	const FSocket* Entry = Sockets.Find(Socket);
-	if (Entry == nullptr || Entry->bAbandoned)
+	if (Entry == nullptr || Entry->IsAbandoned())
 	{
 		return;
 	}
@@ -249,7 +248,7 @@ void FRealtimeNetWebSocketTransport::HandleClosed(uint64 Socket, int32 Code, con
 	{
 		return;
 	}
-	if (Entry.bAbandoned)
+	if (Entry.IsAbandoned())
 	{
 		return;  // the core already heard that it closed
 	}

@@ -59,12 +59,13 @@ private:
 	{
 		TSharedPtr<IWebSocket> WebSocket;
 		bool bConnected = false;
-		/** Close() was called before it connected: the core was told it closed; everything later is dropped. */
-		bool bAbandoned = false;
 		/** Close() was called: the engine reports 1000 for our own closes, so the code we sent is reported instead. */
 		bool bClosedLocally = false;
 		int32 LocalCloseCode = 0;
 		FString LocalCloseReason;
+
+		/** Close() was called before it connected: the core was told it closed; everything later is dropped. */
+		bool IsAbandoned() const { return bClosedLocally && !bConnected; }
 	};
 
 	enum class EDelayedKind : uint8

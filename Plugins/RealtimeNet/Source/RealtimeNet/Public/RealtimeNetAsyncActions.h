@@ -78,8 +78,8 @@ protected:
 	void Init(UObject* WorldContextObject);
 	/** Starts the call; returns its id (0 when refused: OnDone still runs, with the refusal). */
 	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone);
-	/** Fails the node before any call was made (bad arguments). */
-	void FailNow(const FString& Method, const FString& Message);
+	/** Fails the node before any call was made (no subsystem, bad arguments). */
+	void FailNow(const FRealtimeNetError& Error);
 	void HandleCompleted(const FRealtimeNetCallResult& Result);
 
 private:

@@ -131,5 +131,4 @@ private:
 	FDelegateHandle StateHandle;
 	double NextSendAt = 0.0;
 	bool bSendPending = false;
-	bool bLocal = false;
 };

@@ -193,7 +193,7 @@ public:
 
 	/** After every join, ask the gateway who is already in the room (presence.query {room}). */
 	UPROPERTY(config, EditAnywhere, BlueprintReadOnly, Category = "RealtimeNet|Presence")
-	bool bLoadPresenceOnJoin = true;
+	bool bLoadPresenceOnJoin = false;
 
 	// --- Debug ----------------------------------------------------------------------------------------
 

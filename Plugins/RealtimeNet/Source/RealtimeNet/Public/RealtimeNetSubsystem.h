@@ -18,6 +18,7 @@ namespace rtnet
 {
 class Client;
 struct CallOutcome;
+struct CallTicket;
 struct ClientEvent;
 }  // namespace rtnet
 
@@ -59,6 +60,10 @@ DECLARE_MULTICAST_DELEGATE_OneParam(FOnRealtimeNetPresenceChangedNative, const F
 
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnRealtimeNetStateChanged, const FString&, Room, int64, Version);
 DECLARE_MULTICAST_DELEGATE_TwoParams(FOnRealtimeNetStateChangedNative, const FString&, int64);
+
+/** A presence.changed in a joined room, worded by the core for a toast ("bob joined", rtnet::PresenceChangeText). */
+DECLARE_MULTICAST_DELEGATE_ThreeParams(FRealtimeNetPresenceNewsNative, const FString& /*Room*/, const FString& /*PlayerId*/,
+	const FString& /*Text*/);
 
 /** Every notification the gateway sends (session.welcome, room.event, state.delta, presence.changed, ...). */
 DECLARE_MULTICAST_DELEGATE_TwoParams(FRealtimeNetNotificationNative, const FString& /*Method*/,
@@ -215,6 +220,8 @@ public:
 	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Events")
 	FOnRealtimeNetPresenceChanged OnPresenceChanged;
 	FOnRealtimeNetPresenceChangedNative OnPresenceChangedNative;
+	/** Who changed and the core's text for it, right after OnPresenceChanged (not for reloads). */
+	FRealtimeNetPresenceNewsNative OnPresenceNewsNative;
 
 	/** The room's state document moved to Version (0: the room was left). */
 	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Events")
@@ -235,6 +242,8 @@ private:
 	FRealtimeNetCallResult MakeResult(const rtnet::CallOutcome& Outcome) const;
 	/** Runs OnDone with the outcome at the next flush (the core calls back from inside OnMessage / Tick / Close). */
 	void CompleteLater(const FRealtimeNetCallCompleted& OnDone, const rtnet::CallOutcome& Outcome);
+	/** The ticket's call id; 0 after queueing OnDone's refusal when the core refused the call. */
+	int64 TicketId(const rtnet::CallTicket& Ticket, const FRealtimeNetCallCompleted& OnDone, const FString& Method);
 	/** Runs OnDone with a refusal (call id 0) on the next tick, never inside the caller. */
 	void DeferRefusal(const FRealtimeNetCallCompleted& OnDone, const FString& Method, const FString& Why);
 
@@ -248,7 +257,6 @@ private:
 	int32 ReconnectAttempt = 0;
 	double ReconnectAt = 0.0;
 	bool bFlushing = false;
-	bool bAwaitingToken = false;
 	bool bTokenExpiring = false;
 	bool bTraceEnabled = false;
 	bool bVerboseTrace = false;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include "CoreMinimal.h"
-#include "Dom/JsonObject.h"
 #include "Kismet/BlueprintFunctionLibrary.h"
 
 #include "RealtimeNetTypes.h"
@@ -36,7 +35,8 @@ public:
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Text")
 	static FString PresenceStatusText(ERealtimeNetPresenceStatus Status);
 
-	/** "p1 joined", "p1 left", "p1 is away", "p1 is online", "p1 is offline". Event: join, leave or status. */
+	/** "p1 joined", "p1 left", "p1 is away", "p1 is online", "p1 went offline" (rtnet::PresenceChangeText). Event: join,
+	    leave or status. */
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Text")
 	static FString PresenceToastText(const FString& PlayerId, const FString& Event, ERealtimeNetPresenceStatus Status);
 
@@ -51,8 +51,4 @@ public:
 	/** "12.345 -> room.join #7 128 B" ("<-" for incoming, "!" for an error response). */
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Text")
 	static FString TraceRowText(const FRealtimeNetTraceRow& Row);
-
-	/** A presence.changed notification's params, read with the core's ParsePresence. False when malformed. */
-	static bool DescribePresenceChange(const TSharedRef<FJsonObject>& Params, FString& OutRoom, FString& OutPlayerId,
-		FString& OutText);
 };

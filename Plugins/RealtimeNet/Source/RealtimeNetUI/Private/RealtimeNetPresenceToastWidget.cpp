@@ -3,7 +3,6 @@
 #include "Components/TextBlock.h"
 
 #include "RealtimeNetSubsystem.h"
-#include "RealtimeNetTextLibrary.h"
 
 void URealtimeNetPresenceToastWidget::NativeConstruct()
 {
@@ -11,7 +10,7 @@ void URealtimeNetPresenceToastWidget::NativeConstruct()
 	if (URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(this))
 	{
 		Subsystem = System;
-		NotificationHandle = System->OnNotification.AddUObject(this, &URealtimeNetPresenceToastWidget::HandleNotification);
+		NewsHandle = System->OnPresenceNewsNative.AddUObject(this, &URealtimeNetPresenceToastWidget::HandlePresenceNews);
 	}
 	SetVisibility(ESlateVisibility::Collapsed);
 }
@@ -20,9 +19,9 @@ void URealtimeNetPresenceToastWidget::NativeDestruct()
 {
 	if (URealtimeNetSubsystem* System = Subsystem.Get())
 	{
-		System->OnNotification.Remove(NotificationHandle);
+		System->OnPresenceNewsNative.Remove(NewsHandle);
 	}
-	NotificationHandle.Reset();
+	NewsHandle.Reset();
 	Queue.Reset();
 	Super::NativeDestruct();
 }
@@ -41,19 +40,9 @@ void URealtimeNetPresenceToastWidget::NativeTick(const FGeometry& MyGeometry, fl
 	}
 }
 
-void URealtimeNetPresenceToastWidget::HandleNotification(const FString& Method, const TSharedRef<FJsonObject>& Params)
+void URealtimeNetPresenceToastWidget::HandlePresenceNews(const FString& ChangedRoom, const FString& PlayerId,
+	const FString& Text)
 {
-	if (Method != TEXT("presence.changed"))
-	{
-		return;
-	}
-	FString ChangedRoom;
-	FString PlayerId;
-	FString Text;
-	if (!URealtimeNetTextLibrary::DescribePresenceChange(Params, ChangedRoom, PlayerId, Text))
-	{
-		return;
-	}
 	const URealtimeNetSubsystem* System = Subsystem.Get();
 	const bool bSelf = System != nullptr && PlayerId == System->GetPlayerId();  // "you joined" tells nobody anything
 	if (!bSelf && (Room.IsEmpty() || ChangedRoom == Room))

@@ -1,10 +1,9 @@
-// "p1 joined" / "p1 left" / "p1 is away" for a few seconds, one message after another. The text comes from
-// URealtimeNetTextLibrary over the core's ParsePresence.
+// "p1 joined" / "p1 left" / "p1 is away" for a few seconds, one message after another. The text is the core's
+// (URealtimeNetSubsystem::OnPresenceNewsNative, rtnet::PresenceChangeText), for rooms the client has joined.
 #pragma once
 
 #include "CoreMinimal.h"
 #include "Blueprint/UserWidget.h"
-#include "Dom/JsonObject.h"
 
 #include "RealtimeNetPresenceToastWidget.generated.h"
 
@@ -17,7 +16,7 @@ class REALTIMENETUI_API URealtimeNetPresenceToastWidget : public UUserWidget
 	GENERATED_BODY()
 
 public:
-	/** Only this room's changes; empty: every room. */
+	/** Only this room's changes; empty: every room the client has joined. */
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Presence")
 	FString Room;
 
@@ -49,11 +48,11 @@ protected:
 	TObjectPtr<UTextBlock> MessageText;
 
 private:
-	void HandleNotification(const FString& Method, const TSharedRef<FJsonObject>& Params);
+	void HandlePresenceNews(const FString& ChangedRoom, const FString& PlayerId, const FString& Text);
 	void ShowNext();
 
 	TWeakObjectPtr<URealtimeNetSubsystem> Subsystem;
-	FDelegateHandle NotificationHandle;
+	FDelegateHandle NewsHandle;
 	TArray<FString> Queue;
 	float Remaining = 0.f;
 	bool bShowing = false;
