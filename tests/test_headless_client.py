@@ -120,8 +120,9 @@ def test_connects_with_a_jwt_calls_joins_and_follows_state(gateway_factory: Fact
     assert alice.call("join", cmd="join", room="arena")["status"] == "result"
     bob = gw.connect("bob")
     bob.join("arena")
-    presence = alice.wait("presence", room="arena")
-    assert {r["player_id"]: r["status"] for r in presence["rows"]}.get("bob") == "online"
+    # Several presence lists arrive (the join's members query, alice's own join, bob's): wait for bob's.
+    assert eventually(lambda: any((r["player_id"], r["status"]) == ("bob", "online")
+                                  for e in alice.events("presence", room="arena") for r in e["rows"]), 5)
     version = 0
     for hp in (90, 80, 70):
         version = bob.call("state.update", {"room": "arena", "base_version": version,
