@@ -86,3 +86,28 @@ def test_unsupported_schema_fails_loudly(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(SpecError, match="unsupported JSON Schema keywords"):
         load(path)
+
+
+def test_stream_names_are_built_from_the_description_in_python_and_cpp() -> None:
+    from realtimenet.protocol import streams
+
+    doc = json.loads((ROOT / "protocol/openrpc.json").read_text())
+    for kind in doc["x-streams"]:
+        build = getattr(streams, f"{kind['kind']}_stream")
+        assert build("lobby:1") == kind["prefix"] + "lobby:1"
+        assert streams.split(build("lobby:1")) == (kind["kind"], "lobby:1")
+        assert streams.is_resumable(build("x")) is kind["resumable"]
+    header = (ROOT / "Plugins/RealtimeNet/Source/RealtimeNetCore/Public/rtnet/Streams.h").read_text()
+    wire = [k for k in doc["x-streams"] if k["wire"]]
+    assert wire and all(f'= "{k["prefix"]}";' in header for k in wire)
+    assert "presence:" not in header  # gateway-internal streams are not the client's business
+
+
+@pytest.mark.parametrize("prefix", ["room:", "Room:", "room"])
+def test_stream_prefixes_must_be_distinct_and_plain(tmp_path: Path, prefix: str) -> None:
+    doc = json.loads((ROOT / "protocol/openrpc.json").read_text())
+    doc["x-streams"][1]["prefix"] = prefix  # the player stream would clash with the room stream, or be malformed
+    path = tmp_path / "openrpc.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SpecError, match="x-streams"):
+        load(path)

@@ -13,9 +13,9 @@ from realtimenet.codegen import config_doc, python_types, unreal_bindings
 from realtimenet.codegen.spec import Spec, load
 
 SPEC_PATH = Path("protocol/openrpc.json")
-# The C++ core's generator is standard-library Python beside it, so its CMake build needs no package.
+# The C++ core's generator (Codes.h, Streams.h) is standard-library Python beside it, so its CMake build needs
+# no package.
 CPP_CODES_GENERATOR = Path("Plugins/RealtimeNet/tools/gen_codes.py")
-CPP_CODES = Path("Plugins/RealtimeNet/Source/RealtimeNetCore/Public/rtnet/Codes.h")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Target:
 TARGETS: tuple[Target, ...] = (
     Target("messages.py.j2", Path("Tools/realtimenet/protocol/messages.py")),
     Target("codes.py.j2", Path("Tools/realtimenet/protocol/codes.py")),
+    Target("streams.py.j2", Path("Tools/realtimenet/protocol/streams.py")),
     Target("protocol-reference.md.j2", Path("docs/protocol-reference.md")),
     Target("configuration.md.j2", Path("docs/configuration.md")),
     # The Unreal bindings: USTRUCTs, async Blueprint nodes, events, and their reference.
@@ -61,17 +62,17 @@ def render_all(root: Path) -> dict[Path, str]:
     context = {"spec": spec, "config_sections": config_doc.sections(), "ue": unreal_bindings.build(spec)}
     rendered = {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
     if (root / CPP_CODES_GENERATOR).exists():
-        rendered[CPP_CODES] = _cpp_codes(root)
+        rendered.update(_cpp_headers(root))
     return rendered
 
 
-def _cpp_codes(root: Path) -> str:
+def _cpp_headers(root: Path) -> dict[Path, str]:
     spec = importlib.util.spec_from_file_location("rtnet_gen_codes", root / CPP_CODES_GENERATOR)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    text: str = module.render(json.loads((root / SPEC_PATH).read_text(encoding="utf-8")))
-    return text
+    headers: dict[Path, str] = module.render_all(json.loads((root / SPEC_PATH).read_text(encoding="utf-8")))
+    return headers
 
 
 def generate(root: Path) -> list[Path]:

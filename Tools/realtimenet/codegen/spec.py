@@ -69,6 +69,19 @@ class Code:
 
 
 @dataclass(frozen=True)
+class Stream:
+    """A kind of bus stream and how its names are built: ``prefix`` + the ``key`` (a room, a player id)."""
+
+    kind: str
+    prefix: str
+    key: str
+    wire: bool  # clients see and name these streams (room.join, session.resume)
+    resumable: bool  # epoch and offsets, history, replay
+    notification: str | None  # what its publications are delivered as, None for internal records
+    description: str
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything the templates need."""
 
@@ -79,6 +92,7 @@ class Spec:
     notifications: list[Method]
     close_codes: list[Code]
     error_codes: list[Code]
+    streams: list[Stream]
     source: str
 
 
@@ -188,6 +202,9 @@ def load(path: Path) -> Spec:
     names = [m.name for m in methods + notifications]
     if len(names) != len(set(names)):
         raise SpecError("method and notification names must be unique")
+    streams = [Stream(s["kind"], s["prefix"], s["key"], bool(s["wire"]), bool(s["resumable"]), s.get("notification"),
+                      s["description"]) for s in doc.get("x-streams", [])]
+    _check_streams(streams, set(names))
     return Spec(
         title=doc["info"]["title"],
         version=doc["info"]["version"],
@@ -196,5 +213,18 @@ def load(path: Path) -> Spec:
         notifications=notifications,
         close_codes=close_codes,
         error_codes=error_codes,
+        streams=streams,
         source="protocol/openrpc.json",
     )
+
+
+def _check_streams(streams: list[Stream], notifications: set[str]) -> None:
+    """Prefixes must tell the kinds apart (no prefix starts another) and name notifications that exist."""
+    for stream in streams:
+        if not re.fullmatch(r"[a-z]+:", stream.prefix):
+            raise SpecError(f"x-streams {stream.kind}: prefix {stream.prefix!r} must be lowercase letters and ':'")
+        if stream.notification is not None and stream.notification not in notifications:
+            raise SpecError(f"x-streams {stream.kind}: unknown notification {stream.notification!r}")
+    prefixes = [s.prefix for s in streams]
+    if len(set(prefixes)) != len(prefixes) or len({s.kind for s in streams}) != len(streams):
+        raise SpecError("x-streams: kinds and prefixes must be unique")
