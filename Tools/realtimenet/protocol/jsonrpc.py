@@ -235,7 +235,8 @@ def _diagnose(item: bytes) -> Invalid:
         return Invalid(ErrorCode.INVALID_REQUEST, 'member "jsonrpc" must be "2.0"', rid)
     if not isinstance(value.get("method"), str):
         return Invalid(ErrorCode.INVALID_REQUEST, 'member "method" must be a string', rid)
-    if "id" in value and not (value["id"] is None or isinstance(value["id"], (int, str))):
+    rid_value = value.get("id")
+    if isinstance(rid_value, bool) or ("id" in value and not (rid_value is None or isinstance(rid_value, (int, str)))):
         return Invalid(ErrorCode.INVALID_REQUEST, 'member "id" must be a string, a number or null')
     return Invalid(ErrorCode.INVALID_REQUEST, "not a JSON-RPC 2.0 request", rid)
 
