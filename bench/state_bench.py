@@ -77,7 +77,7 @@ def run(step: str, ticks: list[list[dict[str, Any]]], clients: int) -> dict[str,
         deltas = coalesce(changes, changes[0].version - 1) if step != "per-update" else [
             _single(c, changes) for c in changes]
         for delta in deltas:
-            if mirror is not None:  # as GatewayNode._entities_frame: a new entity goes in `rest`
+            if mirror is not None:  # as gateway.state._entities_frame: a new entity goes in `rest`
                 packed, rest = mirror.encode(delta.from_version, delta.to_version, delta.patch)
                 frame = encode_notification("state.entities", StateEntitiesParams(
                     room="arena", from_=delta.from_version, to=delta.to_version, entities=packed,

@@ -25,6 +25,7 @@ from realtimenet.gateway.auth import TokenVerifier
 from realtimenet.gateway.server import Gateway
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ("tests.backend_fixtures",)  # redis, nats and stores: the backend contract tests' fixtures
 RTNET = [sys.executable, "-m", "realtimenet.cli"]
 
 

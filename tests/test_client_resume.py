@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from realtimenet.backends.store import SessionRecord
-from realtimenet.backends.store_memory import MemorySessionStore
+from realtimenet.backends.sessions import SessionRecord
+from realtimenet.backends.sessions_memory import MemorySessionStore
 from realtimenet.client import Client
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
@@ -120,7 +120,7 @@ def test_a_backend_outage_during_resume_is_retried_not_a_lost_session(
         inprocess_factory: Callable[..., InProcessGateway]) -> None:
     gw = inprocess_factory()
     store = _FlakyStore()
-    gw.gateway.node.store = store
+    gw.gateway.node.sessions.store = store
     received: list[Any] = []
     lifecycle: list[ClientEvent] = []
     alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,

@@ -1,4 +1,4 @@
-"""The backends on clusters: RedisSessionStore on a Redis Cluster (3 primaries + 3 replicas) and NatsBus on a
+"""The backends on clusters: the Redis stores on a Redis Cluster (3 primaries + 3 replicas) and NatsBus on a
 3-server NATS cluster with a JetStream R3 stream, each losing a server (SIGKILL) while in use."""
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ import pytest
 
 from realtimenet.backends.bus import Publication
 from realtimenet.backends.bus_nats import NatsBus, parse_servers
-from realtimenet.backends.store import DeviceEntry, ResumeGrant, SessionRecord
-from realtimenet.backends.store_redis import ClusterUrl, RedisSessionStore, parse_cluster_url
+from realtimenet.backends.presence import DeviceEntry
+from realtimenet.backends.redis_connection import ClusterUrl, RedisConnection, parse_cluster_url
+from realtimenet.backends.redis_stores import redis_stores
+from realtimenet.backends.sessions import ResumeGrant, SessionRecord
+from realtimenet.backends.sessions_redis import RedisSessionStore
 from realtimenet.exceptions import BackendUnavailable, ConfigError
 from realtimenet.state.sync import RoomState, apply_update
 from tests.services import NatsCluster, RedisCluster, nats_cluster, redis_cli, redis_cluster
@@ -55,32 +58,34 @@ def test_store_and_bus_urls() -> None:
 
 def test_store_contract_on_redis_cluster_with_keys_on_every_primary(rcluster: RedisCluster) -> None:
     async def scenario() -> None:
-        store = RedisSessionStore(rcluster.url, prefix="contract")
-        assert store.cluster and await store.ping()
+        connection = RedisConnection(rcluster.url, prefix="contract")
+        stores = redis_stores(connection)
+        sessions, presence, state_store = stores.sessions, stores.presence, stores.state
+        assert connection.cluster and await connection.ping()
         for i in range(60):
             record = SessionRecord(session_id=f"s{i}", player_id=f"p{i}", node_id="n1", rooms=["lobby"])
-            await store.save_session(record, 60)
-            await store.put_resume_token(f"tok{i}", ResumeGrant(f"s{i}", f"p{i}"), 60)
-            await store.put_device(f"p{i}", f"s{i}", DeviceEntry(status="online", node_id="n1", updated_at=0), 30)
+            await sessions.save_session(record, 60)
+            await sessions.put_resume_token(f"tok{i}", ResumeGrant(f"s{i}", f"p{i}"), 60)
+            await presence.put_device(f"p{i}", f"s{i}", DeviceEntry(status="online", node_id="n1", updated_at=0), 30)
         for i in range(60):
-            assert (await store.load_session(f"s{i}")) is not None
-            assert await store.take_resume_token(f"tok{i}") == ResumeGrant(f"s{i}", f"p{i}")
-            assert await store.take_resume_token(f"tok{i}") is None  # GETDEL: single use on a cluster too
-        records = await store.presence([f"p{i}" for i in range(60)])
+            assert (await sessions.load_session(f"s{i}")) is not None
+            assert await sessions.take_resume_token(f"tok{i}") == ResumeGrant(f"s{i}", f"p{i}")
+            assert await sessions.take_resume_token(f"tok{i}") is None  # GETDEL: single use on a cluster too
+        records = await presence.presence([f"p{i}" for i in range(60)])
         assert [len(r.devices) for r in records] == [1] * 60
-        await store.drop_device("p1", "s1", 1234.5)
-        [gone] = await store.presence(["p1"])
+        await presence.drop_device("p1", "s1", 1234.5)
+        [gone] = await presence.presence(["p1"])
         assert gone.devices == [] and gone.last_seen == 1234.5
-        await store.delete_session("s1")
-        assert await store.load_session("s1") is None
+        await sessions.delete_session("s1")
+        assert await sessions.load_session("s1") is None
         # Compare-and-set (WATCH/MULTI on one key): of concurrent writers at one version, exactly one wins.
         for room in ("arena", "lobby", "dungeon"):
-            wins = await asyncio.gather(*(store.commit_state(room, 0, apply_update(RoomState(), 0, {"w": w}, 10))
+            wins = await asyncio.gather(*(state_store.commit_state(room, 0, apply_update(RoomState(), 0, {"w": w}, 10))
                                           for w in range(8)))
             assert wins.count(True) == 1
-            state = await store.load_state(room)
+            state = await state_store.load_state(room)
             assert state.version == 1 and state.document == {"w": wins.index(True)}
-        await store.close()
+        await connection.close()
 
     asyncio.run(scenario())
     counts = [int(redis_cli(m.port, "dbsize").strip() or 0) for m in rcluster.masters()]
@@ -93,9 +98,9 @@ def test_store_follows_a_primary_failover(rcluster: RedisCluster) -> None:
             await store.save_session(SessionRecord(session_id=f"f{i}", player_id="p", node_id="n", rooms=[]), 120)
 
     async def before() -> None:
-        store = RedisSessionStore(rcluster.url, prefix="failover")
-        await write(store, 40)
-        await store.close()
+        connection = RedisConnection(rcluster.url, prefix="failover")
+        await write(RedisSessionStore(connection), 40)
+        await connection.close()
 
     asyncio.run(before())
     rcluster.wait_replicated()
@@ -103,10 +108,11 @@ def test_store_follows_a_primary_failover(rcluster: RedisCluster) -> None:
     victim.kill()
 
     async def during() -> list[bool]:
-        store = RedisSessionStore(rcluster.url, prefix="failover")
+        connection = RedisConnection(rcluster.url, prefix="failover")
+        store = RedisSessionStore(connection)
         loaded: list[bool] = []
         for _ in range(200):  # bounded: ~20 s at most
-            if await store.ping():
+            if await connection.ping():
                 break
             await asyncio.sleep(0.1)
         for i in range(40):
@@ -114,7 +120,7 @@ def test_store_follows_a_primary_failover(rcluster: RedisCluster) -> None:
                 loaded.append(await store.load_session(f"f{i}") is not None)
             except BackendUnavailable:
                 loaded.append(False)
-        await store.close()
+        await connection.close()
         return loaded
 
     took = rcluster.wait_healthy(20)

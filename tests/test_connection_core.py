@@ -264,9 +264,9 @@ def test_a_tick_of_state_changes_is_encoded_once_for_every_open_member() -> None
     transports = [MemoryTransport() for _ in range(3)]
     conns = [h.node.open(Principal(f"p{i}", None, {}), t, h._spawn) for i, t in enumerate(transports)]
     conns[1].close(CloseCode.NORMAL)
-    h.node.local["room:arena"] = set(conns)
-    h.node.state_pending = {"arena": [StateChange(1, {"a": 1}), StateChange(2, {"b": 2})]}
-    h.node.flush_state()
+    h.node.hub.local["room:arena"] = set(conns)
+    h.node.state.pending = {"arena": [StateChange(1, {"a": 1}), StateChange(2, {"b": 2})]}
+    h.node.state.flush()
     first, last = transports[0].raw[-1], transports[2].raw[-1]
     assert first is last  # one encoding, shared
     assert json.loads(first) == {"jsonrpc": "2.0", "method": "state.delta",

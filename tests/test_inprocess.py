@@ -44,7 +44,8 @@ def test_1000_connect_disconnect_cycles_leave_nothing_behind(inprocess_factory: 
         """Wait for closes to finish and for resumable sessions (aborted sockets) to expire and be swept."""
         for _ in range(100):
             state = gw.call(lambda: (len(node.registry), node.registry.player_count,
-                                     len(asyncio.all_tasks(gw.loop)), len(node.store)))  # type: ignore[arg-type]
+                                     len(asyncio.all_tasks(gw.loop)),
+                                     len(node.stores.sessions) + len(node.stores.presence)))  # type: ignore[arg-type]
             if state[0] == 0 and state[3] == 0:
                 return state  # type: ignore[no-any-return]
             asyncio.run(asyncio.sleep(0.05))
@@ -59,7 +60,7 @@ def test_1000_connect_disconnect_cycles_leave_nothing_behind(inprocess_factory: 
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
     assert (connections, players, sessions) == (0, 0, 0)
-    assert node.local == {}  # no stream subscription left behind
+    assert node.hub.local == {}  # no stream subscription left behind
     assert tasks <= baseline_tasks
     assert _live_connections() == 0
     growth = sum(stat.size_diff for stat in after.compare_to(before, "filename"))

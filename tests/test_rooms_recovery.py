@@ -159,3 +159,17 @@ def test_resuming_while_the_old_socket_lingers_replaces_it(gateway: GatewayProce
     bob.call("room.join", {"room": "lobby"})
     bob.call("room.publish", {"room": "lobby", "data": "still reaches the new socket"})
     assert new.wait_notification("room.event").params["data"] == "still reaches the new socket"
+
+
+def test_every_room_method_refuses_a_non_member_the_same_way(gateway: GatewayProcess) -> None:
+    outsider = gateway.connect("outsider")
+    calls = [("room.publish", {"room": "lobby", "data": 1}), ("state.get", {"room": "lobby"}),
+             ("state.update", {"room": "lobby", "base_version": 0, "patch": {"a": 1}}),
+             ("presence.query", {"room": "lobby"})]
+    for method, params in calls:
+        with pytest.raises(RemoteError) as info:
+            outsider.call(method, params)
+        assert (info.value.code, info.value.data) == (ErrorCode.FORBIDDEN, {"room": "lobby", "reason": "not_a_member"})
+    refusals = metric_value(gateway.metrics(), "realtimenet_room_refusals_total", {"reason": "not_a_member"})
+    assert refusals == len(calls)  # one check, one metric, whichever method asked
+    outsider.close()

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from realtimenet.backends.registry import check_urls
 from realtimenet.exceptions import ConfigError
 
 DEV_SECRET = "realtimenet-development-secret-not-for-production"
@@ -287,11 +288,7 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError("auth.secret: must be at least 32 characters in production")
         if config.faults.enabled:
             raise ConfigError("faults.enabled: fault injection is refused in production")
-    backends = config.backends
-    if backends.store != "memory" and not backends.store.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"backends.store: expected memory or a redis:// URL, got {backends.store!r}")
-    if backends.bus != "memory" and not backends.bus.startswith(("nats://", "tls://")):
-        raise ConfigError(f"backends.bus: expected memory or a nats:// URL, got {backends.bus!r}")
+    check_urls(config.backends.store, config.backends.bus)
     if server.internal_port and server.internal_port == server.port:
         raise ConfigError("server.internal_port: must differ from server.port (or be 0)")
 

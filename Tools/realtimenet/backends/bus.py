@@ -11,9 +11,9 @@ keeps that frame and every subscriber on every node receives those same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,20 @@ def constant_frame(frame: bytes) -> FrameBuilder:
     return lambda _epoch, _offset: frame
 
 
+@dataclass(frozen=True, slots=True)
+class ServerPublication:
+    """A backend service asks, through the bus's own transport (NATS ``<prefix>.publish.…``), to publish
+    ``body`` (JSON ``{"from": …, "data": …}``) into ``stream``. The node checks and publishes it."""
+
+    stream: str
+    body: bytes
+
+
+ServerPublicationHandler = Callable[[ServerPublication], Awaitable[dict[str, Any]]]
+"""Publishes a ServerPublication; returns the JSON-able answer for the backend service (the stream's new
+position, or ``{"error": reason, ...}``)."""
+
+
 class HistoryGap(Exception):
     """The requested range cannot be replayed exactly: another epoch, or older than the history kept."""
 
@@ -71,6 +85,11 @@ class EventBus(Protocol):
 
     def set_listener(self, listener: Listener) -> None:
         """Where this node's deliveries go (the node dispatches them to its local subscribers)."""
+
+    async def start(self, on_server_publication: ServerPublicationHandler) -> None:
+        """Connect (in the background if the backend is down: the node starts anyway) and accept backend
+        services' publications, if the bus has a transport for them, handing each to
+        ``on_server_publication``."""
 
     async def ping(self) -> bool:
         """Whether the bus answers now (readiness)."""

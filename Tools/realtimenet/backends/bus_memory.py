@@ -7,7 +7,14 @@ import secrets
 import time
 from collections import deque
 
-from realtimenet.backends.bus import FrameBuilder, HistoryGap, Listener, Position, Publication
+from realtimenet.backends.bus import (
+    FrameBuilder,
+    HistoryGap,
+    Listener,
+    Position,
+    Publication,
+    ServerPublicationHandler,
+)
 
 
 class _Stream:
@@ -31,6 +38,9 @@ class MemoryBus:
 
     def set_listener(self, listener: Listener) -> None:
         self._listener = listener
+
+    async def start(self, on_server_publication: ServerPublicationHandler) -> None:
+        """Nothing to connect; in-process, backend services publish through the node itself."""
 
     def _stream(self, name: str) -> _Stream:
         stream = self._streams.get(name)

@@ -34,14 +34,25 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType
 
-from realtimenet.backends.bus import FrameBuilder, HistoryGap, Listener, Position, Publication
+from realtimenet.backends.bus import (
+    FrameBuilder,
+    HistoryGap,
+    Listener,
+    Position,
+    Publication,
+    ServerPublication,
+    ServerPublicationHandler,
+)
+from realtimenet.backends.registry import BackendOptions
 from realtimenet.exceptions import BackendUnavailable
+from realtimenet.protocol.streams import RESUMABLE_PREFIXES, player_stream, room_stream
 
 log = logging.getLogger("realtimenet.bus.nats")
 
@@ -53,7 +64,6 @@ DEDUP_WINDOW = 10.0  # seconds a replicated stream remembers message ids (an off
 WRONG_LAST_SEQUENCE = 10071
 CONSUMER_ATTEMPTS = 8  # creations of a consumer before the bus counts as unavailable
 CONSUMER_TIMEOUT = 0.5  # seconds one consumer creation may take (it takes milliseconds)
-RESUMABLE = ("room:", "player:")
 
 
 def parse_servers(url: str) -> tuple[list[str], dict[str, str]]:
@@ -114,9 +124,15 @@ class NatsBus:
         self._subs: dict[str, Any] = {}
         self._wanted: set[str] = set()  # streams this node follows, subscribed once connected
         self._delivered_seq: dict[str, int] = {}  # stream -> JetStream sequence last delivered here
-        self.backend_handler: Any = None  # set by the node: publications from backend services
+        self._server_publications: ServerPublicationHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
 
     # ----- lifecycle ----------------------------------------------------------------------------------
+
+    async def start(self, on_server_publication: ServerPublicationHandler) -> None:
+        """Connect in the background, then take backend services' publications (``<prefix>.publish.…``)."""
+        self._server_publications = on_server_publication
+        self._connecting = await self.connect_in_background(self.serve_backend_publications)
 
     async def connect_in_background(self, on_connected: Any = None) -> asyncio.Task[None]:
         """Keep trying to connect until it works (a gateway starts even while NATS is down)."""
@@ -190,7 +206,7 @@ class NatsBus:
             self._epoch = None
             return
         # A restarted server forgot this node's consumers: follow every stream again.
-        for stream in [s for s in self._subs if s.startswith(RESUMABLE)]:
+        for stream in [s for s in self._subs if s.startswith(RESUMABLE_PREFIXES)]:
             old = self._subs.pop(stream, None)
             if old is not None:
                 try:
@@ -221,8 +237,9 @@ class NatsBus:
         return True
 
     async def close(self) -> None:
-        if self._retrying is not None:
-            self._retrying.cancel()
+        for task in (self._retrying, self._connecting):
+            if task is not None:
+                task.cancel()
         if self._nc is not None:
             try:
                 await self._nc.drain()
@@ -235,7 +252,7 @@ class NatsBus:
     # ----- subjects -----------------------------------------------------------------------------------
 
     def _subject(self, stream: str) -> str:
-        kind = "s" if stream.startswith(RESUMABLE) else "i"
+        kind = "s" if stream.startswith(RESUMABLE_PREFIXES) else "i"
         return f"{self.prefix}.{kind}.{token(stream)}"
 
     async def _ready_epoch(self) -> str:
@@ -254,7 +271,7 @@ class NatsBus:
             raise BackendUnavailable("bus", "not connected to NATS")
         subject = self._subject(stream)
         try:
-            if not stream.startswith(RESUMABLE):
+            if not stream.startswith(RESUMABLE_PREFIXES):
                 frame = build("", 0)
                 await self._nc.publish(subject, frame)
                 return Publication(stream, "", 0, frame)
@@ -309,7 +326,7 @@ class NatsBus:
         self._subs[stream] = None  # claimed: a second call while this one waits does nothing
         callback = functools.partial(self._on_message, stream)
         try:
-            if stream.startswith(RESUMABLE):
+            if stream.startswith(RESUMABLE_PREFIXES):
                 sub = await self._follow(stream, callback)
             else:
                 sub = await self._nc.subscribe(self._subject(stream), cb=callback)
@@ -355,7 +372,7 @@ class NatsBus:
     async def _on_message(self, stream: str, msg: Msg) -> None:
         headers = msg.headers or {}
         published_at = 0.0
-        if stream.startswith(RESUMABLE):
+        if stream.startswith(RESUMABLE_PREFIXES):
             metadata = msg.metadata
             seq = metadata.sequence.stream
             if seq <= self._delivered_seq.get(stream, 0):
@@ -369,7 +386,7 @@ class NatsBus:
 
     async def position(self, stream: str) -> Position:
         epoch = await self._ready_epoch()
-        if not stream.startswith(RESUMABLE):
+        if not stream.startswith(RESUMABLE_PREFIXES):
             return Position(epoch, 0)
         try:
             _, offset = await self._last(self._subject(stream))
@@ -418,7 +435,8 @@ class NatsBus:
         await self._nc.subscribe(f"{self.prefix}.publish.>", queue=queue_group, cb=self._on_backend)
 
     async def _on_backend(self, msg: Msg) -> None:
-        if self.backend_handler is None:
+        handler = self._server_publications
+        if handler is None:
             return
         parts = msg.subject.split(".")
         if len(parts) != 4:
@@ -429,4 +447,16 @@ class NatsBus:
                 name = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
             except (ValueError, UnicodeDecodeError):
                 return
-        await self.backend_handler(kind, name, msg)
+            stream = player_stream(name)
+        elif kind == "room":
+            stream = room_stream(name)
+        else:
+            return
+        answer = await handler(ServerPublication(stream, msg.data))
+        if msg.reply:
+            await msg.respond(msgspec.json.encode(answer))
+
+
+def open_bus(url: str, options: BackendOptions) -> NatsBus:
+    """Registry factory of ``nats://`` and ``tls://``."""
+    return NatsBus(url, prefix=options.prefix, history_size=options.history_size)

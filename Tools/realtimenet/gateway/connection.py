@@ -2,7 +2,9 @@
 
 It is fed text frames, pongs and ticks with the current time, and talks back through a small
 ``Transport`` (send, ping, close) and a ``spawn`` callable for asynchronous handlers. The socket code in
-``server.py`` implements both; tests can implement them with lists.
+``server.py`` implements both; tests can implement them with lists. What every connection of a node shares
+(limits, the router, metrics, the clock, fault injection) comes in one ``ConnectionEnv``; the connection
+never sees the node.
 """
 
 from __future__ import annotations
@@ -11,24 +13,25 @@ import enum
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import msgspec
 from msgspec import UNSET
 
 from realtimenet.backends.bus import Publication
+from realtimenet.config import Config
 from realtimenet.exceptions import BackendUnavailable, RpcError
 from realtimenet.gateway.auth import Principal
+from realtimenet.gateway.background import Spawn, TaskHandle
+from realtimenet.gateway.faults import FaultInjector, FaultPlan
+from realtimenet.gateway.metrics import Metrics
 from realtimenet.gateway.ratelimit import TokenBucket
-from realtimenet.gateway.router import Route
+from realtimenet.gateway.router import Route, Router
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionTokenExpiringParams
-
-if TYPE_CHECKING:
-    from realtimenet.gateway.faults import FaultPlan
-    from realtimenet.gateway.node import GatewayNode
 
 log = logging.getLogger("realtimenet.connection")
 
@@ -49,11 +52,16 @@ class Transport(Protocol):
         """Bytes queued in user space and not yet handed to the kernel."""
 
 
-class TaskHandle(Protocol):
-    def cancel(self) -> Any: ...
+@dataclass(frozen=True, slots=True)
+class ConnectionEnv:
+    """What every connection of a node shares."""
 
-
-Spawn = Callable[[Coroutine[Any, Any, None]], TaskHandle]
+    config: Config
+    limits: jsonrpc.Limits
+    router: Router
+    metrics: Metrics
+    clock: Callable[[], float]  # monotonic seconds
+    faults: FaultInjector
 
 
 class State(enum.Enum):
@@ -115,12 +123,12 @@ class Connection:
         "close_code",
         "close_reason",
         "closed_by",
+        "env",
         "expiry_notified",
         "fault",
         "frames_in",
         "frames_out",
         "last_seen",
-        "node",
         "opened_at",
         "paused_since",
         "ping_sent_at",
@@ -138,10 +146,10 @@ class Connection:
         "transport",
     )
 
-    def __init__(self, node: GatewayNode, principal: Principal, transport: Transport, spawn: Spawn,
+    def __init__(self, env: ConnectionEnv, principal: Principal, transport: Transport, spawn: Spawn,
                  now: float) -> None:
-        cfg = node.config
-        self.node = node
+        cfg = env.config
+        self.env = env
         self.principal = principal
         self.transport = transport
         self._spawn = spawn
@@ -152,9 +160,9 @@ class Connection:
         self.close_code: int | None = None
         self.close_reason = ""
         self.closed_by = ""
-        self._limits = node.limits
-        self._router = node.router
-        self._routes = node.router.routes
+        self._limits = env.limits
+        self._router = env.router
+        self._routes = env.router.routes
         self._bucket = TokenBucket(cfg.rate_limit.rate, cfg.rate_limit.burst, now)
         self._max_violations = cfg.rate_limit.max_violations
         self._violations = 0
@@ -180,6 +188,10 @@ class Connection:
         self.calls: dict[str, int] = {}
         self.call_bytes: dict[str, int] = {}
 
+    @property
+    def is_open(self) -> bool:
+        return self.state is State.OPEN
+
     # ----- outgoing ---------------------------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
@@ -187,11 +199,11 @@ class Connection:
         if self.state is not State.OPEN:
             return
         if self.paused_since is not None and self.transport.buffered_bytes() + len(data) > self._max_buffered:
-            self.node.metrics.slow_consumers.inc()
+            self.env.metrics.slow_consumers.inc()
             self.close(CloseCode.SLOW_CONSUMER)
             return
         if self.fault is not None:
-            delivered = self.node.faults.outgoing(self, data, self.node.clock())
+            delivered = self.env.faults.outgoing(self, data)
             if delivered is None:
                 return
         self.transmit(data)
@@ -215,7 +227,7 @@ class Connection:
     def notify(self, method: str, params: Any) -> None:
         """Send a notification to this connection only."""
         frame = jsonrpc.encode_notification(method, params)
-        self.node.metrics.notified(method, len(frame))
+        self.env.metrics.notified(method, len(frame))
         self.send(frame)
 
     def close(self, code: CloseCode | int, reason: str = "", initiator: str = "server",
@@ -275,12 +287,12 @@ class Connection:
         batch.flush()
 
     def _reject(self, exc: jsonrpc.Invalid) -> None:
-        self.node.metrics.bad_input.labels(exc.kind).inc()
+        self.env.metrics.bad_input.labels(exc.kind).inc()
         self.send(jsonrpc.encode_error(exc.request_id, exc.code, exc.code.message, {"detail": exc.detail}))
 
     def _rate_limited(self, items: list[bytes]) -> None:
         self._violations += 1
-        self.node.metrics.rate_limited.inc(len(items))
+        self.env.metrics.rate_limited.inc(len(items))
         if self._violations >= self._max_violations:
             self.close(CloseCode.RATE_LIMITED)
             return
@@ -317,12 +329,12 @@ class Connection:
         try:
             req = jsonrpc.decode_request(item)
         except jsonrpc.Invalid as exc:
-            self.node.metrics.bad_input.labels(exc.kind).inc()
+            self.env.metrics.bad_input.labels(exc.kind).inc()
             return jsonrpc.encode_error(exc.request_id, exc.code, exc.code.message, {"detail": exc.detail})
         rid = None if req.id is UNSET else req.id
         route = self._routes.get(req.method)
         if route is None:
-            self.node.metrics.bad_input.labels("method_not_found").inc()
+            self.env.metrics.bad_input.labels("method_not_found").inc()
             if req.is_notification:
                 return None
             return jsonrpc.encode_error(rid, ErrorCode.METHOD_NOT_FOUND, ErrorCode.METHOD_NOT_FOUND.message,
@@ -332,7 +344,7 @@ class Connection:
         try:
             params = route.decode_params(None if req.params is UNSET else req.params)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            self.node.metrics.bad_input.labels("invalid_params").inc()
+            self.env.metrics.bad_input.labels("invalid_params").inc()
             if req.is_notification:
                 return None
             return jsonrpc.encode_error(rid, ErrorCode.INVALID_PARAMS, ErrorCode.INVALID_PARAMS.message,
@@ -359,11 +371,11 @@ class Connection:
         if isinstance(exc, RpcError):
             return jsonrpc.encode_error(rid, exc.code, exc.message, UNSET if exc.data is None else exc.data)
         if isinstance(exc, BackendUnavailable):
-            self.node.metrics.backend_errors.labels(exc.backend).inc()
+            self.env.metrics.backend_errors.labels(exc.backend).inc()
             return jsonrpc.encode_error(rid, ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_UNAVAILABLE.message,
                                         {"backend": exc.backend})
         correlation_id = uuid.uuid4().hex[:16]
-        self.node.metrics.handler_errors.labels(route.name).inc()
+        self.env.metrics.handler_errors.labels(route.name).inc()
         log.error("handler %s failed (correlation_id=%s, player=%s, session=%s)", route.name, correlation_id,
                   self.principal.player_id, self.session_id, exc_info=exc)
         return jsonrpc.encode_error(rid, ErrorCode.INTERNAL_ERROR, ErrorCode.INTERNAL_ERROR.message,
@@ -375,7 +387,7 @@ class Connection:
 
         async def run() -> None:
             answer: bytes | None = None
-            started = self.node.clock()
+            started = self.env.clock()
             try:
                 result = await route.handler(self, params)
                 if not is_notification:
@@ -386,7 +398,7 @@ class Connection:
             finally:
                 if handle is not None and self.tasks is not _NO_TASKS:
                     self.tasks.discard(handle)
-                self.node.metrics.handler_seconds.labels(route.name).observe(self.node.clock() - started)
+                self.env.metrics.handler_seconds.labels(route.name).observe(self.env.clock() - started)
             if batch is not None and not is_notification:
                 batch.finish_one(answer)
             elif answer is not None:
@@ -403,7 +415,7 @@ class Connection:
         """Heartbeat, send-queue stall and token-expiry checks; called about once a second."""
         if self.state is not State.OPEN:
             return
-        server = self.node.config.server
+        server = self.env.config.server
         if self.ping_sent_at is not None:
             if now - self.ping_sent_at > server.heartbeat_timeout:
                 self.close(CloseCode.HEARTBEAT_TIMEOUT)
@@ -412,12 +424,12 @@ class Connection:
             self.ping_sent_at = now
             self.transport.ping()
         if self.paused_since is not None and now - self.paused_since > server.send_queue_stall_timeout:
-            self.node.metrics.slow_consumers.inc()
+            self.env.metrics.slow_consumers.inc()
             self.close(CloseCode.SLOW_CONSUMER)
             return
         exp = self.principal.expires_at
         if exp is not None and wall >= exp:
-            grace = self.node.config.auth.expiry_grace
+            grace = self.env.config.auth.expiry_grace
             if wall >= exp + grace:
                 self.close(CloseCode.TOKEN_EXPIRED)
             elif not self.expiry_notified:

@@ -7,11 +7,24 @@ folded into these counters once per tick and at close, so a message costs no met
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 NAMESPACE = "realtimenet"
+
+
+class CountedConnection(Protocol):
+    """A connection's hot-path counters, plain integers it increments per message."""
+
+    frames_in: int
+    bytes_in: int
+    frames_out: int
+    bytes_out: int
+    calls: dict[str, int]
+    call_bytes: dict[str, int]
 
 
 class Metrics:
@@ -57,7 +70,8 @@ class Metrics:
         self.publications = Counter(f"{NAMESPACE}_publications_delivered",
                                     "Publication frames handed to local connections.", registry=r)
         self.room_refusals = Counter(f"{NAMESPACE}_room_refusals",
-                                     "room.join, room.publish and presence.query {room} refused, by reason.",
+                                     "Room methods refused (room.join; room.publish, state.get/update and "
+                                     "presence.query {room} by a non-member), by reason.",
                                      ["reason"], registry=r)
         self.state_rejections = Counter(f"{NAMESPACE}_state_rejections", "state.update refused, by reason.",
                                         ["reason"], registry=r)
@@ -106,3 +120,21 @@ class Metrics:
                                                  self.notification_bytes.labels(method))
         children[0].inc(recipients)
         children[1].inc(frame_bytes * recipients)
+
+    def fold(self, conn: CountedConnection) -> None:
+        """Add a connection's hot-path counters to these metrics and zero them (each tick and at close)."""
+        if conn.frames_in:
+            self.frames_in.inc(conn.frames_in)
+            self.bytes_in.inc(conn.bytes_in)
+            conn.frames_in = conn.bytes_in = 0
+        if conn.frames_out:
+            self.frames_out.inc(conn.frames_out)
+            self.bytes_out.inc(conn.bytes_out)
+            conn.frames_out = conn.bytes_out = 0
+        if conn.calls:
+            for method, count in conn.calls.items():
+                self.calls.labels(method).inc(count)
+            for method, size in conn.call_bytes.items():
+                self.bytes_in_by_method.labels(method).inc(size)
+            conn.calls.clear()
+            conn.call_bytes.clear()

@@ -1,22 +1,34 @@
-"""Rooms and direct messages: ``room.join``, ``room.leave``, ``room.publish``, ``direct.send``.
+"""Rooms and direct messages: ``room.join``, ``room.leave``, ``room.publish``, ``direct.send``, and
+publications from backend services.
 
 Who may join is decided by ``RoomPolicy``: the room must match ``rooms.known``; then the JWT's room claim
 (glob patterns), or ``rooms.default_access`` without one; then the optional server-side policy callback.
+Being in a room means following its three streams on this node (events, state, presence) and a membership
+in the presence store (so ``presence.query {room}`` sees members on every node).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import importlib
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
+from realtimenet.backends.bus import FrameBuilder, ServerPublication
 from realtimenet.config import RoomsConfig
-from realtimenet.exceptions import ConfigError, RpcError
+from realtimenet.exceptions import RpcError
 from realtimenet.gateway.auth import Principal
-from realtimenet.gateway.router import Router
+from realtimenet.gateway.caller import Caller
+from realtimenet.gateway.hub import Hub
+from realtimenet.gateway.membership import require_member
+from realtimenet.gateway.metrics import Metrics
+from realtimenet.gateway.presence import PresenceService
+from realtimenet.gateway.router import method
+from realtimenet.gateway.sessions import SessionKeeper
+from realtimenet.gateway.state import StateService
+from realtimenet.loader import load_callable
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import ErrorCode
 from realtimenet.protocol.messages import (
@@ -30,34 +42,11 @@ from realtimenet.protocol.messages import (
     RoomLeft,
     RoomPublishParams,
 )
+from realtimenet.protocol.streams import ROOM_PREFIX, player_stream, presence_stream, room_stream, split, state_stream
 
-if TYPE_CHECKING:
-    from realtimenet.gateway.connection import Connection
-
-router = Router()
+log = logging.getLogger("realtimenet.rooms")
 
 Policy = Callable[[Principal, str], bool]
-
-
-def room_stream(room: str) -> str:
-    return f"room:{room}"
-
-
-def player_stream(player_id: str) -> str:
-    return f"player:{player_id}"
-
-
-def _load_policy(path: str) -> Policy | None:
-    if not path:
-        return None
-    module, _, name = path.partition(":")
-    try:
-        fn = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"rooms.policy: cannot load {path!r}: {exc}") from None
-    if not callable(fn):
-        raise ConfigError(f"rooms.policy: {path!r} is not callable")
-    return fn  # type: ignore[no-any-return]
 
 
 class RoomPolicy:
@@ -65,7 +54,7 @@ class RoomPolicy:
 
     def __init__(self, config: RoomsConfig, policy: Policy | None = None) -> None:
         self.config = config
-        self.policy = policy or _load_policy(config.policy)
+        self.policy = policy or (load_callable(config.policy, "rooms.policy") if config.policy else None)
 
     def exists(self, room: str) -> bool:
         return any(fnmatch.fnmatchcase(room, pattern) for pattern in self.config.known)
@@ -86,10 +75,7 @@ class RoomPolicy:
             raise RpcError(ErrorCode.FORBIDDEN, {"room": room})
 
 
-_encoder = msgspec.json.Encoder()
-
-
-def event_frame(room: str, sender: str, data: msgspec.Raw | Any) -> Callable[[str, int], bytes]:
+def event_frame(room: str, sender: str, data: msgspec.Raw | Any) -> FrameBuilder:
     """Builds a ``room.event`` frame once the bus has assigned epoch and offset."""
     def build(epoch: str, offset: int) -> bytes:
         return jsonrpc.encode_notification("room.event", RoomEventParams(
@@ -97,7 +83,7 @@ def event_frame(room: str, sender: str, data: msgspec.Raw | Any) -> Callable[[st
     return build
 
 
-def direct_frame(sender: str, data: msgspec.Raw | Any) -> Callable[[str, int], bytes]:
+def direct_frame(sender: str, data: msgspec.Raw | Any) -> FrameBuilder:
     """Builds a ``direct.message`` frame once the bus has assigned epoch and offset."""
     def build(epoch: str, offset: int) -> bytes:
         return jsonrpc.encode_notification("direct.message", DirectMessageParams(
@@ -105,56 +91,119 @@ def direct_frame(sender: str, data: msgspec.Raw | Any) -> Callable[[str, int], b
     return build
 
 
-@router.method("room.join")
-async def join(conn: Connection, params: RoomJoinParams) -> RoomJoined:
-    """Join a room the policy allows; events after the returned offset follow."""
-    node = conn.node
-    try:
-        node.rooms_policy.check(conn.principal, params.room)
-    except RpcError as exc:
-        node.metrics.room_refusals.labels("unknown_room" if exc.code == ErrorCode.NOT_FOUND else "forbidden").inc()
-        raise
-    stream = room_stream(params.room)
-    if params.room not in conn.rooms:
-        if len(conn.rooms) >= node.config.rooms.max_rooms_per_connection:
-            node.metrics.room_refusals.labels("too_many_rooms").inc()
-            raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_rooms_per_connection":
-                                                      node.config.rooms.max_rooms_per_connection})
-        await node.join_room(conn, params.room)  # subscribe first: nothing published from here on is missed
-        node.persist(conn)
-    position = await node.bus.position(stream)
-    state = await node.store.load_state(params.room)
-    schema = node.follow_entities(conn, params.room, state) if params.state_encoding == "entities" else None
-    if schema is None:
-        node.unfollow_entities(conn, params.room)  # joining again without it switches back to state.delta
-    return RoomJoined(room=params.room, stream=stream, epoch=position.epoch, offset=position.offset,
-                      state_version=state.version, state=state.document,
-                      entities=schema.description if schema is not None else msgspec.UNSET)
+class _ServerPublicationBody(msgspec.Struct):
+    from_: str = msgspec.field(name="from")
+    data: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"null"))
 
 
-@router.method("room.leave")
-async def leave(conn: Connection, params: RoomLeaveParams) -> RoomLeft:
-    """Leave a room (leaving a room one is not in is not an error)."""
-    if params.room in conn.rooms:
-        conn.node.leave_room(conn, params.room)
-        conn.node.persist(conn)
-    return RoomLeft(room=params.room)
+_server_body = msgspec.json.Decoder(_ServerPublicationBody)
 
 
-@router.method("room.publish")
-async def publish(conn: Connection, params: RoomPublishParams) -> Published:
-    """Publish to a room the caller is in."""
-    if params.room not in conn.rooms:
-        conn.node.metrics.room_refusals.labels("not_a_member").inc()
-        raise RpcError(ErrorCode.FORBIDDEN, {"room": params.room, "reason": "not_a_member"})
-    stream = room_stream(params.room)
-    pub = await conn.node.publish(stream, event_frame(params.room, conn.principal.player_id, params.data))
-    return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
+class RoomService:
+    """Room membership, room events and direct messages."""
 
+    def __init__(self, config: RoomsConfig, hub: Hub, presence: PresenceService, state: StateService,
+                 sessions: SessionKeeper, metrics: Metrics, policy: RoomPolicy | None = None) -> None:
+        self.config = config
+        self.policy = policy or RoomPolicy(config)
+        self._hub = hub
+        self._presence = presence
+        self._state = state
+        self._sessions = sessions
+        self._metrics = metrics
 
-@router.method("direct.send")
-async def send_direct(conn: Connection, params: DirectSendParams) -> Published:
-    """Send to every device of one player (stored in that player's stream for replay)."""
-    stream = player_stream(params.to)
-    pub = await conn.node.publish(stream, direct_frame(conn.principal.player_id, params.data))
-    return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
+    # ----- membership -------------------------------------------------------------------------------
+
+    async def enter(self, caller: Caller, room: str) -> None:
+        """Follow the room's events, state changes and presence; tell the members."""
+        caller.rooms.add(room)
+        await self._hub.attach(caller, room_stream(room))  # first: nothing published from here on is missed
+        await self._hub.attach(caller, state_stream(room))
+        await self._hub.attach(caller, presence_stream(room))
+        await self._presence.enter(caller, room)
+
+    def exit(self, caller: Caller, room: str, announce: bool = True) -> None:
+        """Stop following the room; tell the members unless the whole device is going (``announce`` False)."""
+        caller.rooms.discard(room)
+        self._state.unfollow_entities(caller, room)
+        self._hub.detach(caller, room_stream(room))
+        self._hub.detach(caller, state_stream(room))
+        self._hub.detach(caller, presence_stream(room))
+        self._presence.leave(caller, room, announce)
+
+    def allowed(self, principal: Principal, room: str) -> bool:
+        """Whether ``principal`` may be in ``room`` now (a resumed session's rooms are checked again)."""
+        try:
+            self.policy.check(principal, room)
+        except RpcError:
+            return False
+        return True
+
+    # ----- methods ----------------------------------------------------------------------------------
+
+    @method("room.join")
+    async def join(self, caller: Caller, params: RoomJoinParams) -> RoomJoined:
+        """Join a room the policy allows; events after the returned offset follow."""
+        try:
+            self.policy.check(caller.principal, params.room)
+        except RpcError as exc:
+            self._metrics.room_refusals.labels("unknown_room" if exc.code == ErrorCode.NOT_FOUND else "forbidden").inc()
+            raise
+        stream = room_stream(params.room)
+        if params.room not in caller.rooms:
+            if len(caller.rooms) >= self.config.max_rooms_per_connection:
+                self._metrics.room_refusals.labels("too_many_rooms").inc()
+                raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_rooms_per_connection":
+                                                          self.config.max_rooms_per_connection})
+            await self.enter(caller, params.room)
+            self._sessions.persist(caller)
+        position = await self._hub.bus.position(stream)
+        state = await self._state.load(params.room)
+        schema = self._state.follow_entities(caller, params.room, state) \
+            if params.state_encoding == "entities" else None
+        if schema is None:
+            self._state.unfollow_entities(caller, params.room)  # joining again without it: back to state.delta
+        return RoomJoined(room=params.room, stream=stream, epoch=position.epoch, offset=position.offset,
+                          state_version=state.version, state=state.document,
+                          entities=schema.description if schema is not None else msgspec.UNSET)
+
+    @method("room.leave")
+    async def leave(self, caller: Caller, params: RoomLeaveParams) -> RoomLeft:
+        """Leave a room (leaving a room one is not in is not an error)."""
+        if params.room in caller.rooms:
+            self.exit(caller, params.room)
+            self._sessions.persist(caller)
+        return RoomLeft(room=params.room)
+
+    @method("room.publish")
+    async def publish(self, caller: Caller, params: RoomPublishParams) -> Published:
+        """Publish to a room the caller is in."""
+        require_member(caller, params.room, self._metrics)
+        stream = room_stream(params.room)
+        pub = await self._hub.publish(stream, event_frame(params.room, caller.principal.player_id, params.data))
+        return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
+
+    @method("direct.send")
+    async def send_direct(self, caller: Caller, params: DirectSendParams) -> Published:
+        """Send to every device of one player (stored in that player's stream for replay)."""
+        stream = player_stream(params.to)
+        pub = await self._hub.publish(stream, direct_frame(caller.principal.player_id, params.data))
+        return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
+
+    # ----- from backend services --------------------------------------------------------------------
+
+    async def publish_from_server(self, request: ServerPublication) -> dict[str, Any]:
+        """A backend service publishes into a room or to a player (through the bus's transport)."""
+        try:
+            body = _server_body.decode(request.body)
+        except msgspec.DecodeError as exc:
+            self._metrics.bad_input.labels("backend_publication").inc()
+            log.warning("refused a backend publication on %s: %s", request.stream, exc)
+            return {"error": "invalid_body", "detail": str(exc)}
+        sender = f"server:{body.from_}"
+        if request.stream.startswith(ROOM_PREFIX):
+            build = event_frame(split(request.stream)[1], sender, body.data)
+        else:
+            build = direct_frame(sender, body.data)
+        pub = await self._hub.publish(request.stream, build)
+        return {"stream": pub.stream, "epoch": pub.epoch, "offset": pub.offset}

@@ -1,28 +1,28 @@
-"""JSON-RPC method registry: a decorator binds a handler to a method of protocol/openrpc.json.
+"""JSON-RPC method registry: ``@method`` marks a service's method as the handler of a method of
+protocol/openrpc.json, and ``Router.add_service`` registers the marked methods of a service object.
 
 Params are decoded straight into the generated msgspec type of the method (C-speed validation), so a
-handler only ever sees well-typed params. A handler returns its result, or an awaitable of it, or
-raises ``RpcError``.
+handler only ever sees well-typed params. A handler is called as ``handler(caller, params)`` (the calling
+connection, see ``caller.Caller``); it returns its result, or an awaitable of it, or raises ``RpcError``.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import Any, TypeVar, Union
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from realtimenet.protocol.messages import METHODS
 
-if TYPE_CHECKING:
-    from realtimenet.gateway.connection import Connection
-
-P = TypeVar("P", bound=msgspec.Struct)
-Handler = Callable[["Connection", Any], Any | Awaitable[Any]]
+Handler = Callable[[Any, Any], Any | Awaitable[Any]]
+F = TypeVar("F", bound=Callable[..., Any])
 
 _EMPTY_PARAMS = b"{}"
+_MARK = "__rpc_method__"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,19 @@ class Route:
     def decode_params(self, raw: bytes | msgspec.Raw | None) -> Any:
         """Decode params (absent params count as ``{}``); raises msgspec.ValidationError/DecodeError."""
         return self.decoder.decode(_EMPTY_PARAMS if raw is None else raw)
+
+
+def method(name: str) -> Callable[[F], F]:
+    """Mark a service method as the handler of protocol method ``name`` (checked against the description
+    when the module is imported)."""
+    if name not in METHODS:
+        raise KeyError(f"{name} is not a method of protocol/openrpc.json")
+
+    def mark(fn: F) -> F:
+        setattr(fn, _MARK, name)
+        return fn
+
+    return mark
 
 
 def _request_type(name: str, params: type[msgspec.Struct]) -> type[msgspec.Struct]:
@@ -60,9 +73,28 @@ class Router:
         self._request_types: dict[str, type[msgspec.Struct]] = {}
         self._fast: msgspec.json.Decoder[Any] | None = None
 
-    def _rebuild(self) -> None:
+    def add(self, name: str, handler: Handler) -> None:
+        """Register ``handler(caller, params)`` for method ``name``."""
+        spec = METHODS.get(name)
+        if spec is None:
+            raise KeyError(f"{name} is not a method of protocol/openrpc.json")
+        if name in self.routes:
+            raise KeyError(f"{name} is already registered")
+        decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(spec.params)
+        self.routes[name] = Route(name, decoder, handler, inspect.iscoroutinefunction(handler))
+        self._request_types[name] = _request_type(name, spec.params)
         types = tuple(self._request_types.values())
-        self._fast = msgspec.json.Decoder(Union[types]) if types else None  # noqa: UP007 - runtime union
+        self._fast = msgspec.json.Decoder(Union[types])  # noqa: UP007 - a union built at run time
+
+    def add_service(self, service: object) -> list[str]:
+        """Register every method of ``service`` marked with ``@method``; returns their names."""
+        names = []
+        for _, bound in inspect.getmembers(service, inspect.ismethod):
+            name = getattr(bound, _MARK, None)
+            if name is not None:
+                self.add(name, bound)
+                names.append(name)
+        return names
 
     def decode_fast(self, item: bytes) -> tuple[str, Any, Any] | None:
         """(method, typed params, id) of a well-formed request with params, or None."""
@@ -75,30 +107,3 @@ class Router:
         if req.jsonrpc != "2.0" or req.params is UNSET or isinstance(req.id, bool):
             return None
         return req.__struct_config__.tag, req.params, req.id
-    def method(self, name: str) -> Callable[[Handler], Handler]:
-        """Decorator: register ``fn(connection, params)`` as the handler of ``name``."""
-        spec = METHODS.get(name)
-        if spec is None:
-            raise KeyError(f"{name} is not a method of protocol/openrpc.json")
-
-        def register(fn: Handler) -> Handler:
-            import inspect
-
-            if name in self.routes:
-                raise KeyError(f"{name} is already registered")
-            decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(spec.params)
-            self.routes[name] = Route(name, decoder, fn, inspect.iscoroutinefunction(fn))
-            self._request_types[name] = _request_type(name, spec.params)
-            self._rebuild()
-            return fn
-
-        return register
-
-    def include(self, other: Router) -> None:
-        """Add every route of ``other`` (a service's own router) to this one."""
-        for name, route in other.routes.items():
-            if name in self.routes:
-                raise KeyError(f"{name} is already registered")
-            self.routes[name] = route
-            self._request_types[name] = other._request_types[name]
-        self._rebuild()

@@ -29,7 +29,6 @@ from picows import (
 )
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from realtimenet.backends.bus_nats import NatsBus
 from realtimenet.config import Config
 from realtimenet.exceptions import ConfigError
 from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
@@ -195,7 +194,6 @@ class Gateway:
         self._state_due = 0.0
         self.backends_up: dict[str, bool] = {"store": True, "bus": True}
         self._checking: asyncio.Task[None] | None = None
-        self._bus_connect: asyncio.Task[None] | None = None
         self._last_check = 0.0
         server = config.server
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
@@ -232,7 +230,7 @@ class Gateway:
         return True, {"backends": backends}
 
     async def _check_backends(self) -> None:
-        for name, backend in (("store", self.node.store), ("bus", self.node.bus)):
+        for name, backend in (("store", self.node.stores.connection), ("bus", self.node.bus)):
             try:
                 up = await asyncio.wait_for(backend.ping(), 2.0)
             except (TimeoutError, OSError, Exception):  # any failure means "not answering"
@@ -291,10 +289,7 @@ class Gateway:
                                               server.internal_port, logger_name="gateway.internal")
             self._servers.append(internal)
             self.ports["internal"] = internal.sockets[0].getsockname()[1]
-        bus = self.node.bus
-        if isinstance(bus, NatsBus):
-            bus.backend_handler = self.node.publish_from_backend
-            self._bus_connect = await bus.connect_in_background(bus.serve_backend_publications)
+        await self.node.bus.start(self.node.rooms.publish_from_server)
         await self._check_backends()
         self._schedule_tick()
         self._state_due = self._loop.time()
@@ -318,7 +313,7 @@ class Gateway:
     def _state_tick(self) -> None:
         """Coalesced state deltas go out at ``state.tick_rate``."""
         try:
-            self.node.flush_state()
+            self.node.state.flush()
         except Exception:  # the next tick must still run
             log.exception("state tick failed")
         self._schedule_state_tick()
@@ -370,8 +365,7 @@ class Gateway:
         for handle in (self._tick_handle, self._state_handle):
             if handle is not None:
                 handle.cancel()
-        await self.node.bus.close()
-        await self.node.store.close()
+        await self.node.close_backends()
 
     async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:
         """Start, report readiness, and run until SIGTERM or SIGINT; then drain (a second signal cuts the

@@ -1,0 +1,46 @@
+"""The embedded backends (``memory``): stores in dictionaries and a bus by direct call, one process only,
+so ``make run`` needs nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from realtimenet.backends.bus_memory import MemoryBus
+from realtimenet.backends.presence_memory import MemoryPresenceStore
+from realtimenet.backends.registry import BackendOptions, Stores
+from realtimenet.backends.sessions_memory import MemorySessionStore
+from realtimenet.backends.state_memory import MemoryStateStore
+
+
+class MemoryStoreConnection:
+    """The in-memory stores' shared part: always ready; the node's tick sweeps what expired."""
+
+    def __init__(self, sessions: MemorySessionStore, presence: MemoryPresenceStore) -> None:
+        self._sessions = sessions
+        self._presence = presence
+
+    async def ping(self) -> bool:
+        return True
+
+    def sweep(self) -> int:
+        return self._sessions.sweep() + self._presence.sweep()
+
+    async def close(self) -> None:
+        return None
+
+
+def memory_stores(clock: Callable[[], float] = time.monotonic) -> Stores:
+    """Fresh in-memory stores on ``clock`` (monotonic seconds: one process compares its own deadlines)."""
+    sessions, presence = MemorySessionStore(clock), MemoryPresenceStore(clock)
+    return Stores(sessions, presence, MemoryStateStore(), MemoryStoreConnection(sessions, presence))
+
+
+def open_stores(url: str, options: BackendOptions) -> Stores:
+    """Registry factory of ``memory``."""
+    return memory_stores()
+
+
+def open_bus(url: str, options: BackendOptions) -> MemoryBus:
+    """Registry factory of ``memory``."""
+    return MemoryBus(options.history_size)

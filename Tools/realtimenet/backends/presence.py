@@ -1,0 +1,50 @@
+"""PresenceStore: which devices of a player are connected (with status), when a player was last seen, and
+which connections are members of a room, on every node.
+
+Device and membership entries expire unless the node holding them refreshes them, so a crashed node's
+devices and members vanish within the presence TTL.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+
+class DeviceEntry(msgspec.Struct, kw_only=True):
+    """One connected device's presence, written by the node that holds it."""
+
+    status: str
+    node_id: str
+    updated_at: float
+    custom: msgspec.Raw | None = None
+
+
+class PresenceRecord(msgspec.Struct, kw_only=True):
+    """What the store knows of one player: live devices and when the player was last seen."""
+
+    devices: list[DeviceEntry]
+    last_seen: float | None = None
+
+
+class PresenceStore(Protocol):
+    """Devices, last-seen times and room memberships, with expiry."""
+
+    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
+        """Create or refresh one device's presence for ``ttl`` seconds."""
+
+    async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
+        """The device disconnected: forget it and remember when the player was last seen."""
+
+    async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
+        """Live devices and last-seen time of each player, in order."""
+
+    async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
+        """Create or refresh one connection's membership of ``room`` for ``ttl`` seconds."""
+
+    async def drop_member(self, room: str, session_id: str) -> None:
+        """The connection left ``room`` (or closed)."""
+
+    async def members(self, room: str) -> list[str]:
+        """The players with a live membership of ``room`` on any node, sorted, each once."""

@@ -1,0 +1,58 @@
+"""The in-memory PresenceStore: devices and memberships with deadlines, swept by the node's tick."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from realtimenet.backends.expiry import sweep_groups
+from realtimenet.backends.presence import DeviceEntry, PresenceRecord
+
+
+class MemoryPresenceStore:
+    """PresenceStore in dictionaries; ``sweep()`` drops expired devices and memberships."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._devices: dict[str, dict[str, tuple[float, DeviceEntry]]] = {}  # player -> session -> entry
+        self._last_seen: dict[str, float] = {}
+        self._members: dict[str, dict[str, tuple[float, str]]] = {}  # room -> session -> (deadline, player)
+
+    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
+        self._devices.setdefault(player_id, {})[session_id] = (self._clock() + ttl, entry)
+
+    async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
+        devices = self._devices.get(player_id)
+        if devices is not None:
+            devices.pop(session_id, None)
+            if not devices:
+                del self._devices[player_id]
+        self._last_seen[player_id] = last_seen
+
+    async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
+        now = self._clock()
+        return [PresenceRecord(devices=[entry for expires, entry in self._devices.get(p, {}).values() if expires > now],
+                               last_seen=self._last_seen.get(p)) for p in player_ids]
+
+    async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
+        self._members.setdefault(room, {})[session_id] = (self._clock() + ttl, player_id)
+
+    async def drop_member(self, room: str, session_id: str) -> None:
+        members = self._members.get(room)
+        if members is not None:
+            members.pop(session_id, None)
+            if not members:
+                del self._members[room]
+
+    async def members(self, room: str) -> list[str]:
+        now = self._clock()
+        return sorted({player for expires, player in self._members.get(room, {}).values() if expires > now})
+
+    def sweep(self) -> int:
+        """Drop expired devices and memberships; returns how many went (last-seen times stay on purpose)."""
+        now = self._clock()
+        return sweep_groups(self._devices, now) + sweep_groups(self._members, now)
+
+    def __len__(self) -> int:
+        """Live devices and memberships."""
+        return sum(map(len, self._devices.values())) + sum(map(len, self._members.values()))

@@ -1,0 +1,71 @@
+"""The Redis PresenceStore: devices, last-seen times and room members (keys ``p:``, ``l:`` and ``m:`` of
+``redis_connection``'s schema). Device and member entries carry their own deadline: readers skip stale ones
+and delete them, and the hash itself expires when no node refreshes it."""
+
+from __future__ import annotations
+
+import msgspec
+
+from realtimenet.backends.presence import DeviceEntry, PresenceRecord
+from realtimenet.backends.redis_connection import RedisConnection, guarded
+
+LAST_SEEN_TTL = 30 * 24 * 3600
+
+
+class _StoredDevice(msgspec.Struct):
+    expires_at: float
+    entry: DeviceEntry
+
+
+class _StoredMember(msgspec.Struct):
+    expires_at: float
+    player_id: str
+
+
+_device_decoder = msgspec.json.Decoder(_StoredDevice)
+_member_decoder = msgspec.json.Decoder(_StoredMember)
+_encode = msgspec.json.Encoder().encode
+
+
+class RedisPresenceStore:
+    """PresenceStore on a shared Redis connection."""
+
+    def __init__(self, connection: RedisConnection) -> None:
+        self._conn = connection
+        self._redis = connection.redis
+
+    @guarded
+    async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
+        await self._conn.put_field(self._conn.key("p", player_id), session_id,
+                                   _encode(_StoredDevice(self._conn.clock() + ttl, entry)), ttl)
+
+    @guarded
+    async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
+        await self._redis.hdel(self._conn.key("p", player_id), session_id)
+        await self._redis.set(self._conn.key("l", player_id), repr(last_seen), ex=LAST_SEEN_TTL)
+
+    @guarded
+    async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
+        records = []
+        for player in player_ids:
+            devices: list[_StoredDevice] = await self._conn.live_fields(self._conn.key("p", player),
+                                                                        _device_decoder.decode)
+            seen = await self._redis.get(self._conn.key("l", player))
+            records.append(PresenceRecord(devices=[d.entry for d in devices],
+                                          last_seen=float(seen) if seen is not None else None))
+        return records
+
+    @guarded
+    async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
+        await self._conn.put_field(self._conn.key("m", room), session_id,
+                                   _encode(_StoredMember(self._conn.clock() + ttl, player_id)), ttl)
+
+    @guarded
+    async def drop_member(self, room: str, session_id: str) -> None:
+        await self._redis.hdel(self._conn.key("m", room), session_id)
+
+    @guarded
+    async def members(self, room: str) -> list[str]:
+        members: list[_StoredMember] = await self._conn.live_fields(self._conn.key("m", room),
+                                                                    _member_decoder.decode)
+        return sorted({m.player_id for m in members})

@@ -1,0 +1,19 @@
+"""Registry factory of ``redis://`` (and its sibling schemes): the three Redis stores on one connection."""
+
+from __future__ import annotations
+
+from realtimenet.backends.presence_redis import RedisPresenceStore
+from realtimenet.backends.redis_connection import RedisConnection
+from realtimenet.backends.registry import BackendOptions, Stores
+from realtimenet.backends.sessions_redis import RedisSessionStore
+from realtimenet.backends.state_redis import RedisStateStore
+
+
+def redis_stores(connection: RedisConnection) -> Stores:
+    """Sessions, presence and room state sharing ``connection``."""
+    return Stores(RedisSessionStore(connection), RedisPresenceStore(connection), RedisStateStore(connection),
+                  connection)
+
+
+def open_stores(url: str, options: BackendOptions) -> Stores:
+    return redis_stores(RedisConnection(url, prefix=options.prefix))

@@ -1,0 +1,52 @@
+"""Every PresenceStore behaves the same: the in-memory one and Redis (a real redis-server)."""
+
+from __future__ import annotations
+
+from realtimenet.backends.presence import DeviceEntry
+from realtimenet.backends.registry import Stores
+from tests.backend_fixtures import Clock, run
+
+
+def test_devices_expire_unless_refreshed_and_last_seen_stays(stores: tuple[Stores, Clock]) -> None:
+    backend, clock = stores
+    presence = backend.presence
+
+    async def scenario() -> None:
+        entry = DeviceEntry(status="online", node_id="n1", updated_at=clock.now)
+        await presence.put_device("alice", "s1", entry, 30)
+        await presence.put_device("alice", "s2", DeviceEntry(status="away", node_id="n2", updated_at=clock.now), 30)
+        [record] = await presence.presence(["alice"])
+        assert sorted(d.status for d in record.devices) == ["away", "online"]
+        await presence.drop_device("alice", "s2", 1234.5)
+        clock.now += 31  # node n1 died: nobody refreshes s1
+        backend.connection.sweep()
+        [record, unknown] = await presence.presence(["alice", "bob"])
+        assert record.devices == [] and record.last_seen == 1234.5
+        assert unknown.devices == [] and unknown.last_seen is None
+        await backend.connection.close()
+
+    run(scenario())
+
+
+def test_room_members_count_players_once_and_expire_unless_refreshed(stores: tuple[Stores, Clock]) -> None:
+    backend, clock = stores
+    presence = backend.presence
+
+    async def scenario() -> None:
+        await presence.put_member("arena", "s1", "bob", 30)
+        await presence.put_member("arena", "s2", "bob", 30)  # bob's second device
+        await presence.put_member("arena", "s3", "ann", 30)
+        await presence.put_member("lobby", "s4", "zed", 30)
+        assert await presence.members("arena") == ["ann", "bob"]
+        assert await presence.members("nowhere") == []
+        await presence.drop_member("arena", "s1")
+        assert await presence.members("arena") == ["ann", "bob"]  # still on s2
+        clock.now += 20
+        await presence.put_member("arena", "s3", "ann", 30)  # ann's node refreshes; bob's died
+        clock.now += 15
+        backend.connection.sweep()
+        assert await presence.members("arena") == ["ann"]
+        assert await presence.members("lobby") == []
+        await backend.connection.close()
+
+    run(scenario())

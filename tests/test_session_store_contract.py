@@ -1,0 +1,53 @@
+"""Every SessionStore behaves the same: the in-memory one and Redis (a real redis-server)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from realtimenet.backends.registry import Stores
+from realtimenet.backends.sessions import ResumeGrant, SessionRecord
+from tests.backend_fixtures import Clock, run
+
+
+def test_sessions_are_saved_loaded_and_deleted(stores: tuple[Stores, Clock]) -> None:
+    backend, _ = stores
+
+    async def scenario() -> None:
+        record = SessionRecord(session_id="s1", player_id="alice", node_id="n1", rooms=["lobby"])
+        await backend.sessions.save_session(record, 60)
+        assert await backend.sessions.load_session("s1") == record
+        assert await backend.sessions.load_session("nobody") is None
+        await backend.sessions.delete_session("s1")
+        assert await backend.sessions.load_session("s1") is None
+        await backend.connection.close()
+
+    run(scenario())
+
+
+def test_resume_tokens_are_single_use(stores: tuple[Stores, Clock]) -> None:
+    backend, _ = stores
+
+    async def scenario() -> None:
+        await backend.sessions.put_resume_token("tok", ResumeGrant("s1", "alice"), 60)
+        assert await backend.sessions.take_resume_token("tok") == ResumeGrant("s1", "alice")
+        assert await backend.sessions.take_resume_token("tok") is None  # single use
+        assert await backend.sessions.take_resume_token("forged") is None
+        await backend.connection.close()
+
+    run(scenario())
+
+
+def test_sessions_and_tokens_expire(stores: tuple[Stores, Clock]) -> None:
+    backend, clock = stores
+
+    async def scenario() -> None:
+        await backend.sessions.save_session(SessionRecord(session_id="s1", player_id="a", node_id="n"), 0.2)
+        await backend.sessions.put_resume_token("tok", ResumeGrant("s1", "a"), 0.2)
+        clock.now += 0.3
+        await asyncio.sleep(0.3)  # Redis expires keys on its own clock
+        backend.connection.sweep()
+        assert await backend.sessions.load_session("s1") is None
+        assert await backend.sessions.take_resume_token("tok") is None
+        await backend.connection.close()
+
+    run(scenario())
