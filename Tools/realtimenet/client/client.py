@@ -34,6 +34,7 @@ from realtimenet.exceptions import CallTimeout, ConnectFailed, ConnectionClosed,
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionWelcomeParams
+from realtimenet.protocol.streams import player_stream, room_stream
 
 _NO_STATUS = 1005
 _ABNORMAL = 1006
@@ -276,7 +277,7 @@ class Client:
         result = self.call("room.leave", {"room": room}, timeout)
         self.rooms.discard(room)
         self.state_encodings.pop(room, None)
-        self.positions.pop(f"room:{room}", None)
+        self.positions.pop(room_stream(room), None)
         return result
 
     def publish(self, room: str, data: Any, timeout: float = 10.0) -> Any:
@@ -444,7 +445,7 @@ class Client:
             sock.welcomed.set()
         params = _decode_params(item.params)
         if method in ("room.event", "direct.message"):
-            stream = f"room:{params['room']}" if method == "room.event" else self._player_stream()
+            stream = room_stream(params["room"]) if method == "room.event" else self._player_stream()
             if not self._advance(stream, params["epoch"], params["offset"]):
                 self.duplicates_dropped += 1
                 return
@@ -459,7 +460,7 @@ class Client:
             self.dropped_notifications += 1
 
     def _player_stream(self) -> str:
-        return f"player:{self.welcome.player_id}" if self.welcome is not None else "player:"
+        return player_stream(self.welcome.player_id if self.welcome is not None else "")
 
     # ----- reconnect and resume ---------------------------------------------------------------------
 
