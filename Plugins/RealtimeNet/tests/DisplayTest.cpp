@@ -1,7 +1,6 @@
-// What the UI shows: signal bars, the reconnect countdown, presence toasts, call failures.
+// What the UI shows: signal bars, the reconnect countdown, presence toasts.
 #include "TestSupport.h"
 #include "rtnet/Display.h"
-#include "rtnet/Errors.h"
 
 namespace rtnet {
 namespace {
@@ -34,25 +33,6 @@ TEST(Display, PresenceToasts) {
   EXPECT_EQ(PresenceChangeText("status", bob), "bob is away");
   bob.status = PresenceStatus::kOffline;
   EXPECT_EQ(PresenceChangeText("status", bob), "bob went offline");
-}
-
-TEST(Display, CallFailuresAreClassifiedWhateverEndedThem) {
-  CallOutcome outcome;
-  outcome.method = "room.join";
-  outcome.status = CallOutcome::Status::kTimeout;
-  ErrorInfo timeout = CallError(outcome);
-  EXPECT_EQ(timeout.source, ErrorSource::kCall);
-  EXPECT_EQ(timeout.strategy, RecoveryStrategy::kRetry);
-  EXPECT_EQ(timeout.message, "timed out");
-  EXPECT_EQ(timeout.method, "room.join");
-  EXPECT_EQ(timeout.code, 0);
-  outcome.status = CallOutcome::Status::kCancelled;
-  outcome.reason = "disconnected";
-  EXPECT_EQ(CallError(outcome).message, "disconnected");
-  outcome.status = CallOutcome::Status::kError;
-  outcome.error.code = -32002;
-  EXPECT_EQ(CallError(outcome).error_class, ErrorClass::kFatal);
-  EXPECT_STREQ(ToString(ErrorSource::kCall), "call");
 }
 
 }  // namespace
