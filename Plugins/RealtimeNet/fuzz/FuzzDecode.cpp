@@ -1,8 +1,9 @@
 // libFuzzer entry point over everything the client decodes from the wire: arbitrary bytes -> JSON
-// text (nlohmann, non-throwing) -> rtnet::Value -> JSON-RPC classification and call resolution ->
-// StateStore (room.join results, state.delta / state.entities / state.snapshot) -> ApplyEntities on
-// the raw bytes, both as they are (mostly not base64) and base64-encoded (so the packed decoder sees
-// arbitrary varints and bit fields). Nothing here may crash, leak or trip UBSan.
+// text (nlohmann, non-throwing) -> rtnet::Value -> JSON-RPC classification -> StateStore (room.join
+// results, state.delta / state.entities / state.snapshot) -> a whole rtnet::Client in session with calls
+// in flight (its call ledger, notifications, presence, resume answers) -> ApplyEntities on the raw bytes,
+// both as they are (mostly not base64) and base64-encoded (so the packed decoder sees arbitrary varints
+// and bit fields). Nothing here may crash, leak or trip UBSan.
 //
 // Built by CMake with RTNET_FUZZ=ON: under clang's libFuzzer with ASan + UBSan when available, else
 // with StandaloneDriver.cpp (see Plugins/RealtimeNet/README.md for both run commands).
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "JsonAdapter.h"
+#include "rtnet/Client.h"
 #include "rtnet/Entities.h"
 #include "rtnet/JsonRpc.h"
 #include "rtnet/MergePatch.h"
@@ -64,7 +66,7 @@ void ApplyRaw(const Fixture& fixture, std::string_view bytes) {
   (void)rtnet::ApplyEntities(fixture.document, fixture.schema, entities, fixture.document);
 }
 
-void FeedMessage(const Value& message, rtnet::StateStore& store, rtnet::CallTracker& calls) {
+void FeedMessage(const Value& message, rtnet::StateStore& store) {
   switch (rtnet::Classify(message)) {
     case rtnet::MessageKind::kNotification:
     case rtnet::MessageKind::kRequest: {
@@ -80,12 +82,10 @@ void FeedMessage(const Value& message, rtnet::StateStore& store, rtnet::CallTrac
       const Value* result = message.Find("result");
       if (result != nullptr && result->Find("state_version") != nullptr) (void)store.OnJoined(*result);
       if (result != nullptr && result->Find("version") != nullptr) (void)store.OnSnapshot(*result);
-      (void)calls.Resolve(message);
       break;
     }
     case rtnet::MessageKind::kError:
       (void)rtnet::ErrorOf(message);
-      (void)calls.Resolve(message);
       break;
     case rtnet::MessageKind::kInvalid:
       // Bare params objects too, so the store's own checks see arbitrary shapes.
@@ -93,6 +93,59 @@ void FeedMessage(const Value& message, rtnet::StateStore& store, rtnet::CallTrac
       (void)store.OnEntities(message);
       break;
   }
+}
+
+struct SilentTransport : rtnet::Transport {
+  void Open(std::uint64_t) override {}
+  void Send(std::uint64_t, const Value&) override {}
+  void Close(std::uint64_t, int, const std::string&) override {}
+};
+
+struct FixedRandom : rtnet::Random {
+  double Next() override { return 0.5; }
+};
+
+// A client in session, in a room, with calls of each kind in flight (ids 1..5), then the frame: as an
+// answer to them, as notifications, as a resume answer on the next socket; then time and a close.
+void FeedClient(const Value& frame, std::size_t bytes) {
+  SilentTransport transport;
+  FixedRandom random;
+  rtnet::ClientOptions options;
+  options.ping_interval = 0;
+  options.load_presence_on_join = false;
+  rtnet::Client client(transport, random, options);
+  client.Connect(0);
+  std::uint64_t socket = client.connection().socket();
+  client.OnOpen(socket, 0);
+  client.OnMessage(socket, *rtnet::standalone::ParseJson(
+      R"({"jsonrpc":"2.0","method":"session.welcome","params":{"session_id":"s","player_id":"p",)"
+      R"("resume_token":"t","heartbeat_interval":10,"server_time":0,"protocol_version":"1.0","node_id":"n"}})"), 0, 0);
+  client.JoinRoom("r", 0);                                                        // 1
+  client.UpdateState("r", Value::MakeObject({{"a", 1}}), 0);                     // 2
+  client.QueryPresence("r", 0);                                                  // 3
+  client.Call("sys.echo", Value::MakeObject(), 0);                               // 4
+  client.SetPresence(rtnet::PresenceStatus::kAway, Value(), 0);                  // 5
+  client.Tick(0);
+  client.OnMessage(socket, *rtnet::standalone::ParseJson(
+      R"({"jsonrpc":"2.0","id":1,"result":{"room":"r","stream":"room:r","epoch":"e","offset":0,)"
+      R"("state_version":1,"state":{"a":0}}})"), 0, 0.05);
+  client.OnMessage(socket, frame, bytes, 0.1);
+  client.Tick(0.2);
+  client.OnClosed(socket, 1006, "", 0.3);
+  client.Tick(2);  // reconnects: session.resume goes out as id 6
+  socket = client.connection().socket();
+  client.OnOpen(socket, 2);
+  client.OnMessage(socket, *rtnet::standalone::ParseJson(
+      R"({"jsonrpc":"2.0","method":"session.welcome","params":{"session_id":"s2","player_id":"p",)"
+      R"("resume_token":"t2","heartbeat_interval":10,"server_time":0,"protocol_version":"1.0","node_id":"n"}})"), 0, 2);
+  client.OnMessage(socket, frame, bytes, 2.1);
+  if (const Value* result = frame.Find("result")) {
+    Value answer = Value::MakeObject({{"jsonrpc", "2.0"}, {"id", 6}, {"result", *result}});
+    client.OnMessage(socket, answer, bytes, 2.2);
+  }
+  client.Tick(40);
+  client.Close(41);
+  (void)client.TakeEvents();
 }
 
 }  // namespace
@@ -116,13 +169,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   });
   std::size_t heard = 0;
   store.AddListener([&heard](const rtnet::StateChange&) { ++heard; });
-  rtnet::CallTracker calls;
-  for (int i = 0; i < 4; ++i) calls.Start("room.join", 0, 1);
-
-  for (const Value* message : rtnet::FrameItems(*frame)) FeedMessage(*message, store, calls);
-  (void)calls.Expire(0.5);
-  (void)calls.CancelAll("closed");
+  for (const Value* message : rtnet::FrameItems(*frame)) FeedMessage(*message, store);
   (void)store.ResumeState();
+  FeedClient(*frame, size);
 
   // The frame as a patch, and composed with itself and the fixture.
   const Value patched = rtnet::MergePatch(fixture.document, *frame);

@@ -640,5 +640,92 @@ TEST_F(ClientTest, AJoinLoadsWhoIsAlreadyInTheRoom) {
   EXPECT_EQ(events.back().reason, "query");
 }
 
+TEST_F(ClientTest, TheLedgerResolvesEachAnswerOnceByItsId) {
+  Establish(0);
+  std::vector<CallOutcome> outcomes;
+  auto record = [&outcomes](const CallOutcome& outcome) { outcomes.push_back(outcome); };
+  CallTicket ping = client_.Call("sys.ping", J(R"({"client_time":0})"), 0, {}, record);
+  CallTicket echo = client_.Call("sys.echo", J(R"({"data":1})"), 0, {}, record);
+  EXPECT_EQ(ping.id, 1);
+  EXPECT_EQ(echo.id, 2);
+  client_.Tick(0);
+  Deliver(J(R"({"jsonrpc":"2.0","id":2,"result":{"data":1}})"), 0.1);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].id, 2);
+  EXPECT_EQ(outcomes[0].method, "sys.echo");
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kResult);
+  EXPECT_EQ(outcomes[0].result, J(R"({"data":1})"));
+  Deliver(J(R"({"jsonrpc":"2.0","id":2,"result":1})"), 0.2);    // answered already
+  Deliver(J(R"({"jsonrpc":"2.0","id":"1","result":1})"), 0.2);  // not an id of ours
+  Deliver(J(R"({"jsonrpc":"2.0","method":"x","id":1})"), 0.2);  // a request, not an answer
+  EXPECT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(client_.pending_calls(), 1u);
+  Deliver(J(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}})"), 0.3);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[1].method, "sys.ping");
+  EXPECT_EQ(outcomes[1].status, CallOutcome::Status::kError);
+  EXPECT_EQ(outcomes[1].error.code, -32601);
+  EXPECT_EQ(client_.pending_calls(), 0u);
+}
+
+TEST_F(ClientTest, CallsTimeOutByTheirDeadlineInIdOrderAndLateAnswersMatchNothing) {
+  Establish(10);  // heartbeat_interval 10 + the default grace 5: the connection's own deadline is 25
+  std::vector<CallOutcome> outcomes;
+  auto record = [&outcomes](const CallOutcome& outcome) { outcomes.push_back(outcome); };
+  CallOptions two;
+  two.timeout = 2;
+  CallOptions one;
+  one.timeout = 1;
+  CallOptions none;
+  none.timeout = 0;
+  client_.Call("a", Value(), 10.0, two, record);   // deadline 12
+  client_.Call("b", Value(), 10.5, one, record);   // deadline 11.5
+  client_.Call("c", Value(), 10.0, none, record);  // no timeout
+  client_.Tick(10.5);
+  EXPECT_EQ(client_.NextDeadline(10.5), 11.5);
+  client_.OnHeard(client_.connection().socket(), 11.4);
+  client_.Tick(11.4);
+  EXPECT_TRUE(outcomes.empty());
+  client_.Tick(12.0);
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].method, "a");
+  EXPECT_EQ(outcomes[1].method, "b");
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kTimeout);
+  EXPECT_EQ(outcomes[0].reason, "timed out");
+  EXPECT_EQ(client_.pending_calls(), 1u);
+  ASSERT_TRUE(client_.NextDeadline(12.0).has_value());
+  EXPECT_DOUBLE_EQ(*client_.NextDeadline(12.0), 26.4);  // the heartbeat's (heard at 11.4): "c" has none
+  Deliver(J(R"({"jsonrpc":"2.0","id":1,"result":1})"), 12.1);  // a late answer to "a"
+  EXPECT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(client_.pending_calls(), 1u);
+}
+
+TEST_F(ClientTest, CloseCancelsEveryCallWithItsReasonAndIdsAreNeverReused) {
+  std::uint64_t first = Establish(0);
+  std::vector<CallOutcome> outcomes;
+  auto record = [&outcomes](const CallOutcome& outcome) { outcomes.push_back(outcome); };
+  client_.Call("a", Value(), 0, {}, record);
+  client_.Tick(0);  // "a" is sent; "b" is still queued when the client closes
+  client_.Call("b", Value(), 0, {}, record);
+  client_.Close(1, "closed by the game");
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].method, "a");
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kCancelled);
+  EXPECT_EQ(outcomes[0].reason, "disconnected");  // sent: it may or may not have run
+  EXPECT_EQ(outcomes[1].method, "b");
+  EXPECT_EQ(outcomes[1].status, CallOutcome::Status::kCancelled);
+  EXPECT_EQ(outcomes[1].reason, "closed by the game");
+  EXPECT_EQ(client_.pending_calls(), 0u);
+  client_.OnClosed(first, 1000, "", 1.1);
+  // A new session, and calls across a lost socket: the ids go on from where they were.
+  std::uint64_t second = Establish(2, "s2", "t2");
+  EXPECT_EQ(client_.Call("c", Value(), 2, {}, record).id, 3);
+  client_.Tick(2);
+  client_.OnClosed(second, 1006, "", 3);
+  client_.Tick(5);
+  Establish(5, "s3", "t3");  // resumes: session.resume takes id 4
+  EXPECT_EQ(client_.Call("d", Value(), 5, {}, record).id, 5);
+}
+
 }  // namespace
 }  // namespace rtnet

@@ -6,6 +6,7 @@
 #include "ReplayRandom.h"
 #include "TestSupport.h"
 #include "rtnet/Connection.h"
+#include "rtnet/JsonRpc.h"
 #include "rtnet/OutboundQueue.h"
 
 namespace rtnet {
@@ -82,33 +83,40 @@ TEST_F(ConnectionTest, ConnectsOnWelcomeAndReportsEveryTransition) {
   EXPECT_EQ(events[2].method, "session.welcome");
 }
 
-TEST_F(ConnectionTest, CallsAreSentAnsweredAndCancelledOnClose) {
+TEST_F(ConnectionTest, FramesGoOutOnlyWhileConnectedAndAnswersArePassedOnInOrder) {
   std::uint64_t socket = Establish(0);
   connection_.TakeEvents();
-  std::optional<std::int64_t> id = connection_.Call("sys.ping", J(R"({"client_time":0})"), 1, 5);
-  ASSERT_TRUE(id.has_value());
+  const Value request = MakeRequest(1, "sys.ping", J(R"({"client_time":0})"));
+  ASSERT_TRUE(connection_.SendFrame(request));
   ASSERT_EQ(transport_.sent.size(), 1u);
-  EXPECT_EQ(transport_.sent[0].second, MakeRequest(*id, "sys.ping", J(R"({"client_time":0})")));
-  Value answer = J(R"({"jsonrpc":"2.0","result":{"server_time":1}})");
-  answer.Set("id", *id);
+  EXPECT_EQ(transport_.sent[0], std::make_pair(socket, request));
+  EXPECT_FALSE(connection_.SendFrame(Value()));  // nothing to send
+  // A batch holding an answer and a notification: both come out, in the frame's order.
+  const Value answer = J(R"({"jsonrpc":"2.0","id":1,"result":{"server_time":1}})");
   connection_.OnMessage(socket, Value(Value::Array{answer, J(R"({"jsonrpc":"2.0","method":"room.event","params":{}})")}), 1.5);
   std::vector<Event> events = connection_.TakeEvents();
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].kind, Kind::kCallDone);
-  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kResult);
+  EXPECT_EQ(events[0].kind, Kind::kResponse);
+  EXPECT_EQ(events[0].message, answer);
   EXPECT_EQ(events[1].kind, Kind::kNotification);
   EXPECT_EQ(events[1].method, "room.event");
+  // Errors are answers too; what is neither a message nor an answer is dropped.
+  const Value refused = J(R"({"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"Method not found"}})");
+  connection_.OnMessage(socket, refused, 1.6);
+  connection_.OnMessage(socket, J(R"({"jsonrpc":"2.0","id":3})"), 1.7);
+  events = connection_.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kResponse);
+  EXPECT_EQ(events[0].message, refused);
 
-  connection_.Call("sys.echo", Value(), 2, 0);
   connection_.OnClosed(socket, 1012, "service restart", 3);
   events = connection_.TakeEvents();
-  ASSERT_GE(events.size(), 2u);
-  EXPECT_EQ(events[0].kind, Kind::kCallDone);
-  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kCancelled);
-  EXPECT_EQ(events[0].call.reason, "closed 1012: service restart");
-  EXPECT_EQ(events[1].to, State::kReconnecting);
-  EXPECT_EQ(events[1].close_class, CloseClass::kGoingAway);
-  EXPECT_FALSE(connection_.Call("sys.ping", Value(), 3, 5).has_value());  // not connected
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].to, State::kReconnecting);
+  EXPECT_EQ(events[0].reason, "closed 1012: service restart");
+  EXPECT_EQ(events[0].close_class, CloseClass::kGoingAway);
+  EXPECT_FALSE(connection_.SendFrame(request));  // not connected
+  EXPECT_EQ(transport_.sent.size(), 1u);
 }
 
 TEST_F(ConnectionTest, ReconnectsAfterTheBackoffDelayThenGivesUp) {
@@ -235,13 +243,14 @@ TEST_F(ConnectionTest, RateLimitedAndProtocolCodesReconnectWithBackoff) {
 
 TEST_F(ConnectionTest, CloseHandshakeAndItsTimeout) {
   std::uint64_t socket = Establish(0);
-  connection_.Call("sys.ping", Value(), 0, 5);
   connection_.TakeEvents();
   connection_.Close(1);
   EXPECT_EQ(connection_.state(), State::kClosing);
   EXPECT_EQ(transport_.closed.back(), std::make_pair(socket, 1000));
   std::vector<Event> events = connection_.TakeEvents();
-  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kCancelled);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].to, State::kClosing);
+  EXPECT_EQ(events[0].close_code, 1000);
   connection_.OnClosed(socket, 1000, "", 1.2);
   EXPECT_EQ(connection_.state(), State::kClosed);
 
@@ -261,20 +270,6 @@ TEST_F(ConnectionTest, CloseWhileReconnectingEndsAtOnce) {
   EXPECT_EQ(connection_.state(), State::kClosed);
   connection_.Tick(100);
   EXPECT_EQ(transport_.opened.size(), 1u);
-}
-
-TEST_F(ConnectionTest, CallTimeoutsAreTicked) {
-  Establish(0);
-  connection_.TakeEvents();
-  connection_.Call("slow", Value(), 0, 3);
-  connection_.OnHeard(connection_.socket(), 2.9);
-  connection_.Tick(2.9);
-  EXPECT_TRUE(connection_.TakeEvents().empty());
-  connection_.Tick(3);
-  std::vector<Event> events = connection_.TakeEvents();
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kTimeout);
-  EXPECT_EQ(events[0].call.method, "slow");
 }
 
 // A transport that calls back from inside Open: the machine has finished its transition first.
@@ -301,83 +296,38 @@ TEST(ConnectionReentrancy, TransportMayCallBackSynchronously) {
   EXPECT_EQ(transport.opened.size(), 3u);  // the first attempt and max_attempts (2) retries
 }
 
-TEST_F(ConnectionTest, QueuedCallsGoOutAsOneBatchAndAreAnsweredAsCalls) {
+TEST_F(ConnectionTest, AQueuedBatchGoesOutAsOneFrameAndItsAnswersComeBackOneByOne) {
   std::uint64_t socket = Establish(0);
   connection_.TakeEvents();
   OutboundQueue queue;
-  std::int64_t publish = connection_.TrackCall("room.publish", 1, 5);
-  std::int64_t ping = connection_.TrackCall("sys.ping", 1, 5);
   SendOptions critical;
   critical.lane = Lane::kCritical;
-  ASSERT_TRUE(queue.Enqueue(MakeRequest(publish, "room.publish", J(R"({"room":"r","data":1})"))).ok());
-  ASSERT_TRUE(queue.Enqueue(MakeRequest(ping, "sys.ping", J(R"({"client_time":1})")), critical).ok());
+  ASSERT_TRUE(queue.Enqueue(MakeRequest(7, "room.publish", J(R"({"room":"r","data":1})"))).ok());
+  ASSERT_TRUE(queue.Enqueue(MakeRequest(8, "sys.ping", J(R"({"client_time":1})")), critical).ok());
   ASSERT_TRUE(queue.Enqueue(MakeNotification("presence.set", J(R"({"status":"online"})"))).ok());
-  EXPECT_TRUE(transport_.sent.empty());  // nothing leaves before the tick
+  EXPECT_TRUE(transport_.sent.empty());  // nothing leaves before the host flushes
   Batch batch = queue.TakeBatch();
   ASSERT_TRUE(connection_.SendFrame(batch.frame));
   ASSERT_EQ(transport_.sent.size(), 1u);  // one frame
   ASSERT_TRUE(transport_.sent[0].second.IsArray());
   EXPECT_EQ(transport_.sent[0].second.AsArray()->size(), 3u);
-  EXPECT_EQ(*transport_.sent[0].second.AsArray()->at(0).Find("id"), Value(ping));  // critical first
-  // The gateway answers the batch with a batch (notifications get no answer).
-  Value answers = J(R"([{"jsonrpc":"2.0","result":{"server_time":5,"client_time":1}},
-                        {"jsonrpc":"2.0","error":{"code":-32002,"message":"Forbidden"}}])");
-  answers.AsArray()->at(0).Set("id", ping);
-  answers.AsArray()->at(1).Set("id", publish);
+  EXPECT_EQ(*transport_.sent[0].second.AsArray()->at(0).Find("id"), Value(8));  // critical first
+  // The gateway answers the batch with a batch (notifications get no answer), in its own order.
+  Value answers = J(R"([{"jsonrpc":"2.0","id":8,"result":{"server_time":5,"client_time":1}},
+                        {"jsonrpc":"2.0","id":7,"error":{"code":-32002,"message":"Forbidden"}}])");
   connection_.OnMessage(socket, answers, 1.1);
   std::vector<Event> events = connection_.TakeEvents();
   ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0].call.method, "sys.ping");
-  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kResult);
-  EXPECT_EQ(events[1].call.method, "room.publish");
-  EXPECT_EQ(events[1].call.status, CallOutcome::Status::kError);
-  EXPECT_EQ(events[1].call.error.code, -32002);
-  EXPECT_FALSE(connection_.SendFrame(Value()));
-}
-
-TEST_F(ConnectionTest, QueuedCallsAcrossALostSocket) {
-  std::uint64_t socket = Establish(0);
-  connection_.TakeEvents();
-  OutboundQueue queue;
-  std::int64_t plain = connection_.TrackCall("room.publish", 1, 0);
-  std::int64_t kept = connection_.TrackCall("state.update", 1, 0);
-  queue.Enqueue(MakeRequest(plain, "room.publish", J(R"({"room":"r","data":1})")));
-  SendOptions state;
-  state.coalesce_key = "state:r";
-  queue.Enqueue(MakeRequest(kept, "state.update", J(R"({"room":"r","base_version":3,"patch":{"hp":1}})")), state);
-  // The socket goes before the tick: the connection cancels both calls, the queue fails the plain one
-  // and keeps the state update.
+  EXPECT_EQ(events[0].kind, Kind::kResponse);
+  EXPECT_EQ(events[0].message, answers.AsArray()->at(0));
+  EXPECT_EQ(events[1].kind, Kind::kResponse);
+  EXPECT_EQ(ErrorOf(events[1].message)->code, -32002);
+  // A lost socket: what is queued waits (the queue's disconnect rule), nothing goes out until connected.
+  ASSERT_TRUE(queue.Enqueue(MakeRequest(9, "state.update", J(R"({"room":"r","base_version":3,"patch":{}})"))).ok());
   connection_.OnClosed(socket, 1006, "", 2);
   queue.OnDisconnected();
-  std::size_t cancelled = 0;
-  for (const Event& event : connection_.TakeEvents()) {
-    cancelled += event.kind == Kind::kCallDone && event.call.status == CallOutcome::Status::kCancelled ? 1 : 0;
-  }
-  EXPECT_EQ(cancelled, 2u);
-  std::vector<Unsent> failed = queue.TakeUnsent();
-  ASSERT_EQ(failed.size(), 1u);
-  EXPECT_EQ(failed[0].id, plain);
-  EXPECT_FALSE(connection_.SendFrame(queue.TakeBatch().frame));  // nothing to send, and not connected
-  // Reconnected (and, in a real session, resumed): the kept update is tracked again under a new id.
-  connection_.Tick(3);
-  Establish(3);
-  connection_.TakeEvents();
-  queue.Resume([&](Value& message) {
-    message.Set("id", connection_.TrackCall(*message.Find("method")->AsString(), 3, 5));
-    return true;
-  });
-  Batch batch = queue.TakeBatch();
-  ASSERT_TRUE(connection_.SendFrame(batch.frame));
-  const Value& sent = transport_.sent.back().second;
-  EXPECT_EQ(*sent.Find("method"), Value("state.update"));
-  EXPECT_GT(*sent.Find("id")->AsInt(), kept);  // ids are never reused
-  Value answer = J(R"({"jsonrpc":"2.0","result":{"room":"r","version":4}})");
-  answer.Set("id", *sent.Find("id"));
-  connection_.OnMessage(connection_.socket(), answer, 3.5);
-  std::vector<Event> events = connection_.TakeEvents();
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].call.method, "state.update");
-  EXPECT_EQ(events[0].call.status, CallOutcome::Status::kResult);
+  EXPECT_FALSE(connection_.SendFrame(queue.TakeBatch().frame));
+  EXPECT_EQ(transport_.sent.size(), 1u);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+// JSON-RPC 2.0 envelopes: what a message is, what a frame holds, an error's parts, building requests.
 #include "TestSupport.h"
 #include "rtnet/Codes.h"
 #include "rtnet/JsonRpc.h"
@@ -6,7 +7,6 @@ namespace rtnet {
 namespace {
 
 using test::J;
-using Status = CallOutcome::Status;
 
 TEST(JsonRpc, ClassifiesMessages) {
   EXPECT_EQ(Classify(J(R"({"jsonrpc":"2.0","id":1,"method":"sys.ping","params":{}})")), MessageKind::kRequest);
@@ -65,59 +65,6 @@ TEST(JsonRpc, ErrorOfReadsCodeMessageAndData) {
   EXPECT_EQ(error->message, "Rate limited");
   EXPECT_EQ(error->data, J(R"({"retry_after":1.5})"));
   EXPECT_FALSE(ErrorOf(J(R"({"jsonrpc":"2.0","id":3,"result":1})")).has_value());
-}
-
-TEST(CallTracker, ResolvesResultsAndErrorsByIdOnce) {
-  CallTracker calls;
-  std::int64_t ping = calls.Start("sys.ping", 0.0, 5.0);
-  std::int64_t echo = calls.Start("sys.echo", 0.0, 5.0);
-  EXPECT_EQ(ping, 1);
-  EXPECT_EQ(echo, 2);
-  std::optional<CallOutcome> done = calls.Resolve(J(R"({"jsonrpc":"2.0","id":2,"result":{"data":1}})"));
-  ASSERT_TRUE(done.has_value());
-  EXPECT_EQ(done->id, 2);
-  EXPECT_EQ(done->method, "sys.echo");
-  EXPECT_EQ(done->status, Status::kResult);
-  EXPECT_EQ(done->result, J(R"({"data":1})"));
-  EXPECT_FALSE(calls.Resolve(J(R"({"jsonrpc":"2.0","id":2,"result":1})")).has_value());  // answered already
-  EXPECT_FALSE(calls.Resolve(J(R"({"jsonrpc":"2.0","id":"1","result":1})")).has_value());  // not our id type
-  EXPECT_FALSE(calls.Resolve(J(R"({"jsonrpc":"2.0","method":"x","id":1})")).has_value());  // a request
-  done = calls.Resolve(J(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"Method not found"}})"));
-  ASSERT_TRUE(done.has_value());
-  EXPECT_EQ(done->status, Status::kError);
-  EXPECT_EQ(done->error.code, -32601);
-  EXPECT_EQ(calls.pending(), 0u);
-}
-
-TEST(CallTracker, TimesOutByDeadlineInIdOrder) {
-  CallTracker calls;
-  calls.Start("a", 10.0, 2.0);   // deadline 12
-  calls.Start("b", 10.5, 1.0);   // deadline 11.5
-  calls.Start("c", 10.0, 0.0);   // no timeout
-  EXPECT_EQ(calls.NextDeadline(), 11.5);
-  EXPECT_TRUE(calls.Expire(11.4).empty());
-  std::vector<CallOutcome> expired = calls.Expire(12.0);
-  ASSERT_EQ(expired.size(), 2u);
-  EXPECT_EQ(expired[0].method, "a");
-  EXPECT_EQ(expired[1].method, "b");
-  EXPECT_EQ(expired[0].status, Status::kTimeout);
-  EXPECT_TRUE(calls.Expire(1e9).empty());
-  EXPECT_EQ(calls.pending(), 1u);
-  EXPECT_FALSE(calls.NextDeadline().has_value());
-  // A late answer to a timed-out call matches nothing.
-  EXPECT_FALSE(calls.Resolve(J(R"({"jsonrpc":"2.0","id":1,"result":1})")).has_value());
-}
-
-TEST(CallTracker, CancelAllCarriesTheReasonAndIdsAreNeverReused) {
-  CallTracker calls;
-  calls.Start("a", 0, 1);
-  calls.Start("b", 0, 1);
-  std::vector<CallOutcome> cancelled = calls.CancelAll("closed 1012: service restart");
-  ASSERT_EQ(cancelled.size(), 2u);
-  EXPECT_EQ(cancelled[1].status, Status::kCancelled);
-  EXPECT_EQ(cancelled[1].reason, "closed 1012: service restart");
-  EXPECT_EQ(calls.pending(), 0u);
-  EXPECT_EQ(calls.Start("c", 0, 1), 3);
 }
 
 }  // namespace

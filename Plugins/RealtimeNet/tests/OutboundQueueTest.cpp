@@ -252,7 +252,7 @@ TEST(OutboundQueue, ResumeMayRewriteOrDropKeptMessages) {
   std::int64_t next_id = 100;
   queue.Resume([&](Value& message) {
     if (*message.Find("id")->AsInt() == 3) return false;
-    message.Set("id", next_id++);  // new ids from the new socket's call tracker
+    message.Set("id", next_id++);  // a host that numbers its calls per socket
     return true;
   });
   std::vector<Unsent> dropped = queue.TakeUnsent();

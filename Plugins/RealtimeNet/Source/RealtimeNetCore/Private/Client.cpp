@@ -557,7 +557,6 @@ void Client::HandleConnectionEvents(double now) {
         Emit(std::move(required));
         break;
       }
-      case Event::Kind::kCallDone: break;  // the client makes no Connection::Call
     }
   }
 }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "rtnet/Codes.h"
+#include "rtnet/JsonRpc.h"
+
 namespace rtnet {
 namespace {
 
@@ -40,7 +43,6 @@ void Connection::Close(double now, const std::string& reason) {
   switch (state_) {
     case State::kConnecting:
     case State::kConnected: {
-      CancelCalls(reason);
       std::uint64_t socket = socket_;
       deadline_ = now + options_.closing_timeout;
       MoveTo(State::kClosing, reason, static_cast<int>(CloseCode::kNormal));
@@ -76,7 +78,6 @@ bool Connection::Reconnect(double now, const std::string& reason) {
     case State::kConnected: {
       const int code = static_cast<int>(CloseCode::kGoingAway);
       AbandonSocket(code, reason);
-      CancelCalls(CloseText(code, reason));
       deadline_ = now;
       MoveTo(State::kReconnecting, reason, code, 0.0, backoff_.attempt() + 1);
       Tick(now);
@@ -120,19 +121,13 @@ void Connection::OnMessage(std::uint64_t socket, const Value& frame, double now)
         break;
       }
       case MessageKind::kResult:
-      case MessageKind::kError:
-        if (std::optional<CallOutcome> outcome = calls_.Resolve(*message)) {
-          Event event;
-          event.kind = Event::Kind::kCallDone;
-          event.call = std::move(*outcome);
-          events_.push_back(std::move(event));
-        } else {
-          Event event;
-          event.kind = Event::Kind::kResponse;
-          event.message = *message;
-          events_.push_back(std::move(event));
-        }
+      case MessageKind::kError: {
+        Event event;
+        event.kind = Event::Kind::kResponse;
+        event.message = *message;
+        events_.push_back(std::move(event));
         break;
+      }
       case MessageKind::kRequest:  // the gateway sends no requests; unknown messages are ignored
       case MessageKind::kInvalid: break;
     }
@@ -178,29 +173,6 @@ void Connection::Tick(double now) {
     case State::kDisconnected:
     case State::kClosed: break;
   }
-  for (CallOutcome& outcome : calls_.Expire(now)) {
-    Event event;
-    event.kind = Event::Kind::kCallDone;
-    event.call = std::move(outcome);
-    events_.push_back(std::move(event));
-  }
-}
-
-std::optional<std::int64_t> Connection::Call(std::string method, Value params, double now, double timeout) {
-  if (state_ != State::kConnected) return std::nullopt;
-  std::int64_t id = calls_.Start(method, now, timeout);
-  transport_.Send(socket_, MakeRequest(id, method, std::move(params)));
-  return id;
-}
-
-bool Connection::Notify(std::string_view method, Value params) {
-  if (state_ != State::kConnected) return false;
-  transport_.Send(socket_, MakeNotification(method, std::move(params)));
-  return true;
-}
-
-std::int64_t Connection::TrackCall(std::string method, double now, double timeout) {
-  return calls_.Start(std::move(method), now, timeout);
 }
 
 bool Connection::SendFrame(const Value& frame) {
@@ -212,7 +184,7 @@ bool Connection::SendFrame(const Value& frame) {
 std::vector<Event> Connection::TakeEvents() { return std::exchange(events_, {}); }
 
 std::optional<double> Connection::NextDeadline() const {
-  std::optional<double> next = calls_.NextDeadline();
+  std::optional<double> next;
   auto consider = [&next](double at) { next = next ? std::min(*next, at) : at; };
   switch (state_) {
     case State::kConnecting:
@@ -259,7 +231,6 @@ void Connection::AbandonSocket(int code, const std::string& reason) {
 
 void Connection::LostSocket(int code, const std::string& reason, double now) {
   const std::string why = CloseText(code, reason);
-  CancelCalls(why);
   const CloseClass kind = ClassifyClose(code);
   if (!ShouldReconnect(kind)) {
     MoveTo(State::kClosed, why, code);
@@ -283,15 +254,6 @@ void Connection::LostSocket(int code, const std::string& reason, double now) {
   }
   deadline_ = now + *delay;
   MoveTo(State::kReconnecting, why, code, *delay, backoff_.attempt());
-}
-
-void Connection::CancelCalls(const std::string& reason) {
-  for (CallOutcome& outcome : calls_.CancelAll(reason)) {
-    Event event;
-    event.kind = Event::Kind::kCallDone;
-    event.call = std::move(outcome);
-    events_.push_back(std::move(event));
-  }
 }
 
 }  // namespace rtnet

@@ -1,7 +1,5 @@
 #include "rtnet/JsonRpc.h"
 
-#include <limits>
-
 namespace rtnet {
 namespace {
 
@@ -63,62 +61,6 @@ Value MakeNotification(std::string_view method, Value params) {
   message.Set("method", method);
   if (!params.IsNull()) message.Set("params", std::move(params));
   return message;
-}
-
-std::int64_t CallTracker::Start(std::string method, double now, double timeout) {
-  std::int64_t id = next_id_++;
-  double deadline = timeout > 0 ? now + timeout : std::numeric_limits<double>::infinity();
-  pending_.emplace(id, Pending{std::move(method), deadline});
-  return id;
-}
-
-std::optional<CallOutcome> CallTracker::Resolve(const Value& response) {
-  MessageKind kind = Classify(response);
-  if (kind != MessageKind::kResult && kind != MessageKind::kError) return std::nullopt;
-  const std::int64_t* id = response.Find("id")->AsInt();
-  auto it = id != nullptr ? pending_.find(*id) : pending_.end();
-  if (it == pending_.end()) return std::nullopt;
-  CallOutcome outcome = CallOutcome::Ended(it->first, std::move(it->second.method),
-                              kind == MessageKind::kResult ? CallOutcome::Status::kResult : CallOutcome::Status::kError, "");
-  pending_.erase(it);
-  if (kind == MessageKind::kResult) {
-    outcome.result = *response.Find("result");
-  } else {
-    outcome.error = *ErrorOf(response);
-  }
-  return outcome;
-}
-
-std::vector<CallOutcome> CallTracker::Expire(double now) {
-  std::vector<CallOutcome> expired;
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->second.deadline <= now) {
-      expired.push_back(CallOutcome::Ended(it->first, std::move(it->second.method), CallOutcome::Status::kTimeout, "timeout"));
-      it = pending_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-  return expired;
-}
-
-std::vector<CallOutcome> CallTracker::CancelAll(const std::string& reason) {
-  std::vector<CallOutcome> cancelled;
-  for (auto& [id, call] : pending_) {
-    cancelled.push_back(CallOutcome::Ended(id, std::move(call.method), CallOutcome::Status::kCancelled, reason));
-  }
-  pending_.clear();
-  return cancelled;
-}
-
-std::optional<double> CallTracker::NextDeadline() const {
-  std::optional<double> earliest;
-  for (const auto& [id, call] : pending_) {
-    if (call.deadline != std::numeric_limits<double>::infinity() && (!earliest || call.deadline < *earliest)) {
-      earliest = call.deadline;
-    }
-  }
-  return earliest;
 }
 
 CallOutcome CallOutcome::Ended(std::int64_t id, std::string method, Status status, std::string reason) {

@@ -276,8 +276,8 @@ class RTNET_API Client {
   NetworkMetrics metrics_;
   Backoff resume_backoff_;
 
-  // Calls are the client's own (not Connection::Call's): their ids outlive a socket, so a call queued
-  // while reconnecting keeps its id, and one retried after an error is sent again under the same id.
+  // The call ledger, the only one: ids outlive a socket, so a call queued while reconnecting keeps its
+  // id, and one retried after an error is sent again under the same id. Ids are never reused.
   std::int64_t next_call_id_ = 1;
   std::map<std::int64_t, PendingCall> pending_;
   std::map<std::int64_t, InternalDone> internal_done_;

@@ -11,7 +11,6 @@
 
 #include "rtnet/Backoff.h"
 #include "rtnet/CloseClass.h"
-#include "rtnet/JsonRpc.h"
 #include "rtnet/Transport.h"
 #include "rtnet/Value.h"
 
@@ -36,10 +35,8 @@ struct Event {
   enum class Kind {
     kStateChanged,   // from, to, reason, close_code (0 when no close caused it), close_class, retry_in
     kNotification,   // method, params (session.welcome included)
-    kCallDone,       // call
     kTokenRequired,  // the gateway closed with 4001: call TokenRefreshed() once the transport has a new token
-    kResponse,       // message: a result or error that answers no call this Connection tracks (a host
-                     // that tracks its own calls, as rtnet::Client does, resolves it)
+    kResponse,       // message: a result or error; the host matches it to its calls (rtnet::Client's ledger)
   };
   Kind kind = Kind::kStateChanged;
   State from = State::kDisconnected;
@@ -51,22 +48,21 @@ struct Event {
   int attempt = 0;        // kReconnecting: which reconnect attempt comes next (1 for the first)
   std::string method;
   Value params;
-  CallOutcome call;
   Value message;  // kResponse
 };
 
 /// One session with the gateway across sockets: connects, waits for `session.welcome`, watches the
-/// heartbeat, tracks calls, and after a lost socket reconnects as the close code says (backoff, token
-/// refresh, or stop). It never reads a clock: every entry point takes `now` (seconds, monotonic).
-/// Resuming streams after a reconnect (`session.resume`) is the caller's, on the kConnected event.
+/// heartbeat, and after a lost socket reconnects as the close code says (backoff, token refresh, or
+/// stop). It never reads a clock: every entry point takes `now` (seconds, monotonic). Calls are the
+/// host's: it sends frames with SendFrame and matches the kResponse events to its own ledger
+/// (rtnet::Client). Resuming streams after a reconnect (`session.resume`) is the host's too, on kConnected.
 class RTNET_API Connection {
  public:
   Connection(Transport& transport, Random& random, ConnectionOptions options = {});
 
   /// Opens a socket (from kDisconnected or kClosed); false in any other state.
   bool Connect(double now);
-  /// Ends the session: a close handshake when a socket is open, else straight to kClosed. Pending
-  /// calls are cancelled with `reason`.
+  /// Ends the session: a close handshake when a socket is open, else straight to kClosed.
   void Close(double now, const std::string& reason = "closed by the client");
   /// After kTokenRequired: reconnect now with the transport's new token.
   void TokenRefreshed(double now);
@@ -83,24 +79,12 @@ class RTNET_API Connection {
   /// The socket closed (`code` 1006 when it was lost without a close frame, or failed to open).
   void OnClosed(std::uint64_t socket, int code, const std::string& reason, double now);
 
-  /// Applies time: reconnect when the backoff delay passed, connect and heartbeat timeouts, call
-  /// timeouts, the close handshake's timeout.
+  /// Applies time: reconnect when the backoff delay passed, connect and heartbeat timeouts, the close
+  /// handshake's timeout.
   void Tick(double now);
 
-  /// Sends a request (only in kConnected) and returns its id; its answer comes as kCallDone.
-  /// `timeout` in seconds, 0 for none. No id when not connected.
-  std::optional<std::int64_t> Call(std::string method, Value params, double now, double timeout);
-  /// Sends a notification (only in kConnected); false when not connected.
-  bool Notify(std::string_view method, Value params);
-
-  // For a host that queues what it sends (rtnet::OutboundQueue) and flushes one frame per tick:
-  /// Registers a call whose request the caller builds (`MakeRequest(id, ...)`) and sends later in a
-  /// frame; its answer comes as kCallDone, exactly as Call's. Works in any state, but a lost socket
-  /// cancels every tracked call, as it does Call's (so calls kept across a reconnect are tracked
-  /// again, with new ids, once kConnected: OutboundQueue::Resume's rewrite).
-  std::int64_t TrackCall(std::string method, double now, double timeout);
-  /// Sends a frame built elsewhere (a message, or a batch array from OutboundQueue::TakeBatch) on the
-  /// socket in use; false (nothing sent) when not kConnected or the frame is null.
+  /// Sends a frame (a message, or a batch array from OutboundQueue::TakeBatch) on the socket in use;
+  /// false (nothing sent) when not kConnected or the frame is null.
   bool SendFrame(const Value& frame);
 
   /// The events since the last call, oldest first.
@@ -121,12 +105,10 @@ class RTNET_API Connection {
   void LostSocket(int code, const std::string& reason, double now);
   /// Stops using the socket (later callbacks from it are ignored) and asks the transport to close it.
   void AbandonSocket(int code, const std::string& reason);
-  void CancelCalls(const std::string& reason);
 
   Transport& transport_;
   ConnectionOptions options_;
   Backoff backoff_;
-  CallTracker calls_;
   std::vector<Event> events_;
 
   State state_ = State::kDisconnected;

@@ -1,11 +1,10 @@
-// JSON-RPC 2.0 envelopes on rtnet::Value: what a frame holds, building requests, and tracking the
-// calls in flight (ids, timeouts ticked with `now`, cancel-all when the socket closes).
+// JSON-RPC 2.0 envelopes on rtnet::Value: what a frame holds, building requests and notifications, and
+// how a call ended. The calls in flight are rtnet::Client's (its ledger: ids, timeouts, retries).
 #pragma once
 
 #include "rtnet/Export.h"
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,33 +57,6 @@ struct RTNET_API CallOutcome {
 
   /// An outcome without a result or error (a timeout, a cancellation) or to be filled in.
   static CallOutcome Ended(std::int64_t id, std::string method, Status status, std::string reason);
-};
-
-/// The calls in flight on one connection. Ids are 1, 2, 3... for the tracker's lifetime, never reused,
-/// so a late answer to a call that already timed out or was cancelled matches nothing.
-class RTNET_API CallTracker {
- public:
-  /// Registers a call and returns its id. `timeout` in seconds; 0 or less means none.
-  std::int64_t Start(std::string method, double now, double timeout);
-  /// The outcome a kResult or kError message gives a pending call; none when it answers no pending
-  /// call (unknown, late, or non-integer id).
-  std::optional<CallOutcome> Resolve(const Value& response);
-  /// The calls whose deadline is at or before `now`, in id order.
-  std::vector<CallOutcome> Expire(double now);
-  /// Every pending call, cancelled with `reason` (the socket closed), in id order.
-  std::vector<CallOutcome> CancelAll(const std::string& reason);
-
-  std::size_t pending() const { return pending_.size(); }
-  /// The earliest deadline, for a host that schedules its next tick.
-  std::optional<double> NextDeadline() const;
-
- private:
-  struct Pending {
-    std::string method;
-    double deadline;  // infinity when the call has no timeout
-  };
-  std::int64_t next_id_ = 1;
-  std::map<std::int64_t, Pending> pending_;
 };
 
 }  // namespace rtnet

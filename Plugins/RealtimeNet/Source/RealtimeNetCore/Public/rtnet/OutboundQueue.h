@@ -142,18 +142,17 @@ RTNET_API std::size_t JsonSizeBound(const Value& value);
 ///    each call (`id`) back to its caller with a "disconnected" error. They are never sent later.
 ///  - Keyed state updates and resendable messages stay queued, in order, and TakeBatch() sends them
 ///    once Resume() is called after `session.resume` succeeded (state updates are newest-per-key, so
-///    nothing stale is replayed). Their JSON-RPC ids are the caller's; as Connection cancels its
-///    calls when a socket goes, Resume takes an optional rewrite that may give each kept request a
-///    new id (or return false to drop it: reported as kDisconnected).
+///    nothing stale is replayed). Their JSON-RPC ids are the caller's; Resume takes an optional
+///    rewrite that may give each kept request a new id (or return false to drop it: reported as
+///    kDisconnected). rtnet::Client keeps its ids across sockets and drops the calls it no longer holds.
 ///  - While disconnected, Enqueue refuses unkeyed, non-resendable messages (kRejectedDisconnected)
 ///    and TakeBatch returns nothing.
-/// Messages already handed out by TakeBatch are no longer the queue's: the call tracker times them
-/// out or cancels them.
+/// Messages already handed out by TakeBatch are no longer the queue's: the host's call ledger times
+/// them out or fails them.
 ///
-/// With a Connection: `id = connection.TrackCall(method, now, timeout)`, `Enqueue(MakeRequest(id, ...))`;
-/// per tick `connection.SendFrame(queue.TakeBatch().frame)`; on leaving kConnected `OnDisconnected()`;
-/// after `session.resume` succeeded, `Resume` with a rewrite that tracks each kept request again
-/// (`message.Set("id", connection.TrackCall(...))`), as the lost socket cancelled the old ids.
+/// How rtnet::Client drives it: `Enqueue(MakeRequest(id, ...))` with an id from its ledger; per tick
+/// `connection.SendFrame(queue.TakeBatch().frame)`; on leaving kConnected `OnDisconnected()`; after
+/// `session.resume` succeeded, `Resume` with a rewrite that keeps what is still pending.
 class RTNET_API OutboundQueue {
  public:
   explicit OutboundQueue(OutboundOptions options = {}, Sizer sizer = nullptr);
