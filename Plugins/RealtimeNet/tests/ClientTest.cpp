@@ -1,5 +1,6 @@
 // The composed client against a recording transport: sessions, resume with replay de-duplication,
 // snapshot reloads, re-joins, call queueing and retries, errors, presence, draining, trace.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -725,6 +726,61 @@ TEST_F(ClientTest, CloseCancelsEveryCallWithItsReasonAndIdsAreNeverReused) {
   client_.Tick(5);
   Establish(5, "s3", "t3");  // resumes: session.resume takes id 4
   EXPECT_EQ(client_.Call("d", Value(), 5, {}, record).id, 5);
+}
+
+TEST_F(ClientTest, TheReconnectScheduleAndTheTokenStateAreTheClientsToRead) {
+  std::uint64_t first = Establish(0);
+  EXPECT_FALSE(client_.reconnect_schedule().has_value());
+  EXPECT_EQ(client_.token_state(), TokenState::kValid);
+  EXPECT_FALSE(client_.UseToken("jwt-0", 0.5).ok());  // nothing asked: kept for the next socket
+  client_.Tick(0.5);
+  EXPECT_TRUE(transport_.sent.empty());
+
+  // session.token_expiring: the next token goes to the gateway with auth.refresh, once.
+  Deliver(MakeNotification("session.token_expiring", J(R"({"expired_at":1700000000,"close_at":1700000030})")), 1);
+  EXPECT_EQ(client_.token_state(), TokenState::kExpiring);
+  EXPECT_EQ(client_.token_deadline(), 1700000030);
+  std::vector<CallOutcome> outcomes;
+  CallTicket refresh = client_.UseToken("jwt-1", 1.1, [&outcomes](const CallOutcome& o) { outcomes.push_back(o); });
+  ASSERT_TRUE(refresh.ok());
+  EXPECT_EQ(client_.token_state(), TokenState::kValid);
+  EXPECT_EQ(client_.token_deadline(), 0);
+  client_.Tick(1.1);
+  std::vector<Value> sent = SentOn(first);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"auth.refresh"});
+  EXPECT_EQ(*sent[0].Find("params"), J(R"({"token":"jwt-1"})"));
+  Deliver(Result(refresh.id, J(R"({"player_id":"alice","expires_at":1700003600})")), 1.2);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_FALSE(client_.UseToken("jwt-2", 1.3).ok());  // nothing asked any more
+  client_.Tick(1.3);
+  EXPECT_EQ(SentOn(first).size(), 1u);
+
+  // A lost socket: when the next attempt comes, for a countdown.
+  client_.OnClosed(first, 1006, "", 2);
+  std::optional<ReconnectSchedule> schedule = client_.reconnect_schedule();
+  ASSERT_TRUE(schedule.has_value());
+  EXPECT_EQ(schedule->attempt, 1);
+  EXPECT_EQ(schedule->at, 3.0);
+  EXPECT_DOUBLE_EQ(schedule->RetryIn(2.25), 0.75);
+  client_.Tick(3);
+  EXPECT_FALSE(client_.reconnect_schedule().has_value());  // connecting
+
+  // Expiring, then closed with 4001 before a new token came: the new token is for the next socket.
+  std::uint64_t second = Establish(3);
+  Deliver(MakeNotification("session.token_expiring", J(R"({"expired_at":1,"close_at":31})")), 4);
+  EXPECT_EQ(client_.token_state(), TokenState::kExpiring);
+  std::size_t mark = transport_.sent.size();
+  client_.OnClosed(second, 4001, "token expired", 5);
+  EXPECT_EQ(client_.token_state(), TokenState::kRequired);
+  ASSERT_TRUE(client_.reconnect_schedule().has_value());
+  EXPECT_FALSE(client_.reconnect_schedule()->at.has_value());  // waits for the token, not for time
+  client_.Tick(100);
+  EXPECT_EQ(transport_.opened.size(), 2u);
+  EXPECT_FALSE(client_.UseToken("jwt-3", 100).ok());  // no auth.refresh: a reconnect
+  EXPECT_EQ(transport_.opened.size(), 3u);
+  EXPECT_EQ(client_.token_state(), TokenState::kValid);
+  EXPECT_EQ(transport_.sent.size(), mark);
+  EXPECT_STREQ(ToString(TokenState::kRequired), "required");
 }
 
 }  // namespace

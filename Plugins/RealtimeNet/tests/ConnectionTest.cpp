@@ -1,4 +1,5 @@
 // The connection state machine against a recording transport, with time and randomness injected.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -127,14 +128,25 @@ TEST_F(ConnectionTest, ReconnectsAfterTheBackoffDelayThenGivesUp) {
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].to, State::kReconnecting);
   EXPECT_EQ(changes[0].retry_in, 1.0);  // uniform(base, base)
+  // The host reads when the next attempt comes (a countdown) from the connection, not from the event.
+  std::optional<ReconnectSchedule> schedule = connection_.reconnect_schedule();
+  ASSERT_TRUE(schedule.has_value());
+  EXPECT_EQ(schedule->attempt, 1);
+  EXPECT_EQ(schedule->at, 11.0);
+  EXPECT_DOUBLE_EQ(schedule->RetryIn(10.4), 0.6);
+  EXPECT_EQ(schedule->RetryIn(11.5), 0.0);
+  EXPECT_FALSE(connection_.awaiting_token());
   connection_.Tick(10.9);
   EXPECT_EQ(connection_.state(), State::kReconnecting);
   connection_.Tick(11.0);
   EXPECT_EQ(connection_.state(), State::kConnecting);
+  EXPECT_FALSE(connection_.reconnect_schedule().has_value());  // under way: nothing scheduled
   EXPECT_EQ(transport_.opened.size(), 2u);
   // The attempt fails to open; then two more, each after min(cap, uniform(1, 3 * previous)).
   connection_.OnClosed(connection_.socket(), 1006, "refused", 11.1);
   EXPECT_EQ(StateChanges().back().retry_in, 2.0);  // 1 + (3 - 1) * 0.5
+  EXPECT_EQ(connection_.reconnect_schedule()->attempt, 2);
+  EXPECT_EQ(connection_.reconnect_schedule()->at, 13.1);
   connection_.Tick(13.1);
   connection_.OnClosed(connection_.socket(), 1006, "refused", 13.2);
   EXPECT_EQ(StateChanges().back().retry_in, 3.5);  // 1 + (6 - 1) * 0.5
@@ -143,6 +155,7 @@ TEST_F(ConnectionTest, ReconnectsAfterTheBackoffDelayThenGivesUp) {
   changes = StateChanges();
   EXPECT_EQ(connection_.state(), State::kClosed);
   EXPECT_NE(changes.back().reason.find("gave up after 3 attempts"), std::string::npos) << changes.back().reason;
+  EXPECT_FALSE(connection_.reconnect_schedule().has_value());
 }
 
 TEST_F(ConnectionTest, ASessionResetsTheBackoff) {
@@ -209,11 +222,17 @@ TEST_F(ConnectionTest, TokenExpiryWaitsForAFreshToken) {
   EXPECT_EQ(events[0].to, State::kReconnecting);
   EXPECT_EQ(events[0].close_class, CloseClass::kAuth);
   EXPECT_EQ(events[1].kind, Kind::kTokenRequired);
+  EXPECT_TRUE(connection_.awaiting_token());
+  ASSERT_TRUE(connection_.reconnect_schedule().has_value());
+  EXPECT_EQ(connection_.reconnect_schedule()->attempt, 1);
+  EXPECT_FALSE(connection_.reconnect_schedule()->at.has_value());  // no time: a token
+  EXPECT_EQ(connection_.reconnect_schedule()->RetryIn(1000), 0.0);
   connection_.Tick(1000);  // no token, no attempt
   EXPECT_EQ(connection_.state(), State::kReconnecting);
   EXPECT_FALSE(connection_.NextDeadline().has_value());
   connection_.TokenRefreshed(1001);
   EXPECT_EQ(connection_.state(), State::kConnecting);
+  EXPECT_FALSE(connection_.awaiting_token());
   EXPECT_EQ(transport_.opened.size(), 2u);
 }
 

@@ -32,6 +32,15 @@ const char* ToString(ClientEvent::Kind kind) {
   return "unknown";
 }
 
+const char* ToString(TokenState state) {
+  switch (state) {
+    case TokenState::kValid: return "valid";
+    case TokenState::kExpiring: return "expiring";
+    case TokenState::kRequired: return "required";
+  }
+  return "unknown";
+}
+
 Client::Client(Transport& transport, Random& random, ClientOptions options)
     : options_(std::move(options)),
       random_(random),
@@ -49,6 +58,7 @@ Client::Client(Transport& transport, Random& random, ClientOptions options)
 bool Client::Connect(double now) {
   now_ = now;
   const bool started = connection_.Connect(now);
+  if (started) token_expiring_ = false;  // a new session presents whatever token the transport has
   HandleConnectionEvents(now);
   return started;
 }
@@ -63,6 +73,7 @@ void Client::Close(double now, const std::string& reason) {
   rooms_.clear();
   positions_.clear();
   resume_token_.clear();
+  token_expiring_ = false;
   phase_ = SessionPhase::kNone;
 }
 
@@ -80,9 +91,24 @@ void Client::TokenRefreshed(double now) {
 }
 
 CallTicket Client::RefreshToken(const std::string& token, double now, CallCallback done) {
+  token_expiring_ = false;  // asked: the answer (or its error event) tells the rest
   CallOptions options;
   options.lane = Lane::kCritical;
   return Call("auth.refresh", Value::MakeObject({{"token", token}}), now, options, std::move(done));
+}
+
+CallTicket Client::UseToken(const std::string& token, double now, CallCallback done) {
+  switch (token_state()) {
+    case TokenState::kExpiring: return RefreshToken(token, now, std::move(done));
+    case TokenState::kRequired: TokenRefreshed(now); break;
+    case TokenState::kValid: break;
+  }
+  return CallTicket{};
+}
+
+TokenState Client::token_state() const {
+  if (connection_.awaiting_token()) return TokenState::kRequired;
+  return token_expiring_ ? TokenState::kExpiring : TokenState::kValid;
 }
 
 // --- Transport callbacks ------------------------------------------------------------------------------
@@ -550,6 +576,7 @@ void Client::HandleConnectionEvents(double now) {
         break;
       }
       case Event::Kind::kTokenRequired: {
+        token_expiring_ = false;  // the socket is gone: the next one presents the new token at the upgrade
         ClientEvent required;
         required.kind = ClientEvent::Kind::kTokenRequired;
         required.reason = event.reason;
@@ -611,6 +638,8 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
     ClientEvent event;
     event.kind = ClientEvent::Kind::kTokenExpiring;
     event.deadline = close_at != nullptr ? close_at->AsNumber().value_or(0.0) : 0.0;
+    token_expiring_ = true;
+    token_deadline_ = event.deadline;
     Emit(std::move(event));
   }
   dispatcher_.Dispatch(method, params);

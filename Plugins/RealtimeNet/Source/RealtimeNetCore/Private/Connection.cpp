@@ -201,6 +201,14 @@ std::optional<double> Connection::NextDeadline() const {
   return next;
 }
 
+std::optional<ReconnectSchedule> Connection::reconnect_schedule() const {
+  if (state_ != State::kReconnecting) return std::nullopt;
+  ReconnectSchedule schedule;
+  schedule.attempt = reconnect_attempt_;
+  if (!awaiting_token_) schedule.at = deadline_;
+  return schedule;
+}
+
 void Connection::MoveTo(State to, std::string reason, int close_code, double retry_in, int attempt) {
   Event event;
   event.kind = Event::Kind::kStateChanged;
@@ -211,6 +219,7 @@ void Connection::MoveTo(State to, std::string reason, int close_code, double ret
   event.close_class = close_code != 0 ? ClassifyClose(close_code) : CloseClass::kNormal;
   event.retry_in = retry_in;
   event.attempt = attempt;
+  if (to == State::kReconnecting) reconnect_attempt_ = attempt;
   state_ = to;
   events_.push_back(std::move(event));
 }

@@ -127,6 +127,15 @@ enum class SessionPhase {
   kReady,     // calls flow
 };
 
+/// Where the game's token stands, as the gateway has told the client.
+enum class TokenState {
+  kValid,     // nothing asked
+  kExpiring,  // session.token_expiring: a new token must reach the gateway (auth.refresh) before token_deadline()
+  kRequired,  // the gateway closed with 4001: no reconnect attempt until a new token (TokenRefreshed, UseToken)
+};
+
+RTNET_API const char* ToString(TokenState state);
+
 /// Joining a room.
 struct JoinOptions {
   std::string state_encoding;  // "" (merge patches) or "entities"
@@ -148,6 +157,11 @@ class RTNET_API Client {
   void TokenRefreshed(double now);
   /// After kTokenExpiring: `auth.refresh` with the new token (the transport should use it from now on).
   CallTicket RefreshToken(const std::string& token, double now, CallCallback done = nullptr);
+  /// The game has a new token, and the transport presents it on every new socket from now on. As
+  /// token_state() says: kExpiring sends it with `auth.refresh` (the ticket's call), kRequired reconnects
+  /// with it now (TokenRefreshed), kValid keeps it for the next socket. The ticket is refused (id 0) when
+  /// no auth.refresh was sent.
+  CallTicket UseToken(const std::string& token, double now, CallCallback done = nullptr);
 
   // Transport callbacks (stale sockets are ignored). `bytes` is the frame's size on the wire.
   void OnOpen(std::uint64_t socket, double now);
@@ -189,6 +203,11 @@ class RTNET_API Client {
 
   // What the UI reads.
   State state() const { return connection_.state(); }
+  /// In kReconnecting: the attempt coming next and when ("Reconnecting (2) in 1.4 s"); none otherwise.
+  std::optional<ReconnectSchedule> reconnect_schedule() const { return connection_.reconnect_schedule(); }
+  TokenState token_state() const;
+  /// kExpiring: the gateway's `close_at` (Unix seconds), when it closes with 4001 unless refreshed; 0 otherwise.
+  double token_deadline() const { return token_state() == TokenState::kExpiring ? token_deadline_ : 0.0; }
   SessionPhase phase() const { return phase_; }
   const std::string& session_id() const { return session_id_; }
   const std::string& player_id() const { return player_id_; }
@@ -294,6 +313,8 @@ class RTNET_API Client {
   std::optional<double> resume_retry_at_;
   std::optional<double> drain_leave_at_;
   double next_ping_ = 0;
+  bool token_expiring_ = false;  // session.token_expiring heard, no new token sent yet
+  double token_deadline_ = 0;    // its close_at
 
   std::vector<ClientEvent> events_;
   Ring<TraceEntry> trace_;

@@ -51,6 +51,15 @@ struct Event {
   Value message;  // kResponse
 };
 
+/// When a Connection in kReconnecting tries again.
+struct ReconnectSchedule {
+  int attempt = 0;           // which reconnect attempt comes next (1 for the first)
+  std::optional<double> at;  // when it starts (the `now` clock); none while it waits for a token (4001)
+
+  /// Seconds from `now` until the attempt (0 once due, and while waiting for a token).
+  double RetryIn(double now) const { return at && *at > now ? *at - now : 0.0; }
+};
+
 /// One session with the gateway across sockets: connects, waits for `session.welcome`, watches the
 /// heartbeat, and after a lost socket reconnects as the close code says (backoff, token refresh, or
 /// stop). It never reads a clock: every entry point takes `now` (seconds, monotonic). Calls are the
@@ -97,6 +106,10 @@ class RTNET_API Connection {
   const Value& welcome() const { return welcome_; }
   /// The earliest time Tick has something to do, for a host that sleeps between ticks.
   std::optional<double> NextDeadline() const;
+  /// In kReconnecting: the attempt coming next and when; none in any other state.
+  std::optional<ReconnectSchedule> reconnect_schedule() const;
+  /// In kReconnecting after close 4001: no attempt is made until TokenRefreshed.
+  bool awaiting_token() const { return state_ == State::kReconnecting && awaiting_token_; }
 
  private:
   void MoveTo(State to, std::string reason, int close_code = 0, double retry_in = 0.0, int attempt = 0);
@@ -116,6 +129,7 @@ class RTNET_API Connection {
   std::uint64_t last_socket_ = 0;  // generations only grow
   double deadline_ = 0.0;          // kConnecting: connect timeout; kReconnecting: retry; kClosing: give up
   bool awaiting_token_ = false;
+  int reconnect_attempt_ = 0;      // kReconnecting: the attempt coming next
   double heartbeat_interval_ = 0.0;  // from session.welcome; 0: no heartbeat watch
   double last_heard_ = 0.0;
   Value welcome_;
