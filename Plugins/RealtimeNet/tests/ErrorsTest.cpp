@@ -1,5 +1,5 @@
 // Every failure sorted into its class with its recovery: JSON-RPC errors, close codes, calls that timed
-// out or were cancelled.
+// out or were cancelled, and failures found on this side of the wire.
 #include "TestSupport.h"
 #include "rtnet/Errors.h"
 
@@ -58,6 +58,29 @@ TEST(Errors, CallFailuresAreClassifiedWhateverEndedThem) {
   outcome.error.code = -32002;
   EXPECT_EQ(CallError(outcome).error_class, ErrorClass::kFatal);
   EXPECT_STREQ(ToString(ErrorSource::kCall), "call");
+}
+
+TEST(Errors, LocalFailuresAreClassifiedAsTheGatewayWouldHaveThem) {
+  ErrorInfo none = LocalCallError(LocalFailure::kNoClient, "room.join", "no RealtimeNet subsystem for this world");
+  EXPECT_EQ(none.error_class, ErrorClass::kFatal);
+  EXPECT_EQ(none.strategy, RecoveryStrategy::kGiveUp);
+  EXPECT_EQ(none.code, 0);
+  EXPECT_EQ(none.method, "room.join");
+  EXPECT_EQ(none.message, "no RealtimeNet subsystem for this world");
+  // Params that do not encode: exactly what the gateway's -32602 gives, but found here.
+  ErrorInfo invalid = LocalCallError(LocalFailure::kInvalidParams, "state.update", "patch: not an object");
+  RpcError answered;
+  answered.code = -32602;
+  ErrorInfo gateway = ClassifyRpcError(answered, "state.update");
+  EXPECT_EQ(invalid.code, -32602);
+  EXPECT_EQ(invalid.error_class, gateway.error_class);
+  EXPECT_EQ(invalid.strategy, gateway.strategy);
+  EXPECT_EQ(invalid.source, ErrorSource::kCall);
+  EXPECT_EQ(invalid.message, "patch: not an object");
+  ErrorInfo mismatch = LocalCallError(LocalFailure::kResultMismatch, "room.join", "missing member \"stream\"");
+  EXPECT_EQ(mismatch.error_class, ErrorClass::kProtocol);
+  EXPECT_EQ(mismatch.strategy, RecoveryStrategy::kGiveUp);
+  EXPECT_EQ(mismatch.code, 0);
 }
 
 }  // namespace

@@ -134,4 +134,22 @@ ErrorInfo CallError(const CallOutcome& outcome) {
   return info;
 }
 
+ErrorInfo LocalCallError(LocalFailure failure, const std::string& method, const std::string& message) {
+  if (failure == LocalFailure::kInvalidParams) {
+    RpcError invalid;
+    invalid.code = static_cast<std::int64_t>(ErrorCode::kInvalidParams);
+    invalid.message = message;
+    ErrorInfo info = ClassifyRpcError(invalid, method);
+    info.source = ErrorSource::kCall;
+    return info;
+  }
+  ErrorInfo info;
+  info.source = ErrorSource::kCall;
+  info.strategy = RecoveryStrategy::kGiveUp;
+  info.error_class = failure == LocalFailure::kNoClient ? ErrorClass::kFatal : ErrorClass::kProtocol;
+  info.method = method;
+  info.message = message;
+  return info;
+}
+
 }  // namespace rtnet

@@ -67,4 +67,14 @@ RTNET_API ErrorInfo TransportError(const std::string& reason);
 /// ErrorInfo with code 0 and an empty message.
 RTNET_API ErrorInfo CallError(const CallOutcome& outcome);
 
+/// A call that failed on this side of the wire: the gateway never saw it, or its answer was unusable.
+enum class LocalFailure {
+  kNoClient,        // nothing to send it with (no client for the game world): fatal, give up
+  kInvalidParams,   // params that do not encode: what the gateway answers them with (-32602, protocol)
+  kResultMismatch,  // a result that does not match the protocol's description of it: protocol, give up
+};
+
+/// How a local failure is reported (source kCall; code 0 unless the gateway has one with that meaning).
+RTNET_API ErrorInfo LocalCallError(LocalFailure failure, const std::string& method, const std::string& message);
+
 }  // namespace rtnet
