@@ -224,12 +224,6 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 	{
 		const ERealtimeNetConnectionState NewState = RealtimeNetConvert::ToUnreal(Event.to);
 		const ERealtimeNetConnectionState OldState = RealtimeNetConvert::ToUnreal(Event.from);
-		if (Event.to == rtnet::State::kReconnecting)
-		{
-			// Before the broadcast: a widget refreshing on this change reads the countdown at once.
-			ReconnectAttempt = Event.attempt;
-			ReconnectAt = GetNow() + Event.retry_in;
-		}
 		UE_LOG(LogRealtimeNet, Log, TEXT("%s -> %s (%s)"), *URealtimeNetTextLibrary::ConnectionStateText(OldState),
 			*URealtimeNetTextLibrary::ConnectionStateText(NewState), *Reason);
 		OnConnectionStateChangedNative.Broadcast(NewState, OldState, Reason);
@@ -237,7 +231,7 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 		return;
 	}
 	case Kind::kReconnecting:
-		// The countdown was recorded by the kStateChanged the core emits just before this event.
+		// GetReconnectCountdown reads the same schedule from the core at any time.
 		OnReconnectingNative.Broadcast(Event.attempt, static_cast<float>(Event.retry_in));
 		OnReconnecting.Broadcast(Event.attempt, static_cast<float>(Event.retry_in));
 		return;
@@ -270,8 +264,8 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 		UE_LOG(LogRealtimeNet, Log, TEXT("waiting for a new token (SetToken): %s"), *Reason);
 		return;
 	case Kind::kTokenExpiring:
-		// ProtocolEvents' session.token_expiring event tells the game; SetToken sends auth.refresh.
-		bTokenExpiring = true;
+		// ProtocolEvents' session.token_expiring event tells the game; SetToken sends auth.refresh (the core
+		// remembers that it is expiring).
 		UE_LOG(LogRealtimeNet, Log, TEXT("token expiring: SetToken before %.0f (Unix seconds)"), Event.deadline);
 		return;
 	case Kind::kDraining:
@@ -315,7 +309,6 @@ bool URealtimeNetSubsystem::Connect(const FString& Url, const FString& Token)
 		return false;
 	}
 	Session->Transport->SetEndpoint(Target, Token);
-	bTokenExpiring = false;
 	const bool bStarted = Session->Client->Connect(GetNow());
 	Flush();
 	return bStarted;
@@ -346,13 +339,9 @@ void URealtimeNetSubsystem::SetToken(const FString& Token)
 		return;
 	}
 	Session->Transport->SetToken(Token);
-	if (bTokenExpiring)
-	{
-		bTokenExpiring = false;
-		Session->Client->RefreshToken(FRealtimeNetJson::ToStd(Token), GetNow());  // a refusal reaches OnError
-	}
-	// After close 4001 the core reconnects with the new token; in any other state it ignores this.
-	Session->Client->TokenRefreshed(GetNow());
+	// auth.refresh when the gateway said the token expires (a refusal reaches OnError), a reconnect after close
+	// 4001, otherwise nothing more: the core knows which.
+	Session->Client->UseToken(FRealtimeNetJson::ToStd(Token), GetNow());
 	Flush();
 }
 
@@ -366,12 +355,14 @@ bool URealtimeNetSubsystem::GetReconnectCountdown(int32& Attempt, float& Seconds
 {
 	Attempt = 0;
 	SecondsLeft = 0.f;
-	if (GetConnectionState() != ERealtimeNetConnectionState::Reconnecting)
+	const rtnet::Client* Client = GetCoreClient();
+	const std::optional<rtnet::ReconnectSchedule> Schedule = Client != nullptr ? Client->reconnect_schedule() : std::nullopt;
+	if (!Schedule.has_value())
 	{
 		return false;
 	}
-	Attempt = ReconnectAttempt;
-	SecondsLeft = static_cast<float>(FMath::Max(0.0, ReconnectAt - GetNow()));
+	Attempt = Schedule->attempt;
+	SecondsLeft = static_cast<float>(Schedule->RetryIn(GetNow()));
 	return true;
 }
 

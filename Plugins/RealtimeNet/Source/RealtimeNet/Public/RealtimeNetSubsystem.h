@@ -95,14 +95,17 @@ public:
 	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Connection")
 	void Reconnect();
 
-	/** The token for the next socket; answers a token request (close 4001) or a session.token_expiring notice. */
+	/** The token for the next socket. The core decides what else it is for (rtnet::Client::UseToken): after a
+	    session.token_expiring notice it goes to the gateway with auth.refresh; after close 4001 the client
+	    reconnects with it at once. */
 	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Connection")
 	void SetToken(const FString& Token);
 
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Connection")
 	ERealtimeNetConnectionState GetConnectionState() const;
 
-	/** While reconnecting: the attempt coming next and the seconds until it. False in any other state. */
+	/** While reconnecting: the attempt coming next and the seconds until it (0 while it waits for SetToken after
+	    close 4001), as the core schedules it. False in any other state. */
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Connection")
 	bool GetReconnectCountdown(int32& Attempt, float& SecondsLeft) const;
 
@@ -254,10 +257,7 @@ private:
 	FTSTicker::FDelegateHandle TickHandle;
 	uint64 StateListenerId = 0;
 	uint64 DispatchHandleId = 0;
-	int32 ReconnectAttempt = 0;
-	double ReconnectAt = 0.0;
 	bool bFlushing = false;
-	bool bTokenExpiring = false;
 	bool bTraceEnabled = false;
 	bool bVerboseTrace = false;
 };
