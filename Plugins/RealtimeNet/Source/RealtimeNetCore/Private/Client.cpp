@@ -6,6 +6,7 @@
 
 #include "rtnet/Codes.h"
 #include "rtnet/Display.h"
+#include "rtnet/Streams.h"
 
 namespace rtnet {
 namespace {
@@ -595,9 +596,9 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
     std::string stream;
     if (method == "room.event") {
       const std::string* room = params.FindString("room");
-      if (room != nullptr) stream = "room:" + *room;
+      if (room != nullptr) stream = RoomStream(*room);
     } else {
-      stream = "player:" + player_id_;
+      stream = PlayerStream(player_id_);
     }
     if (!stream.empty() && epoch != nullptr && offset) {
       if (!Advance(stream, *epoch, *offset)) {

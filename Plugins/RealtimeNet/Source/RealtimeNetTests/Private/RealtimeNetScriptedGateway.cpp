@@ -3,6 +3,7 @@
 #include "Misc/DateTime.h"
 
 #include "rtnet/Client.h"
+#include "rtnet/Streams.h"
 
 #include "RealtimeNetJson.h"
 #include "RealtimeNetSubsystem.h"
@@ -93,7 +94,7 @@ int64 FRealtimeNetScriptedGateway::JoinRoom(const FString& Room, int64 StateVers
 	const std::string Name = FRealtimeNetJson::ToStd(Room);
 	Reply(Id, rtnet::Value::MakeObject({
 		{"room", Name},
-		{"stream", "room:" + Name},
+		{"stream", rtnet::RoomStream(Name)},
 		{"epoch", "e1"},
 		{"offset", 0},
 		{"state_version", StateVersion},
