@@ -3,7 +3,9 @@
 Unreal Engine is not installed here. Besides reading the generated text, one test compiles the generated C++
 with a host compiler against a small stand-in for the engine types it uses (FString, TArray, TSharedPtr, the
 FJsonValue classes with their 5.x signatures, an async action base, the runtime module's subsystem as the
-contract names it) and runs messages, nodes and events through it. The stand-in is not the engine: it proves
+contract names it), together with the hand-written base every generated node subclasses
+(RealtimeNetCallAction.h/.cpp) and the core's error classification, and runs messages, nodes and events
+through it. The stand-in is not the engine: it proves
 the generated logic and its C++ validity, not its fit with the real headers.
 """
 
@@ -33,6 +35,9 @@ CALLS_CPP = PRIVATE_DIR / "RealtimeNetProtocolCalls.cpp"
 EVENTS_H = PUBLIC_DIR / "RealtimeNetProtocolEvents.h"
 EVENTS_CPP = PRIVATE_DIR / "RealtimeNetProtocolEvents.cpp"
 REFERENCE = Path("docs/blueprint-api-reference.md")
+# The hand-written base of every call node, compiled with the generated code.
+BASE_H = Path("Plugins/RealtimeNet/Source/RealtimeNet/Public/RealtimeNetCallAction.h")
+BASE_CPP = Path("Plugins/RealtimeNet/Source/RealtimeNet/Private/RealtimeNetCallAction.cpp")
 HEADERS = (TYPES_H, CALLS_H, EVENTS_H)
 
 
@@ -66,14 +71,23 @@ def _properties(struct_body: str) -> dict[str, str]:
     return {m[2]: m[1] for m in re.finditer(r"UPROPERTY\([^\n]*\)\n\t(.+?) (\w+)(?: = [^;]+)?;", struct_body)}
 
 
+def _game_methods() -> list[dict[str, Any]]:
+    """The methods game code calls: every method but those the description marks x-client-managed."""
+    return [m for m in _doc()["methods"] if not m.get("x-client-managed")]
+
+
+def _client_managed() -> list[dict[str, Any]]:
+    return [m for m in _doc()["methods"] if m.get("x-client-managed")]
+
+
 def _schemas() -> list[tuple[str, list[tuple[str, dict[str, Any], bool]]]]:
-    """(struct name, [(member, schema, required)]) for every component, method params and notification params."""
+    """(struct name, [(member, schema, required)]) for every component, game method params and notification params."""
     doc = _doc()
     out = []
     for name, schema in doc["components"]["schemas"].items():
         required = set(schema.get("required", []))
         out.append((f"FRealtimeNet{name}", [(k, v, k in required) for k, v in schema["properties"].items()]))
-    for method in doc["methods"] + doc["x-notifications"]:
+    for method in _game_methods() + doc["x-notifications"]:
         out.append((f"FRealtimeNet{_pascal(method['name'])}Params",
                     [(p["name"], p["schema"], bool(p.get("required"))) for p in method.get("params", [])]))
     return out
@@ -146,23 +160,31 @@ def test_every_schema_method_and_notification_has_its_unreal_type() -> None:
     types_h, calls_h, events_h = (_read(h) for h in HEADERS)
     for struct, _ in _schemas():
         assert f"struct REALTIMENET_API {struct}\n" in types_h, struct
-    for method in doc["methods"]:
+    for method in _game_methods():
         pascal = _pascal(method["name"])
         action = f"URealtimeNet{pascal}Action"
-        body = _body(calls_h, f"class REALTIMENET_API {action} : public URealtimeNetProtocolAction")
+        # Every generated node is the one hand-written base's subclass: no generated base of its own.
+        body = _body(calls_h, f"class REALTIMENET_API {action} : public URealtimeNetCallActionBase")
         assert f"static {action}* {pascal}(UObject* WorldContextObject, const FRealtimeNet{pascal}Params& Params, " \
                "const FRealtimeNetCallOptions& Options);" in body
         factory = re.search(r"UFUNCTION\((.*)\)\n\tstatic", body)
         assert factory is not None
-        for spec in ('BlueprintCallable', 'Category="RealtimeNet|Protocol"', 'BlueprintInternalUseOnly="true"',
+        category = "RealtimeNet|Protocol|Development" if method.get("x-development-only") else "RealtimeNet|Protocol"
+        for spec in ('BlueprintCallable', f'Category="{category}"', 'BlueprintInternalUseOnly="true"',
                      'WorldContext="WorldContextObject"', 'DisplayName="', "ToolTip="):
             assert spec in factory[1], (action, spec)
+        # Both pins of one delegate type, carrying Result and Error: the Blueprint node (UK2Node_BaseAsyncTask)
+        # makes its data pins from the first delegate's signature only.
         delegate = re.search(r"\n\t(\w+) OnSuccess;", body)
-        assert delegate is not None
+        assert delegate is not None and f"\n\t{delegate[1]} OnFailure;" in body
         result = "FRealtimeNet" + method["result"]["schema"]["$ref"].rsplit("/", 1)[1]
-        assert f"DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam({delegate[1]}, const {result}&, Result);" in calls_h
+        assert f"DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams({delegate[1]}, const {result}&, Result, " \
+               "const FRealtimeNetError&, Error);" in calls_h
         assert f'TEXT("{method["name"]}")' in _body(_read(CALLS_CPP), f"{action}* {action}::{pascal}(")
-    assert "FRealtimeNetProtocolCallFailed OnFailure;" in calls_h
+    # Activate, Cancel and the finishing path are the base's alone.
+    assert "Activate()" not in calls_h and "Cancel()" not in calls_h
+    assert "SetReadyToDestroy" not in _read(CALLS_CPP) and "CallJson" not in _read(CALLS_CPP)
+    assert "UCancellableAsyncAction" not in calls_h and "ERealtimeNetErrorClass" not in _read(CALLS_CPP)
     events = _body(events_h, "class REALTIMENET_API URealtimeNetProtocolEvents : public UObject")
     dispatch = _body(_read(EVENTS_CPP), "void URealtimeNetProtocolEvents::Dispatch(")
     for notification in doc["x-notifications"]:
@@ -175,6 +197,74 @@ def test_every_schema_method_and_notification_has_its_unreal_type() -> None:
         branch = f'if (Method.Equals(TEXT("{notification["name"]}"), ESearchCase::CaseSensitive))'
         assert branch in dispatch
         assert f"DecodeAndBroadcast<{params}>(Method, *Params, On{pascal}, On{pascal}Native);" in dispatch
+
+
+def test_client_managed_methods_get_no_node_and_no_params_struct() -> None:
+    managed = {m["name"] for m in _client_managed()}
+    assert {"session.resume", "auth.refresh", "sys.ping"} <= managed  # the client calls these itself
+    generated = "".join(_read(rel) for _, rel in OUTPUTS if rel.suffix in (".h", ".cpp"))
+    for name in managed:
+        pascal = _pascal(name)
+        assert f"URealtimeNet{pascal}Action" not in generated, name
+        assert f"FRealtimeNet{pascal}Params" not in generated, name
+        assert f'TEXT("{name}")' not in generated, name
+    # Development-only methods keep a node, out of the way and saying so.
+    fault = _body(_read(CALLS_H), "class REALTIMENET_API URealtimeNetFaultInjectAction : public URealtimeNetCallActionBase")
+    assert 'Category="RealtimeNet|Protocol|Development"' in fault and "Development only" in fault
+
+
+def test_the_description_decides_which_methods_get_a_node(tmp_path: Path) -> None:
+    def mark(doc: dict[str, Any]) -> None:
+        for method in doc["methods"]:
+            method.pop("x-client-managed", None)
+            if method["name"] == "room.publish":
+                method["x-client-managed"] = True
+
+    bindings = build(load(_spec_with(tmp_path, mark)))
+    methods = {a.method for a in bindings.actions}
+    assert "room.publish" not in methods and {"session.resume", "sys.ping", "auth.refresh"} <= methods
+    assert [m.method for m in bindings.client_managed] == ["room.publish"]
+    assert "FRealtimeNetRoomPublishParams" not in {s.name for s in bindings.structs}
+    assert all(a.development_only == (a.method == "fault.inject") for a in bindings.actions)
+
+
+def test_the_hand_written_nodes_share_the_base_with_the_generated_ones() -> None:
+    public = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Public"
+    base = (public / "RealtimeNetCallAction.h").read_text()
+    assert "class REALTIMENET_API URealtimeNetCallActionBase : public UCancellableAsyncAction" in base
+    nodes = (public / "RealtimeNetAsyncActions.h").read_text()
+    assert "class REALTIMENET_API URealtimeNetJsonCallActionBase : public URealtimeNetCallActionBase" in nodes
+    for node in ("URealtimeNetCallAction", "URealtimeNetJoinRoomAction", "URealtimeNetUpdateStateAction",
+                 "URealtimeNetSetPresenceAction"):
+        assert f"class REALTIMENET_API {node} : public URealtimeNetJsonCallActionBase" in nodes, node
+    # One text and one classification for a local failure: the base's, through the core.
+    private = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Private"
+    calls = (private / "RealtimeNetAsyncActions.cpp").read_text().split("// --- Calls ---", 1)[1] + _read(CALLS_CPP)
+    assert "ERealtimeNetErrorClass::" not in calls and "-32602" not in calls
+    assert "rtnet::LocalCallError" in (private / "RealtimeNetCallAction.cpp").read_text()
+
+
+def test_every_async_node_has_one_delegate_type_for_all_its_pins() -> None:
+    # UK2Node_BaseAsyncTask (Editor/BlueprintGraph) makes a node's data output pins from the signature of the
+    # first BlueprintAssignable delegate it finds (the class's own first, then its bases'); a pin of another
+    # signature fires without its values. So every delegate a node has, inherited ones included, is one type.
+    public = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Public"
+    text = "".join(p.read_text() for p in (public / "RealtimeNetCallAction.h", public / "RealtimeNetAsyncActions.h",
+                                           ROOT / CALLS_H))
+    parents: dict[str, str] = {}
+    pins: dict[str, set[str]] = {}
+    for match in re.finditer(r"class REALTIMENET_API (\w+) : public (\w+)\n\{(.*?)\n\};", text, re.S):
+        parents[match[1]] = match[2]
+        pins[match[1]] = set(re.findall(r"UPROPERTY\(BlueprintAssignable[^\n]*\)\n\t(\w+) \w+;", match[3]))
+    concrete = [name for name in parents if f"UCLASS(Abstract)\nclass REALTIMENET_API {name} :" not in text]
+    assert len(concrete) == 5 + len(build(load(ROOT / "protocol/openrpc.json")).actions)
+    for name in concrete:
+        types: set[str] = set()
+        cls: str | None = name
+        while cls in parents:
+            types |= pins[cls]
+            cls = parents[cls]
+        assert len(types) == 1, (name, types)
 
 
 def test_struct_members_have_the_types_the_description_gives() -> None:
@@ -247,7 +337,7 @@ def test_tooltips_are_one_line_quote_free_and_come_from_the_descriptions() -> No
             raw = schema.get("description", "")
             description = " ".join(raw.split()).replace('"', "'")
             assert not description or any(description in t for t in tooltips), name
-    for method in _doc()["methods"] + _doc()["x-notifications"]:
+    for method in _game_methods() + _doc()["x-notifications"]:
         assert any(method["summary"].replace('"', "'") in t for t in tooltips), method["name"]
 
 
@@ -264,6 +354,8 @@ def test_the_reference_lists_every_node_event_struct_and_enum() -> None:
             assert f"| `{field.name}` |" in section and f"| `{field.wire}` |" in section, (struct.name, field.wire)
     for enum in bindings.enums:
         assert f"### {enum.name}" in reference
+    for method in _client_managed():
+        assert f"- `{method['name']}`: {method['summary']}" in reference
     assert "Not compiled here" in reference and "(blueprint-api.md)" in reference
 
 
@@ -291,6 +383,11 @@ def test_the_hand_written_guide_covers_the_subsystem_and_links_the_reference() -
         assert f"**{_spaced(name)}**" in guide, f"docs/blueprint-api.md does not describe {name}"
 
 
+def _method(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    method: dict[str, Any] = next(m for m in doc["methods"] if m["name"] == name)
+    return method
+
+
 def _spec_with(tmp_path: Path, change: Any) -> Path:
     doc = _doc()
     change(doc)
@@ -300,7 +397,7 @@ def _spec_with(tmp_path: Path, change: Any) -> Path:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["methods"][0]["params"][0].update(schema={"type": ["string", "integer"]}), "type lists"),
+    (lambda d: _method(d, "room.publish")["params"][0].update(schema={"type": ["string", "integer"]}), "type lists"),
     (lambda d: d["components"]["schemas"].update(Error={"type": "object", "properties": {}}), "already taken"),
     (lambda d: d["components"]["schemas"]["Pong"]["properties"].update(serverTime={"type": "number"}), "collide"),
     (lambda d: d["components"]["schemas"]["Pong"]["properties"].update(to_json={"type": "number"}), "collide"),
@@ -308,6 +405,8 @@ def _spec_with(tmp_path: Path, change: Any) -> Path:
         pos={"type": "object", "properties": {"x": {"type": "number"}}}), "must be component schemas"),
     (lambda d: d["components"]["schemas"]["Pong"]["properties"].update(
         kind={"type": "string", "enum": ["a-b", "aB"]}), "collide"),
+    (lambda d: d["methods"][0].update({"x-client-managed": "yes"}), "x-client-managed must be true or false"),
+    (lambda d: d["x-notifications"][0].update({"x-development-only": True}), "is for methods"),
 ])
 def test_what_cannot_map_exactly_stops_generation(tmp_path: Path, change: Any, message: str) -> None:
     with pytest.raises(SpecError, match=message):
@@ -423,6 +522,11 @@ TSharedRef<T> MakeShared(TArgs&&... Args) { return TSharedRef<T>(std::make_share
 		void Broadcast(T1 Value) const { for (const auto& Handler : Handlers) Handler(Value); } \
 		std::vector<std::function<void(T1)>> Handlers; };
 #define DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(Name, T1, P1) RTNET_STUB_MULTICAST(Name, T1)
+#define DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(Name, T1, P1, T2, P2) \
+	class Name { public: \
+		void AddLambda(std::function<void(T1, T2)> Handler) { Handlers.push_back(std::move(Handler)); } \
+		void Broadcast(T1 First, T2 Second) const { for (const auto& Handler : Handlers) Handler(First, Second); } \
+		std::vector<std::function<void(T1, T2)>> Handlers; };
 #define DECLARE_MULTICAST_DELEGATE_OneParam(Name, T1) RTNET_STUB_MULTICAST(Name, T1)
 #define DECLARE_DELEGATE_OneParam(Name, T1) \
 	class Name { public: \
@@ -578,6 +682,8 @@ struct FRealtimeNetJson {
 	static TSharedPtr<FJsonObject> ToJsonObject(const rtnet::Value& Value);
 	static FString Write(const rtnet::Value& Value);
 	static bool Parse(const FString& Text, rtnet::Value& Out);
+	static std::string ToStd(const FString& Text);
+	static FString ToUnreal(std::string_view Text);
 };
 std::string Narrow(const FString& Text);
 FString Widen(const std::string& Text);
@@ -625,6 +731,8 @@ TSharedPtr<FJsonObject> FRealtimeNetJson::ToJsonObject(const rtnet::Value& In)
 	return Out;
 }
 FString FRealtimeNetJson::Write(const rtnet::Value& In) { return Widen(rtnet::standalone::ToJson(In)); }
+std::string FRealtimeNetJson::ToStd(const FString& Text) { return Narrow(Text); }
+FString FRealtimeNetJson::ToUnreal(std::string_view Text) { return Widen(std::string(Text)); }
 bool FRealtimeNetJson::Parse(const FString& Text, rtnet::Value& Out)
 {
 	// As the runtime module's: the engine reader refuses a scalar root.
@@ -662,6 +770,39 @@ public:
 	std::vector<int64> Cancelled;
 	int64 LastId = 0;
 };
+"""
+
+# RealtimeNetConvert.h reduced to the conversion the base uses: the core's ErrorInfo as an FRealtimeNetError.
+_STUB_CONVERT = r"""
+#pragma once
+#include "RealtimeNetJson.h"
+#include "RealtimeNetTypes.h"
+#include "rtnet/Errors.h"
+namespace RealtimeNetConvert {
+inline FRealtimeNetError ToError(const rtnet::ErrorInfo& Info)
+{
+	FRealtimeNetError Error;
+	Error.Code = Info.code;
+	Error.Message = FRealtimeNetJson::ToUnreal(Info.message);
+	Error.Method = FRealtimeNetJson::ToUnreal(Info.method);
+	Error.Room = FRealtimeNetJson::ToUnreal(Info.room);
+	switch (Info.error_class) {
+	case rtnet::ErrorClass::kTransient: Error.ErrorClass = ERealtimeNetErrorClass::Transient; break;
+	case rtnet::ErrorClass::kAuth: Error.ErrorClass = ERealtimeNetErrorClass::Auth; break;
+	case rtnet::ErrorClass::kProtocol: Error.ErrorClass = ERealtimeNetErrorClass::Protocol; break;
+	case rtnet::ErrorClass::kRateLimited: Error.ErrorClass = ERealtimeNetErrorClass::RateLimited; break;
+	case rtnet::ErrorClass::kFatal: Error.ErrorClass = ERealtimeNetErrorClass::Fatal; break;
+	}
+	switch (Info.strategy) {
+	case rtnet::RecoveryStrategy::kRetry: Error.Recovery = ERealtimeNetRecovery::Retry; break;
+	case rtnet::RecoveryStrategy::kRefreshToken: Error.Recovery = ERealtimeNetRecovery::RefreshToken; break;
+	case rtnet::RecoveryStrategy::kResyncState: Error.Recovery = ERealtimeNetRecovery::ResyncState; break;
+	case rtnet::RecoveryStrategy::kGiveUp: Error.Recovery = ERealtimeNetRecovery::GiveUp; break;
+	}
+	Error.RetryAfter = Info.retry_after;
+	return Error;
+}
+}  // namespace RealtimeNetConvert
 """
 
 _HARNESS = r"""
@@ -702,14 +843,13 @@ int main()
 	Join.StateEncoding = ERealtimeNetRoomJoinStateEncoding::MergePatch;
 	CHECK(Text(Join.ToJson()) == R"({"room":"r","state_encoding":"merge_patch"})");
 
-	FRealtimeNetSessionResumeParams Resume;
-	Resume.ResumeToken = TEXT("t");
-	FRealtimeNetStreamPosition Position;
-	Position.Stream = TEXT("room:a");
-	Position.Epoch = TEXT("e");
-	Position.Offset = 7;
-	Resume.Streams.Add(Position);
-	CHECK(Text(Resume.ToJson()) == R"({"resume_token":"t","streams":[{"epoch":"e","offset":7,"stream":"room:a"}]})");
+	FRealtimeNetPresenceList Listed;
+	FRealtimeNetPlayerPresence Row;
+	Row.PlayerId = TEXT("a");
+	Row.Status = ERealtimeNetPlayerPresenceStatus::Online;
+	Row.Devices = 1;
+	Listed.Players.Add(Row);
+	CHECK(Text(Listed.ToJson()) == R"({"players":[{"devices":1,"player_id":"a","status":"online"}]})");
 
 	FRealtimeNetRoomPublishParams Publish;
 	Publish.Room = TEXT("r");
@@ -760,8 +900,13 @@ int main()
 	int Successes = 0, Failures = 0;
 	FRealtimeNetRoomJoined Got;
 	FRealtimeNetError GotError;
-	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined& Result) { Got = Result; ++Successes; });
-	Action->OnFailure.AddLambda([&](const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
+	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined& Result, const FRealtimeNetError& Failure)
+	{
+		Got = Result;
+		CHECK(Failure.Message.IsEmpty() && Failure.Code == 0);  // the success pin's Error is empty
+		++Successes;
+	});
+	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
 	Action->Activate();
 	CHECK(Subsystem.Calls.size() == 1 && Narrow(Subsystem.Calls[0].Method) == "room.join");
 	CHECK(Text(Subsystem.Calls[0].Params) == R"({"room":"r","state_encoding":"merge_patch"})");
@@ -775,18 +920,30 @@ int main()
 
 	// A result that does not match the protocol.
 	Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
-	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined&) { ++Successes; });
-	Action->OnFailure.AddLambda([&](const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
+	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError&) { ++Successes; });
+	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined& Result, const FRealtimeNetError& Failure)
+	{
+		CHECK(Result.Room.IsEmpty() && Result.StateVersion == 0);  // the failure pin's Result is empty
+		GotError = Failure;
+		++Failures;
+	});
 	Action->Activate();
 	Success.Result = Value(R"({"room":"r"})");
 	Subsystem.Calls.back().OnDone.ExecuteIfBound(Success);
 	CHECK(Successes == 1 && Failures == 1 && GotError.ErrorClass == ERealtimeNetErrorClass::Protocol);
+	CHECK(GotError.Recovery == ERealtimeNetRecovery::GiveUp);
 	CHECK(GotError.Code == 0 && Narrow(GotError.Method) == "room.join" && Has(GotError.Message, "stream"));
-	CHECK(Action->ReadyToDestroyCalls == 1);
+	CHECK(Has(GotError.Message, "the result of room.join does not match the protocol"));
+	CHECK(Action->ReadyToDestroyCalls == 1 && Action->GetCallId() == 0);
 
 	// The gateway's error is passed on as it is.
 	Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
-	Action->OnFailure.AddLambda([&](const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
+	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined& Result, const FRealtimeNetError& Failure)
+	{
+		CHECK(Result.Room.IsEmpty() && Result.StateVersion == 0);  // the failure pin's Result is empty
+		GotError = Failure;
+		++Failures;
+	});
 	Action->Activate();
 	FRealtimeNetCallResult Refused;
 	Refused.Error.Code = -32002;
@@ -796,8 +953,8 @@ int main()
 
 	// Cancel: the call is cancelled in the subsystem and nothing fires, even when it reports synchronously.
 	Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
-	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined&) { ++Successes; });
-	Action->OnFailure.AddLambda([&](const FRealtimeNetError&) { ++Failures; });
+	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError&) { ++Successes; });
+	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError&) { ++Failures; });
 	Action->Activate();
 	const int64 Cancelled = Action->GetCallId();
 	Action->Cancel();
@@ -808,14 +965,21 @@ int main()
 	// Params that do not encode fail before anything is sent; no subsystem fails as Fatal.
 	const size_t Sent = Subsystem.Calls.size();
 	URealtimeNetRoomPublishAction* Bad = URealtimeNetRoomPublishAction::RoomPublish(&World, Publish, FRealtimeNetCallOptions());
-	Bad->OnFailure.AddLambda([&](const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
+	Bad->OnFailure.AddLambda([&](const FRealtimeNetPublished&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
 	Bad->Activate();
 	CHECK(Failures == 3 && GotError.Code == -32602 && Subsystem.Calls.size() == Sent && Bad->ReadyToDestroyCalls == 1);
+	CHECK(GotError.ErrorClass == ERealtimeNetErrorClass::Protocol && GotError.Recovery == ERealtimeNetRecovery::GiveUp);
+	CHECK(Narrow(GotError.Method) == "room.publish" && Has(GotError.Message, "data") && Bad->GetCallId() == 0);
+	Bad->Cancel();  // already ended: nothing more
+	CHECK(Failures == 3 && Bad->ReadyToDestroyCalls == 1 && Subsystem.Cancelled.size() == 1);
 	URealtimeNetSubsystem::Instance = nullptr;
-	URealtimeNetSysPingAction* Orphan = URealtimeNetSysPingAction::SysPing(&World, FRealtimeNetSysPingParams(), FRealtimeNetCallOptions());
-	Orphan->OnFailure.AddLambda([&](const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
+	URealtimeNetSysEchoAction* Orphan = URealtimeNetSysEchoAction::SysEcho(&World, FRealtimeNetSysEchoParams(), FRealtimeNetCallOptions());
+	Orphan->OnFailure.AddLambda([&](const FRealtimeNetEcho&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
 	Orphan->Activate();
 	CHECK(Failures == 4 && GotError.ErrorClass == ERealtimeNetErrorClass::Fatal && Orphan->ReadyToDestroyCalls == 1);
+	CHECK(GotError.Recovery == ERealtimeNetRecovery::GiveUp && GotError.Code == 0 && Narrow(GotError.Method) == "sys.echo");
+	CHECK(Narrow(GotError.Message) == "no RealtimeNet subsystem for this world");
+	CHECK(Orphan->GetMethod().Equals(TEXT("sys.echo"), ESearchCase::CaseSensitive));
 
 	// Events: the native twin first, then the Blueprint event; params that do not match are dropped.
 	URealtimeNetProtocolEvents Events;
@@ -836,6 +1000,8 @@ int main()
 	CHECK(Changed.Event == ERealtimeNetPresenceChangedEvent::Leave && Narrow(Changed.Presence.PlayerId) == "p");
 	CHECK(Changed.Presence.bHasLastSeen && Changed.Presence.LastSeen == 12.5);
 
+	// Every generated node is a URealtimeNetCallActionBase.
+RTNET_DERIVES_FROM_THE_BASE
 	if (Failed != 0) return 1;
 	std::printf("OK\n");
 	return 0;
@@ -860,24 +1026,33 @@ def test_generated_cpp_compiles_and_runs_against_a_stand_in_engine(tmp_path: Pat
         "Engine/CancellableAsyncAction.h": _STUB_ACTION, "Dom/JsonValue.h": _STUB_JSON,
         "Dom/JsonObject.h": '#pragma once\n#include "Dom/JsonValue.h"\n', "RealtimeNetTypes.h": _STUB_TYPES,
         "RealtimeNetJson.h": _STUB_JSON_BRIDGE_H, "RealtimeNetSubsystem.h": _STUB_SUBSYSTEM,
-        "RealtimeNetJson.cpp": _STUB_JSON_BRIDGE_CPP, "Harness.cpp": _HARNESS,
+        "RealtimeNetConvert.h": _STUB_CONVERT, "RealtimeNetJson.cpp": _STUB_JSON_BRIDGE_CPP,
+        "Harness.cpp": _HARNESS.replace("RTNET_DERIVES_FROM_THE_BASE\n", "".join(
+            f"\tstatic_assert(std::is_base_of<URealtimeNetCallActionBase, {a.class_name}>::value, "
+            f'"{a.class_name}");\n' for a in build(load(ROOT / "protocol/openrpc.json")).actions)),
     }
-    files.update({f"{h.stem}.generated.h": "#pragma once\n" for h in HEADERS})
+    files.update({f"{h.stem}.generated.h": "#pragma once\n" for h in (*HEADERS, BASE_H)})
     for name, text in files.items():
         (stub / name).parent.mkdir(parents=True, exist_ok=True)
         (stub / name).write_text(text)
     (gen / "Protocol").mkdir(parents=True)
     for header in HEADERS:
         (gen / "Protocol" / header.name).write_text(_with_super(_read(header)))
+    (gen / BASE_H.name).write_text(_with_super(_read(BASE_H)))
+    # Compiled from a copy: beside the original, its quoted includes would find the runtime module's real
+    # RealtimeNetConvert.h instead of the stand-in.
+    base_cpp = gen / BASE_CPP.name
+    base_cpp.write_text(_read(BASE_CPP))
     core = ROOT / "Plugins/RealtimeNet/Source"
     includes = ["-isystem", str(stub), "-isystem", str(core / "RealtimeNetCore/Public"),
                 "-isystem", str(core / "RealtimeNetStandalone"), "-I", str(gen)]
     # The generated code is held to Unreal's own bar: shadowing is an error in its builds.
     strict = ["-Wall", "-Wextra", "-Wshadow", "-Werror"]
     objects = []
-    sources = [(ROOT / rel, strict) for rel in (TYPES_CPP, CALLS_CPP, EVENTS_CPP)] + [
+    sources = [(ROOT / rel, strict) for rel in (TYPES_CPP, CALLS_CPP, EVENTS_CPP)] + [(base_cpp, strict)] + [
         (stub / "RealtimeNetJson.cpp", []), (stub / "Harness.cpp", []),
-        (core / "RealtimeNetCore/Private/Value.cpp", []), (core / "RealtimeNetStandalone/JsonAdapter.cpp", [])]
+        *((core / f"RealtimeNetCore/Private/{name}.cpp", []) for name in ("Value", "Errors", "CloseClass", "JsonRpc")),
+        (core / "RealtimeNetStandalone/JsonAdapter.cpp", [])]
     for source, warnings in sources:
         obj = tmp_path / f"{source.stem}.o"
         result = subprocess.run([compiler, "-std=c++17", "-c", *warnings, *includes, str(source), "-o", str(obj)],
@@ -886,7 +1061,8 @@ def test_generated_cpp_compiles_and_runs_against_a_stand_in_engine(tmp_path: Pat
         objects.append(str(obj))
     # Unreal's unity builds compile several .cpp files as one: the generated ones must not collide.
     unity = tmp_path / "Unity.cpp"
-    unity.write_text("".join(f'#include "{ROOT / rel}"\n' for rel in (TYPES_CPP, CALLS_CPP, EVENTS_CPP)))
+    unity.write_text("".join(f'#include "{path}"\n' for path in (
+        *(ROOT / rel for rel in (TYPES_CPP, CALLS_CPP, EVENTS_CPP)), base_cpp)))
     result = subprocess.run([compiler, "-std=c++17", "-c", *strict, *includes, str(unity), "-o",
                              str(tmp_path / "Unity.o")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"unity build:\n{result.stderr[-6000:]}"

@@ -51,6 +51,11 @@ class Method:
     params: Struct
     result: str | None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # ``x-client-managed``: the clients call it themselves (resume, token refresh, pings); bindings for game
+    # code (the Blueprint nodes) leave it out.
+    client_managed: bool = False
+    # ``x-development-only``: test and debug tooling (fault injection); never part of a shipped game's flow.
+    development_only: bool = False
 
     @property
     def is_notification(self) -> bool:
@@ -181,7 +186,19 @@ def _method(raw: dict[str, Any], notification: bool) -> Method:
         params=_params_struct(pascal(name) + "Params", raw.get("summary", ""), raw.get("params", [])),
         result=result,
         errors=list(raw.get("errors", [])),
+        client_managed=_flag(raw, "x-client-managed", notification),
+        development_only=_flag(raw, "x-development-only", notification),
     )
+
+
+def _flag(raw: dict[str, Any], key: str, notification: bool) -> bool:
+    """A method's boolean extension (absent: false); notifications have none."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise SpecError(f"{raw['name']}: {key} must be true or false, got {value!r}")
+    if value and notification:
+        raise SpecError(f"{raw['name']}: {key} is for methods; a notification is never called")
+    return value
 
 
 def load(path: Path) -> Spec:

@@ -1,8 +1,12 @@
 """The protocol in Unreal terms, for the generated Blueprint bindings.
 
-Every params object, result and component schema becomes a USTRUCT, every string enum a UENUM, every method a
-cancellable async Blueprint node and every notification a Blueprint event. This module makes the decisions
-(C++ names and types, how a member may be absent, tooltips); the ``ue_*.j2`` templates only lay them out.
+Every result and component schema becomes a USTRUCT, every string enum a UENUM, every method game code calls a
+cancellable async Blueprint node (with a USTRUCT for its params) and every notification a Blueprint event. The
+methods the description marks ``x-client-managed`` (the client calls them itself: resume, token refresh, pings)
+get no node; ``x-development-only`` ones (fault injection) get a node in a development sub-category. Every node
+subclasses the hand-written ``URealtimeNetCallActionBase`` (RealtimeNetCallAction.h), which sends, ends and
+reports the call. This module makes the decisions (C++ names and types, how a member may be absent, tooltips);
+the ``ue_*.j2`` templates only lay them out.
 
 Members are read and written by their exact wire names in generated ``ToJson``/``FromJson`` functions, not
 through ``FJsonObjectConverter``: the converter derives a JSON key from a property name by lower-casing its
@@ -50,16 +54,23 @@ OUTPUTS: tuple[tuple[str, Path], ...] = (
 )
 
 CATEGORY = "RealtimeNet|Protocol"
+# Nodes of x-development-only methods: out of the way of the game's own calls.
+DEVELOPMENT_CATEGORY = CATEGORY + "|Development"
 PREFIX = "RealtimeNet"
+# The hand-written base every generated node subclasses (Public/RealtimeNetCallAction.h).
+ACTION_BASE = "URealtimeNetCallActionBase"
 
-# Declared by hand in the runtime module (RealtimeNetTypes.h, RealtimeNetSubsystem.h, RealtimeNetJson.h) or
-# by the generated base classes: a schema that would generate one of these names is refused.
+# Declared by hand in the runtime module (RealtimeNetTypes.h, RealtimeNetSubsystem.h, RealtimeNetJson.h, the
+# async nodes in RealtimeNetCallAction.h and RealtimeNetAsyncActions.h) or by the generated events: a schema
+# that would generate one of these names is refused.
 RESERVED_TYPE_NAMES = frozenset({
     "FRealtimeNetError", "FRealtimeNetCallOptions", "FRealtimeNetPresenceRow", "FRealtimeNetNetworkStats",
     "FRealtimeNetTraceRow", "FRealtimeNetCallResult", "FRealtimeNetJson", "FRealtimeNetCallCompleted",
     "ERealtimeNetConnectionState", "ERealtimeNetErrorClass", "ERealtimeNetRecovery", "ERealtimeNetQuality",
-    "ERealtimeNetPresenceStatus", "ERealtimeNetLane", "FRealtimeNetProtocolCallFailed",
-    "URealtimeNetProtocolAction", "URealtimeNetProtocolEvents", "URealtimeNetSubsystem",
+    "ERealtimeNetPresenceStatus", "ERealtimeNetLane", "URealtimeNetProtocolEvents", "URealtimeNetSubsystem",
+    ACTION_BASE, "URealtimeNetJsonCallActionBase", "FRealtimeNetAsyncJsonCallDone", "FRealtimeNetAsyncConnectDone",
+    "URealtimeNetConnectAction", "URealtimeNetCallAction", "URealtimeNetJoinRoomAction",
+    "URealtimeNetUpdateStateAction", "URealtimeNetSetPresenceAction",
 })
 # Names the generated member functions use (their own names, parameters and locals): a member with one of
 # these names would shadow them, which Unreal's build treats as an error.
@@ -222,8 +233,18 @@ class UAction:
     description: str
     params: UStruct
     result: UStruct
-    success_delegate: str
+    delegate: str
     errors: tuple[tuple[int, str], ...]
+    category: str
+    development_only: bool
+
+
+@dataclass(frozen=True)
+class ClientManaged:
+    """A method the client calls itself (``x-client-managed``): no node, named in the reference."""
+
+    method: str
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -243,7 +264,8 @@ class UEvent:
 
 @dataclass(frozen=True)
 class ResultDelegate:
-    """The OnSuccess delegate type shared by every method with this result."""
+    """The delegate type of both pins (Result, Error) of every node with this result: one signature per node, as
+    the Blueprint node makes its data pins from its first delegate's signature only."""
 
     name: str
     result: str
@@ -258,7 +280,10 @@ class Bindings:
     actions: tuple[UAction, ...]
     events: tuple[UEvent, ...]
     result_delegates: tuple[ResultDelegate, ...]
+    client_managed: tuple[ClientManaged, ...]
     category: str = CATEGORY
+    development_category: str = DEVELOPMENT_CATEGORY
+    action_base: str = ACTION_BASE
 
 
 def _identifier(name: str, where: str) -> str:
@@ -429,20 +454,25 @@ def _action(builder: _Builder, method: Method, params: UStruct, result: UStruct,
             delegates: dict[str, ResultDelegate]) -> UAction:
     pascal_name = _identifier(pascal(method.name), method.name)
     if result.name not in delegates:
-        delegates[result.name] = ResultDelegate(builder.claim(f"{result.name}Received", method.name), result.name)
+        delegates[result.name] = ResultDelegate(builder.claim(f"{result.name}CallDone", method.name), result.name)
+    development = "Development only: for test environments, never a shipped game's flow." if method.development_only \
+        else ""
     return UAction(
         method=method.name,
         class_name=builder.claim(f"U{PREFIX}{pascal_name}Action", method.name),
         factory=pascal_name,
         display_name=f"{_words(method.name)} ({method.name})",
-        keywords=tooltip(f"{PREFIX} protocol {method.name.replace('.', ' ').replace('_', ' ')}"),
-        tooltip=tooltip(f"Calls {method.name}: {method.summary}", method.description),
+        keywords=tooltip(f"{PREFIX} protocol {method.name.replace('.', ' ').replace('_', ' ')}",
+                         "development debug test" if method.development_only else ""),
+        tooltip=tooltip(f"Calls {method.name}: {method.summary}", development, method.description),
         summary=method.summary,
         description=method.description,
         params=params,
         result=result,
-        success_delegate=delegates[result.name].name,
+        delegate=delegates[result.name].name,
         errors=tuple((int(e["code"]), str(e["message"])) for e in method.errors),
+        category=DEVELOPMENT_CATEGORY if method.development_only else CATEGORY,
+        development_only=method.development_only,
     )
 
 
@@ -468,7 +498,12 @@ def build(spec: Spec) -> Bindings:
     structs = list(components.values())
     delegates: dict[str, ResultDelegate] = {}
     actions = []
+    client_managed = []
     for method in spec.methods:
+        if method.client_managed:
+            # The client calls it itself: a node (and a params struct only a node would use) would race it.
+            client_managed.append(ClientManaged(method.name, method.summary))
+            continue
         params = builder.struct(method.params, f"params of `{method.name}`",
                                 f"Params of `{method.name}`: {method.summary}")
         structs.append(params)
@@ -487,4 +522,5 @@ def build(spec: Spec) -> Bindings:
         actions=tuple(actions),
         events=tuple(events),
         result_delegates=tuple(delegates.values()),
+        client_managed=tuple(client_managed),
     )

@@ -1,6 +1,5 @@
 #include "RealtimeNetAsyncActions.h"
 
-#include "rtnet/Codes.h"
 #include "rtnet/Errors.h"
 
 #include "RealtimeNetConvert.h"
@@ -8,26 +7,6 @@
 
 namespace RealtimeNetAsyncDetail
 {
-/** As the generated Protocol nodes report it: nothing can be sent from this world. */
-FRealtimeNetError NoSubsystem(const FString& Method)
-{
-	FRealtimeNetError Error;
-	Error.Method = Method;
-	Error.Message = TEXT("no RealtimeNet subsystem for this world");
-	Error.ErrorClass = ERealtimeNetErrorClass::Fatal;
-	Error.Recovery = ERealtimeNetRecovery::GiveUp;
-	return Error;
-}
-
-/** Bad arguments, classified by the core as the gateway's -32602 would be. */
-FRealtimeNetError InvalidParams(const FString& Method, const FString& Message)
-{
-	rtnet::RpcError Rpc;
-	Rpc.code = static_cast<std::int64_t>(rtnet::ErrorCode::kInvalidParams);
-	Rpc.message = FRealtimeNetJson::ToStd(Message);
-	return RealtimeNetConvert::ToError(rtnet::ClassifyRpcError(Rpc, FRealtimeNetJson::ToStd(Method)));
-}
-
 /** Empty text: no object (null params); otherwise it must be a JSON object. */
 bool ParseObject(const FString& Text, TSharedPtr<FJsonObject>& Out)
 {
@@ -65,7 +44,9 @@ void URealtimeNetConnectAction::Activate()
 	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
 	if (System == nullptr)
 	{
-		Finish(false, RealtimeNetAsyncDetail::NoSubsystem(FString()));
+		// Classified as the call nodes' (URealtimeNetCallActionBase) is, by the core.
+		Finish(false, RealtimeNetConvert::ToError(
+			rtnet::LocalCallError(rtnet::LocalFailure::kNoClient, std::string(), "no RealtimeNet subsystem for this world")));
 		return;
 	}
 	Subsystem = System;
@@ -141,7 +122,7 @@ void URealtimeNetConnectAction::Finish(bool bSucceeded, const FRealtimeNetError&
 	{
 		if (bSucceeded)
 		{
-			OnConnected.Broadcast();
+			OnConnected.Broadcast(FRealtimeNetError());
 		}
 		else
 		{
@@ -164,101 +145,33 @@ void URealtimeNetConnectAction::Unbind()
 
 // --- Calls ----------------------------------------------------------------------------------------------
 
-void URealtimeNetCallActionBase::Activate()
+bool URealtimeNetJsonCallActionBase::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& /*OutProblem*/)
 {
-	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
-	if (System == nullptr)
-	{
-		FailNow(RealtimeNetAsyncDetail::NoSubsystem(FString()));
-		return;
-	}
-	Subsystem = System;
-	CallId = StartCall(*System, FRealtimeNetCallCompleted::CreateUObject(this, &URealtimeNetCallActionBase::HandleCompleted));
+	OnSuccess.Broadcast(FRealtimeNetJson::Write(FRealtimeNetJson::ToValue(Result)), FRealtimeNetError());
+	return true;  // any JSON is a result here
 }
 
-void URealtimeNetCallActionBase::Cancel()
+void URealtimeNetJsonCallActionBase::BroadcastFailure(const FRealtimeNetError& Error)
 {
-	if (bFinished)
-	{
-		return;
-	}
-	bFinished = true;
-	if (URealtimeNetSubsystem* System = Subsystem.Get())
-	{
-		System->CancelCall(CallId);  // its OnDone will not run
-	}
-	CallId = 0;
-	Super::Cancel();  // SetReadyToDestroy
-}
-
-int64 URealtimeNetCallActionBase::StartCall(URealtimeNetSubsystem& /*System*/, FRealtimeNetCallCompleted /*OnDone*/)
-{
-	FailNow(RealtimeNetAsyncDetail::InvalidParams(FString(), TEXT("abstract call node")));
-	return 0;
-}
-
-void URealtimeNetCallActionBase::FailNow(const FRealtimeNetError& Error)
-{
-	FRealtimeNetCallResult Result;
-	Result.Error = Error;
-	HandleCompleted(Result);
-}
-
-void URealtimeNetCallActionBase::HandleCompleted(const FRealtimeNetCallResult& Result)
-{
-	if (bFinished)
-	{
-		return;
-	}
-	bFinished = true;
-	CallId = 0;
-	if (ShouldBroadcastDelegates())
-	{
-		if (Result.bSuccess)
-		{
-			OnSuccess.Broadcast(FRealtimeNetJson::Write(FRealtimeNetJson::ToValue(Result.Result)));
-		}
-		else
-		{
-			OnFailure.Broadcast(Result.Error);
-		}
-	}
-	SetReadyToDestroy();
-}
-
-void URealtimeNetCallActionBase::Init(UObject* WorldContextObject)
-{
-	WorldContext = WorldContextObject;
-	RegisterWithGameInstance(WorldContextObject);
+	OnFailure.Broadcast(FString(), Error);
 }
 
 URealtimeNetCallAction* URealtimeNetCallAction::Call(UObject* WorldContextObject, const FString& Method,
 	const FString& ParamsJson, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetCallAction* Action = NewObject<URealtimeNetCallAction>();
-	Action->Init(WorldContextObject);
-	Action->RequestMethod = Method;
-	Action->RequestParamsJson = ParamsJson;
-	Action->RequestOptions = Options;
-	return Action;
-}
-
-int64 URealtimeNetCallAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
-{
+	Action->Init(WorldContextObject, Method);
 	TSharedPtr<FJsonObject> Params;
-	if (!RealtimeNetAsyncDetail::ParseObject(RequestParamsJson, Params))
-	{
-		FailNow(RealtimeNetAsyncDetail::InvalidParams(RequestMethod, TEXT("ParamsJson is not a JSON object")));
-		return 0;
-	}
-	return System.CallJson(RequestMethod, Params, RequestOptions, MoveTemp(OnDone));
+	const bool bParsed = RealtimeNetAsyncDetail::ParseObject(ParamsJson, Params);
+	Action->SetParams(Params, bParsed ? FString() : FString(TEXT("ParamsJson is not a JSON object")), Options);
+	return Action;
 }
 
 URealtimeNetJoinRoomAction* URealtimeNetJoinRoomAction::JoinRoom(UObject* WorldContextObject, const FString& Room,
 	const FString& StateEncoding)
 {
 	URealtimeNetJoinRoomAction* Action = NewObject<URealtimeNetJoinRoomAction>();
-	Action->Init(WorldContextObject);
+	Action->Init(WorldContextObject, TEXT("room.join"));
 	Action->RequestRoom = Room;
 	Action->RequestStateEncoding = StateEncoding;
 	return Action;
@@ -273,7 +186,7 @@ URealtimeNetUpdateStateAction* URealtimeNetUpdateStateAction::UpdateState(UObjec
 	const FString& Room, const FString& PatchJson)
 {
 	URealtimeNetUpdateStateAction* Action = NewObject<URealtimeNetUpdateStateAction>();
-	Action->Init(WorldContextObject);
+	Action->Init(WorldContextObject, TEXT("state.update"));
 	Action->RequestRoom = Room;
 	Action->RequestPatchJson = PatchJson;
 	return Action;
@@ -284,7 +197,7 @@ int64 URealtimeNetUpdateStateAction::StartCall(URealtimeNetSubsystem& System, FR
 	TSharedPtr<FJsonObject> Patch;
 	if (!RealtimeNetAsyncDetail::ParseObject(RequestPatchJson, Patch) || !Patch.IsValid())
 	{
-		FailNow(RealtimeNetAsyncDetail::InvalidParams(TEXT("state.update"), TEXT("PatchJson is not a JSON object")));
+		FailInvalidParams(TEXT("PatchJson is not a JSON object"));
 		return 0;
 	}
 	return System.UpdateState(RequestRoom, Patch, MoveTemp(OnDone));
@@ -294,7 +207,7 @@ URealtimeNetSetPresenceAction* URealtimeNetSetPresenceAction::SetPresence(UObjec
 	ERealtimeNetPresenceStatus Status, const FString& CustomJson)
 {
 	URealtimeNetSetPresenceAction* Action = NewObject<URealtimeNetSetPresenceAction>();
-	Action->Init(WorldContextObject);
+	Action->Init(WorldContextObject, TEXT("presence.set"));
 	Action->RequestStatus = Status;
 	Action->RequestCustomJson = CustomJson;
 	return Action;

@@ -1,20 +1,24 @@
-// Hand-written cancellable async Blueprint nodes for the everyday calls. The generated Protocol/ nodes cover
-// every method with typed structs; these take JSON text and need no struct. Each finishes exactly once
-// (success, failure or Cancel) and then calls SetReadyToDestroy. Members are named Request* so the factories'
-// parameters (the Blueprint pin names) shadow nothing.
+// Hand-written cancellable async Blueprint nodes: Connect, and the everyday calls taking JSON text (no struct
+// needed). The call nodes share URealtimeNetCallActionBase (RealtimeNetCallAction.h) with the generated
+// Protocol/ nodes, which cover every method with typed structs: one way to send, end and report a call. Each
+// node finishes exactly once (success, failure or Cancel) and then calls SetReadyToDestroy. Members are named
+// Request* so the factories' parameters (the Blueprint pin names) shadow nothing.
 #pragma once
 
 #include "CoreMinimal.h"
 #include "Engine/CancellableAsyncAction.h"
 
+#include "RealtimeNetCallAction.h"
 #include "RealtimeNetSubsystem.h"
 #include "RealtimeNetTypes.h"
 
 #include "RealtimeNetAsyncActions.generated.h"
 
-DECLARE_DYNAMIC_MULTICAST_DELEGATE(FRealtimeNetAsyncConnected);
-DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FRealtimeNetAsyncJsonResult, const FString&, ResultJson);
-DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FRealtimeNetAsyncFailure, const FRealtimeNetError&, Error);
+// One delegate type per node for both pins: the Blueprint node makes its data pins from the first delegate's
+// signature only (UK2Node_BaseAsyncTask), so a second signature's values would never reach the graph.
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FRealtimeNetAsyncConnectDone, const FRealtimeNetError&, Error);
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FRealtimeNetAsyncJsonCallDone, const FString&, ResultJson, const FRealtimeNetError&,
+	Error);
 
 /** Opens the session; succeeds once connected. Fails on an error the client cannot retry by itself (auth, fatal),
     or when it closes (backoff attempts used up, Disconnect); transient failures are retried with backoff while the
@@ -30,11 +34,12 @@ public:
 		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Connect"))
 	static URealtimeNetConnectAction* Connect(UObject* WorldContextObject, const FString& Url, const FString& Token);
 
+	/** Connected (Error is empty). */
 	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
-	FRealtimeNetAsyncConnected OnConnected;
+	FRealtimeNetAsyncConnectDone OnConnected;
 
 	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
-	FRealtimeNetAsyncFailure OnFailure;
+	FRealtimeNetAsyncConnectDone OnFailure;
 
 	virtual void Activate() override;
 	virtual void Cancel() override;
@@ -55,43 +60,29 @@ private:
 	bool bFinished = false;
 };
 
-/** Shared by the call nodes: OnSuccess with the result as JSON text, OnFailure with the classified error;
-    Cancel forgets the call (URealtimeNetSubsystem::CancelCall). */
+/** The hand-written call nodes: OnSuccess with the result as JSON text (integers exact), OnFailure with the error. */
 UCLASS(Abstract)
-class REALTIMENET_API URealtimeNetCallActionBase : public UCancellableAsyncAction
+class REALTIMENET_API URealtimeNetJsonCallActionBase : public URealtimeNetCallActionBase
 {
 	GENERATED_BODY()
 
 public:
+	/** The call succeeded: ResultJson (Error is empty). */
 	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
-	FRealtimeNetAsyncJsonResult OnSuccess;
+	FRealtimeNetAsyncJsonCallDone OnSuccess;
 
+	/** The call failed: Error (ResultJson is empty). */
 	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
-	FRealtimeNetAsyncFailure OnFailure;
-
-	virtual void Activate() override;
-	virtual void Cancel() override;
+	FRealtimeNetAsyncJsonCallDone OnFailure;
 
 protected:
-	/** For the factories: remembers the world and registers with its game instance, so the node outlives the
-	    Blueprint frame that started it (and ShouldBroadcastDelegates is true). */
-	void Init(UObject* WorldContextObject);
-	/** Starts the call; returns its id (0 when refused: OnDone still runs, with the refusal). */
-	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone);
-	/** Fails the node before any call was made (no subsystem, bad arguments). */
-	void FailNow(const FRealtimeNetError& Error);
-	void HandleCompleted(const FRealtimeNetCallResult& Result);
-
-private:
-	TWeakObjectPtr<UObject> WorldContext;
-	TWeakObjectPtr<URealtimeNetSubsystem> Subsystem;
-	int64 CallId = 0;
-	bool bFinished = false;
+	virtual bool BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem) override;
+	virtual void BroadcastFailure(const FRealtimeNetError& Error) override;
 };
 
 /** Any method, params as JSON object text (empty: no params). */
 UCLASS()
-class REALTIMENET_API URealtimeNetCallAction : public URealtimeNetCallActionBase
+class REALTIMENET_API URealtimeNetCallAction : public URealtimeNetJsonCallActionBase
 {
 	GENERATED_BODY()
 
@@ -100,19 +91,11 @@ public:
 		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Call"))
 	static URealtimeNetCallAction* Call(UObject* WorldContextObject, const FString& Method, const FString& ParamsJson,
 		const FRealtimeNetCallOptions& Options);
-
-protected:
-	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone) override;
-
-private:
-	FString RequestMethod;
-	FString RequestParamsJson;
-	FRealtimeNetCallOptions RequestOptions;
 };
 
 /** room.join; the result is RoomJoined as JSON text (room, stream, state_version, state, ...). */
 UCLASS()
-class REALTIMENET_API URealtimeNetJoinRoomAction : public URealtimeNetCallActionBase
+class REALTIMENET_API URealtimeNetJoinRoomAction : public URealtimeNetJsonCallActionBase
 {
 	GENERATED_BODY()
 
@@ -132,7 +115,7 @@ private:
 
 /** state.update with an RFC 7396 merge patch (JSON object text) against the version held. */
 UCLASS()
-class REALTIMENET_API URealtimeNetUpdateStateAction : public URealtimeNetCallActionBase
+class REALTIMENET_API URealtimeNetUpdateStateAction : public URealtimeNetJsonCallActionBase
 {
 	GENERATED_BODY()
 
@@ -151,7 +134,7 @@ private:
 
 /** presence.set: this device's status and an optional custom payload (any JSON value as text, or empty). */
 UCLASS()
-class REALTIMENET_API URealtimeNetSetPresenceAction : public URealtimeNetCallActionBase
+class REALTIMENET_API URealtimeNetSetPresenceAction : public URealtimeNetJsonCallActionBase
 {
 	GENERATED_BODY()
 

@@ -125,16 +125,16 @@ void URealtimeNetTestListener::Listen(URealtimeNetConnectAction* Action)
 	Action->OnFailure.AddDynamic(this, &URealtimeNetTestListener::HandleNodeFailure);
 }
 
-void URealtimeNetTestListener::Listen(URealtimeNetCallActionBase* Action)
+void URealtimeNetTestListener::Listen(URealtimeNetJsonCallActionBase* Action)
 {
 	Action->OnSuccess.AddDynamic(this, &URealtimeNetTestListener::HandleNodeResult);
-	Action->OnFailure.AddDynamic(this, &URealtimeNetTestListener::HandleNodeFailure);
+	Action->OnFailure.AddDynamic(this, &URealtimeNetTestListener::HandleNodeJsonFailure);
 }
 
 void URealtimeNetTestListener::Listen(URealtimeNetSysEchoAction* Action)
 {
 	Action->OnSuccess.AddDynamic(this, &URealtimeNetTestListener::HandleNodeEcho);
-	Action->OnFailure.AddDynamic(this, &URealtimeNetTestListener::HandleNodeFailure);
+	Action->OnFailure.AddDynamic(this, &URealtimeNetTestListener::HandleNodeEchoFailure);
 }
 
 void URealtimeNetTestListener::HandleStateChanged(ERealtimeNetConnectionState NewState, ERealtimeNetConnectionState OldState,
@@ -178,24 +178,34 @@ void URealtimeNetTestListener::HandleStateVersion(const FString& Room, int64 Ver
 	Record(true, TEXT("version"), Room, FString(), Version);
 }
 
-void URealtimeNetTestListener::HandleNodeConnected()
+void URealtimeNetTestListener::HandleNodeConnected(const FRealtimeNetError& Error)
 {
 	++Successes;
-	Pins.Add(TEXT("success"));
+	Pins.Add(Error.Message.IsEmpty() ? TEXT("success") : TEXT("success+error"));
 }
 
-void URealtimeNetTestListener::HandleNodeResult(const FString& ResultJson)
+void URealtimeNetTestListener::HandleNodeResult(const FString& ResultJson, const FRealtimeNetError& Error)
 {
 	++Successes;
-	Pins.Add(TEXT("success"));
+	Pins.Add(Error.Message.IsEmpty() ? TEXT("success") : TEXT("success+error"));
 	LastResultJson = ResultJson;
 }
 
-void URealtimeNetTestListener::HandleNodeEcho(const FRealtimeNetEcho& Result)
+void URealtimeNetTestListener::HandleNodeJsonFailure(const FString& /*ResultJson*/, const FRealtimeNetError& Error)
+{
+	HandleNodeFailure(Error);
+}
+
+void URealtimeNetTestListener::HandleNodeEcho(const FRealtimeNetEcho& Result, const FRealtimeNetError& Error)
 {
 	++Successes;
-	Pins.Add(TEXT("success"));
+	Pins.Add(Error.Message.IsEmpty() ? TEXT("success") : TEXT("success+error"));
 	LastResultJson = Result.DataJson;
+}
+
+void URealtimeNetTestListener::HandleNodeEchoFailure(const FRealtimeNetEcho& /*Result*/, const FRealtimeNetError& Error)
+{
+	HandleNodeFailure(Error);
 }
 
 void URealtimeNetTestListener::HandleNodeFailure(const FRealtimeNetError& Error)

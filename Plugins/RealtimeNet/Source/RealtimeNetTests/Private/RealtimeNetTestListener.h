@@ -64,7 +64,7 @@ public:
 	// --- Async nodes ----------------------------------------------------------------------------------
 
 	void Listen(URealtimeNetConnectAction* Action);
-	void Listen(URealtimeNetCallActionBase* Action);
+	void Listen(URealtimeNetJsonCallActionBase* Action);
 	void Listen(URealtimeNetSysEchoAction* Action);
 
 	/** Every success and failure pin that fired, in order ("success" / "failure"). */
@@ -100,14 +100,22 @@ public:
 	UFUNCTION()
 	void HandleStateVersion(const FString& Room, int64 Version);
 
+	// Both pins of a node share one signature (the Blueprint node shows the first delegate's values only): a
+	// success with a non-empty Error is recorded as "success+error", which no spec expects.
 	UFUNCTION()
-	void HandleNodeConnected();
+	void HandleNodeConnected(const FRealtimeNetError& Error);
 
 	UFUNCTION()
-	void HandleNodeResult(const FString& ResultJson);
+	void HandleNodeResult(const FString& ResultJson, const FRealtimeNetError& Error);
 
 	UFUNCTION()
-	void HandleNodeEcho(const FRealtimeNetEcho& Result);
+	void HandleNodeJsonFailure(const FString& ResultJson, const FRealtimeNetError& Error);
+
+	UFUNCTION()
+	void HandleNodeEcho(const FRealtimeNetEcho& Result, const FRealtimeNetError& Error);
+
+	UFUNCTION()
+	void HandleNodeEchoFailure(const FRealtimeNetEcho& Result, const FRealtimeNetError& Error);
 
 	UFUNCTION()
 	void HandleNodeFailure(const FRealtimeNetError& Error);

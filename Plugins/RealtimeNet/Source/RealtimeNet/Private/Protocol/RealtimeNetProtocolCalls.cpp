@@ -3,299 +3,203 @@
 
 #include "Dom/JsonObject.h"
 #include "Dom/JsonValue.h"
-#include "RealtimeNetSubsystem.h"
-
-// Named, not anonymous: a unity build puts several .cpp files in one translation unit.
-namespace RealtimeNetProtocolCallsPrivate
-{
-	/** A failure found on this side of the wire. Code 0 unless the gateway has a code with the same meaning. */
-	FRealtimeNetError LocalError(const FString& Method, int32 Code, ERealtimeNetErrorClass ErrorClass, const FString& Message)
-	{
-		FRealtimeNetError Error;
-		Error.Code = Code;
-		Error.Message = Message;
-		Error.Method = Method;
-		Error.ErrorClass = ErrorClass;
-		Error.Recovery = ERealtimeNetRecovery::GiveUp;
-		return Error;
-	}
-
-	template <typename TResult, typename TDelegate>
-	bool DecodeAndBroadcast(const TSharedPtr<FJsonValue>& Result, TDelegate& Delegate, FString& OutError)
-	{
-		const TSharedPtr<FJsonObject>* Object = nullptr;
-		if (!Result.IsValid() || Result->Type != EJson::Object || !Result->TryGetObject(Object) || Object == nullptr
-			|| !Object->IsValid())
-		{
-			OutError = TEXT("the result is not a JSON object");
-			return false;
-		}
-		TResult Decoded;
-		if (!Decoded.FromJson(**Object, &OutError))
-		{
-			return false;
-		}
-		Delegate.Broadcast(Decoded);
-		return true;
-	}
-}
-
-void URealtimeNetProtocolAction::Prepare(UObject* WorldContextObject, const TCHAR* Method, const TSharedPtr<FJsonObject>& Params, const FString& ParamsError, const FRealtimeNetCallOptions& Options)
-{
-	CallMethod = Method;
-	CallParams = Params;
-	CallParamsError = ParamsError;
-	CallOptions = Options;
-	Subsystem = URealtimeNetSubsystem::Get(WorldContextObject);
-	RegisterWithGameInstance(WorldContextObject);
-}
-
-void URealtimeNetProtocolAction::Activate()
-{
-	URealtimeNetSubsystem* Target = Subsystem.Get();
-	if (Target == nullptr)
-	{
-		Finish(RealtimeNetProtocolCallsPrivate::LocalError(CallMethod, 0, ERealtimeNetErrorClass::Fatal, TEXT("no RealtimeNet subsystem for this world context")));
-		return;
-	}
-	if (!CallParams.IsValid())
-	{
-		// -32602 is what the gateway answers for params that do not match the method's schema.
-		Finish(RealtimeNetProtocolCallsPrivate::LocalError(CallMethod, -32602, ERealtimeNetErrorClass::Protocol, CallParamsError));
-		return;
-	}
-	CallId = Target->CallJson(CallMethod, CallParams, CallOptions,
-		FRealtimeNetCallCompleted::CreateUObject(this, &URealtimeNetProtocolAction::HandleCompleted));
-}
-
-void URealtimeNetProtocolAction::Cancel()
-{
-	const int64 PendingCall = CallId;
-	CallId = 0;
-	// Ends the node first, so a cancellation the subsystem reports synchronously broadcasts nothing.
-	Super::Cancel();
-	URealtimeNetSubsystem* Target = Subsystem.Get();
-	if (PendingCall != 0 && Target != nullptr)
-	{
-		Target->CancelCall(PendingCall);
-	}
-}
-
-bool URealtimeNetProtocolAction::BroadcastResult(const TSharedPtr<FJsonValue>& /*Result*/, FString& OutError)
-{
-	OutError = TEXT("no result type");
-	return false;
-}
-
-void URealtimeNetProtocolAction::HandleCompleted(const FRealtimeNetCallResult& Result)
-{
-	CallId = 0;
-	if (!ShouldBroadcastDelegates())
-	{
-		return;  // cancelled: Cancel already ended the node
-	}
-	if (!Result.bSuccess)
-	{
-		Finish(Result.Error);
-		return;
-	}
-	FString Problem;
-	if (!BroadcastResult(Result.Result, Problem))
-	{
-		Finish(RealtimeNetProtocolCallsPrivate::LocalError(CallMethod, 0, ERealtimeNetErrorClass::Protocol,
-			FString::Printf(TEXT("the result of %s does not match the protocol: %s"), *CallMethod, *Problem)));
-		return;
-	}
-	SetReadyToDestroy();
-}
-
-void URealtimeNetProtocolAction::Finish(const FRealtimeNetError& Error)
-{
-	if (ShouldBroadcastDelegates())
-	{
-		OnFailure.Broadcast(Error);
-	}
-	SetReadyToDestroy();
-}
-
-URealtimeNetSysPingAction* URealtimeNetSysPingAction::SysPing(UObject* WorldContextObject, const FRealtimeNetSysPingParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetSysPingAction* Action = NewObject<URealtimeNetSysPingAction>();
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("sys.ping"), Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetSysPingAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
-{
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetPong>(Result, OnSuccess, OutError);
-}
 
 URealtimeNetSysEchoAction* URealtimeNetSysEchoAction::SysEcho(UObject* WorldContextObject, const FRealtimeNetSysEchoParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetSysEchoAction* Action = NewObject<URealtimeNetSysEchoAction>();
+	Action->Init(WorldContextObject, TEXT("sys.echo"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("sys.echo"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetSysEchoAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetSysEchoAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetEcho>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetEcho>(Result, OnSuccess, OutProblem);
 }
 
-URealtimeNetAuthRefreshAction* URealtimeNetAuthRefreshAction::AuthRefresh(UObject* WorldContextObject, const FRealtimeNetAuthRefreshParams& Params, const FRealtimeNetCallOptions& Options)
+void URealtimeNetSysEchoAction::BroadcastFailure(const FRealtimeNetError& Error)
 {
-	URealtimeNetAuthRefreshAction* Action = NewObject<URealtimeNetAuthRefreshAction>();
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("auth.refresh"), Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetAuthRefreshAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
-{
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetTokenInfo>(Result, OnSuccess, OutError);
+	OnFailure.Broadcast(FRealtimeNetEcho(), Error);
 }
 
 URealtimeNetRoomJoinAction* URealtimeNetRoomJoinAction::RoomJoin(UObject* WorldContextObject, const FRealtimeNetRoomJoinParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetRoomJoinAction* Action = NewObject<URealtimeNetRoomJoinAction>();
+	Action->Init(WorldContextObject, TEXT("room.join"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("room.join"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetRoomJoinAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetRoomJoinAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetRoomJoined>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetRoomJoined>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetRoomJoinAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetRoomJoined(), Error);
 }
 
 URealtimeNetRoomLeaveAction* URealtimeNetRoomLeaveAction::RoomLeave(UObject* WorldContextObject, const FRealtimeNetRoomLeaveParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetRoomLeaveAction* Action = NewObject<URealtimeNetRoomLeaveAction>();
+	Action->Init(WorldContextObject, TEXT("room.leave"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("room.leave"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetRoomLeaveAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetRoomLeaveAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetRoomLeft>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetRoomLeft>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetRoomLeaveAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetRoomLeft(), Error);
 }
 
 URealtimeNetRoomPublishAction* URealtimeNetRoomPublishAction::RoomPublish(UObject* WorldContextObject, const FRealtimeNetRoomPublishParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetRoomPublishAction* Action = NewObject<URealtimeNetRoomPublishAction>();
+	Action->Init(WorldContextObject, TEXT("room.publish"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("room.publish"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetRoomPublishAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetRoomPublishAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetPublished>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetPublished>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetRoomPublishAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetPublished(), Error);
 }
 
 URealtimeNetDirectSendAction* URealtimeNetDirectSendAction::DirectSend(UObject* WorldContextObject, const FRealtimeNetDirectSendParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetDirectSendAction* Action = NewObject<URealtimeNetDirectSendAction>();
+	Action->Init(WorldContextObject, TEXT("direct.send"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("direct.send"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetDirectSendAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetDirectSendAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetPublished>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetPublished>(Result, OnSuccess, OutProblem);
 }
 
-URealtimeNetSessionResumeAction* URealtimeNetSessionResumeAction::SessionResume(UObject* WorldContextObject, const FRealtimeNetSessionResumeParams& Params, const FRealtimeNetCallOptions& Options)
+void URealtimeNetDirectSendAction::BroadcastFailure(const FRealtimeNetError& Error)
 {
-	URealtimeNetSessionResumeAction* Action = NewObject<URealtimeNetSessionResumeAction>();
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("session.resume"), Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetSessionResumeAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
-{
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetResumed>(Result, OnSuccess, OutError);
+	OnFailure.Broadcast(FRealtimeNetPublished(), Error);
 }
 
 URealtimeNetStateGetAction* URealtimeNetStateGetAction::StateGet(UObject* WorldContextObject, const FRealtimeNetStateGetParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetStateGetAction* Action = NewObject<URealtimeNetStateGetAction>();
+	Action->Init(WorldContextObject, TEXT("state.get"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("state.get"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetStateGetAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetStateGetAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetStateSnapshot>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetStateSnapshot>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetStateGetAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetStateSnapshot(), Error);
 }
 
 URealtimeNetStateUpdateAction* URealtimeNetStateUpdateAction::StateUpdate(UObject* WorldContextObject, const FRealtimeNetStateUpdateParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetStateUpdateAction* Action = NewObject<URealtimeNetStateUpdateAction>();
+	Action->Init(WorldContextObject, TEXT("state.update"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("state.update"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetStateUpdateAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetStateUpdateAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetStateUpdated>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetStateUpdated>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetStateUpdateAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetStateUpdated(), Error);
 }
 
 URealtimeNetPresenceSetAction* URealtimeNetPresenceSetAction::PresenceSet(UObject* WorldContextObject, const FRealtimeNetPresenceSetParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetPresenceSetAction* Action = NewObject<URealtimeNetPresenceSetAction>();
+	Action->Init(WorldContextObject, TEXT("presence.set"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("presence.set"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetPresenceSetAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetPresenceSetAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetPlayerPresence>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetPlayerPresence>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetPresenceSetAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetPlayerPresence(), Error);
 }
 
 URealtimeNetPresenceQueryAction* URealtimeNetPresenceQueryAction::PresenceQuery(UObject* WorldContextObject, const FRealtimeNetPresenceQueryParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetPresenceQueryAction* Action = NewObject<URealtimeNetPresenceQueryAction>();
+	Action->Init(WorldContextObject, TEXT("presence.query"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("presence.query"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetPresenceQueryAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetPresenceQueryAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetPresenceList>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetPresenceList>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetPresenceQueryAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetPresenceList(), Error);
 }
 
 URealtimeNetFaultInjectAction* URealtimeNetFaultInjectAction::FaultInject(UObject* WorldContextObject, const FRealtimeNetFaultInjectParams& Params, const FRealtimeNetCallOptions& Options)
 {
 	URealtimeNetFaultInjectAction* Action = NewObject<URealtimeNetFaultInjectAction>();
+	Action->Init(WorldContextObject, TEXT("fault.inject"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->Prepare(WorldContextObject, TEXT("fault.inject"), Json, ParamsError, Options);
+	Action->SetParams(Json, ParamsError, Options);
 	return Action;
 }
 
-bool URealtimeNetFaultInjectAction::BroadcastResult(const TSharedPtr<FJsonValue>& Result, FString& OutError)
+bool URealtimeNetFaultInjectAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
 {
-	return RealtimeNetProtocolCallsPrivate::DecodeAndBroadcast<FRealtimeNetFaultResult>(Result, OnSuccess, OutError);
+	return BroadcastDecoded<FRealtimeNetFaultResult>(Result, OnSuccess, OutProblem);
+}
+
+void URealtimeNetFaultInjectAction::BroadcastFailure(const FRealtimeNetError& Error)
+{
+	OnFailure.Broadcast(FRealtimeNetFaultResult(), Error);
 }

@@ -973,41 +973,6 @@ bool FRealtimeNetFaultResult::FromJson(const FJsonObject& InJson, FString* OutEr
 	return true;
 }
 
-// FRealtimeNetSysPingParams: params of `sys.ping`
-
-TSharedPtr<FJsonObject> FRealtimeNetSysPingParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	if (bOk && bHasClientTime)
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("client_time"), ClientTime, Problem, &Codec::WriteNumber);
-	}
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetSysPingParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetSysPingParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetSysPingParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("client_time"), Codec::EPresence::Optional, Decoded.ClientTime, &Decoded.bHasClientTime, Problem, &Codec::ReadNumber);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetSysPingParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
 // FRealtimeNetSysEchoParams: params of `sys.echo`
 
 TSharedPtr<FJsonObject> FRealtimeNetSysEchoParams::ToJson(FString* OutError) const
@@ -1035,38 +1000,6 @@ bool FRealtimeNetSysEchoParams::FromJson(const FJsonObject& InJson, FString* Out
 	if (!bOk)
 	{
 		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetSysEchoParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetAuthRefreshParams: params of `auth.refresh`
-
-TSharedPtr<FJsonObject> FRealtimeNetAuthRefreshParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("token"), Token, Problem, &Codec::WriteString);
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetAuthRefreshParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetAuthRefreshParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetAuthRefreshParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("token"), Codec::EPresence::Required, Decoded.Token, nullptr, Problem, &Codec::ReadString);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetAuthRefreshParams: ")) + Problem);
 	}
 	*this = MoveTemp(Decoded);
 	return true;
@@ -1204,45 +1137,6 @@ bool FRealtimeNetDirectSendParams::FromJson(const FJsonObject& InJson, FString* 
 	if (!bOk)
 	{
 		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetDirectSendParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetSessionResumeParams: params of `session.resume`
-
-TSharedPtr<FJsonObject> FRealtimeNetSessionResumeParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("resume_token"), ResumeToken, Problem, &Codec::WriteString);
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("streams"), Streams, Problem, &Codec::WriteArray<FRealtimeNetStreamPosition, &Codec::WriteStruct<FRealtimeNetStreamPosition>>);
-	if (bOk && State.Num() > 0)
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("state"), State, Problem, &Codec::WriteArray<FRealtimeNetStateVersion, &Codec::WriteStruct<FRealtimeNetStateVersion>>);
-	}
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetSessionResumeParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetSessionResumeParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetSessionResumeParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("resume_token"), Codec::EPresence::Required, Decoded.ResumeToken, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("streams"), Codec::EPresence::Required, Decoded.Streams, nullptr, Problem, &Codec::ReadArray<FRealtimeNetStreamPosition, &Codec::ReadStruct<FRealtimeNetStreamPosition>>)
-		&& Codec::ReadMember(InJson, TEXT("state"), Codec::EPresence::Optional, Decoded.State, nullptr, Problem, &Codec::ReadArray<FRealtimeNetStateVersion, &Codec::ReadStruct<FRealtimeNetStateVersion>>);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetSessionResumeParams: ")) + Problem);
 	}
 	*this = MoveTemp(Decoded);
 	return true;

@@ -397,25 +397,6 @@ struct REALTIMENET_API FRealtimeNetFaultResult
 	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
 };
 
-/** Params of `sys.ping`: Round-trip probe that returns the server clock. (params of `sys.ping`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `sys.ping`: Round-trip probe that returns the server clock."))
-struct REALTIMENET_API FRealtimeNetSysPingParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(InlineEditConditionToggle, ToolTip="Whether client_time has a value (false: absent)."))
-	bool bHasClientTime = false;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(EditCondition="bHasClientTime", ToolTip="The caller's own clock, echoed back untouched. Optional: only with bHasClientTime set."))
-	double ClientTime = 0.0;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
 /** Params of `sys.echo`: Returns its `data` parameter unchanged. (params of `sys.echo`) */
 USTRUCT(BlueprintType, meta=(ToolTip="Params of `sys.echo`: Returns its `data` parameter unchanged."))
 struct REALTIMENET_API FRealtimeNetSysEchoParams
@@ -424,22 +405,6 @@ struct REALTIMENET_API FRealtimeNetSysEchoParams
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Any JSON value. JSON text (any JSON value; empty sends null)."))
 	FString DataJson;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `auth.refresh`: Replaces the connection's JWT with a fresh one before (or shortly after) the old one expires. (params of `auth.refresh`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `auth.refresh`: Replaces the connection's JWT with a fresh one before (or shortly after) the old one expires."))
-struct REALTIMENET_API FRealtimeNetAuthRefreshParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="A JWT for the same player."))
-	FString Token;
 
 	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
 	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
@@ -516,28 +481,6 @@ struct REALTIMENET_API FRealtimeNetDirectSendParams
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Any JSON value. JSON text (any JSON value; empty sends null)."))
 	FString DataJson;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `session.resume`: Take over a lost session: rejoin its rooms and replay what was missed. (params of `session.resume`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `session.resume`: Take over a lost session: rejoin its rooms and replay what was missed."))
-struct REALTIMENET_API FRealtimeNetSessionResumeParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The last resume token received."))
-	FString ResumeToken;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The last epoch and offset seen on each stream."))
-	TArray<FRealtimeNetStreamPosition> Streams;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The state version the client holds per room; the gateway sends what brings each up to date (deltas or a snapshot) before answering. Optional: left out while empty."))
-	TArray<FRealtimeNetStateVersion> State;
 
 	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
 	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;

@@ -1,0 +1,122 @@
+#include "RealtimeNetCallAction.h"
+
+#include "rtnet/Errors.h"
+
+#include "RealtimeNetConvert.h"
+#include "RealtimeNetJson.h"
+
+namespace RealtimeNetCallActionDetail
+{
+/** A failure found on this side of the wire, classified by the core (rtnet::LocalCallError). */
+FRealtimeNetError LocalError(rtnet::LocalFailure Failure, const FString& Method, const FString& Message)
+{
+	return RealtimeNetConvert::ToError(
+		rtnet::LocalCallError(Failure, FRealtimeNetJson::ToStd(Method), FRealtimeNetJson::ToStd(Message)));
+}
+}  // namespace RealtimeNetCallActionDetail
+
+void URealtimeNetCallActionBase::Init(UObject* WorldContextObject, const FString& Method)
+{
+	WorldContext = WorldContextObject;
+	RequestMethod = Method;
+	RegisterWithGameInstance(WorldContextObject);
+}
+
+void URealtimeNetCallActionBase::SetParams(const TSharedPtr<FJsonObject>& Params, const FString& ParamsError,
+	const FRealtimeNetCallOptions& Options)
+{
+	RequestParams = Params;
+	RequestParamsError = ParamsError;
+	RequestOptions = Options;
+}
+
+void URealtimeNetCallActionBase::Activate()
+{
+	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
+	if (System == nullptr)
+	{
+		FailWith(RealtimeNetCallActionDetail::LocalError(rtnet::LocalFailure::kNoClient, RequestMethod,
+			TEXT("no RealtimeNet subsystem for this world")));
+		return;
+	}
+	Subsystem = System;
+	const int64 Started =
+		StartCall(*System, FRealtimeNetCallCompleted::CreateUObject(this, &URealtimeNetCallActionBase::Finish));
+	// A call that ended inside StartCall (bad params) has no id to keep.
+	CallId = bFinished ? 0 : Started;
+}
+
+void URealtimeNetCallActionBase::Cancel()
+{
+	if (bFinished)
+	{
+		return;
+	}
+	// Ended first, so a cancellation the subsystem reports synchronously fires nothing.
+	bFinished = true;
+	const int64 Pending = CallId;
+	CallId = 0;
+	URealtimeNetSubsystem* System = Subsystem.Get();
+	if (System != nullptr && Pending != 0)
+	{
+		System->CancelCall(Pending);  // its OnDone will not run
+	}
+	Super::Cancel();  // SetReadyToDestroy
+}
+
+int64 URealtimeNetCallActionBase::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+{
+	if (!RequestParamsError.IsEmpty())
+	{
+		FailInvalidParams(RequestParamsError);
+		return 0;
+	}
+	return System.CallJson(RequestMethod, RequestParams, RequestOptions, MoveTemp(OnDone));
+}
+
+bool URealtimeNetCallActionBase::BroadcastSuccess(const TSharedPtr<FJsonValue>& /*Result*/, FString& OutProblem)
+{
+	OutProblem = TEXT("the node has no success pin");
+	return false;
+}
+
+void URealtimeNetCallActionBase::BroadcastFailure(const FRealtimeNetError& /*Error*/)
+{
+	// An abstract node has no pins; every concrete node overrides this.
+}
+
+void URealtimeNetCallActionBase::FailInvalidParams(const FString& Problem)
+{
+	FailWith(RealtimeNetCallActionDetail::LocalError(rtnet::LocalFailure::kInvalidParams, RequestMethod, Problem));
+}
+
+void URealtimeNetCallActionBase::FailWith(const FRealtimeNetError& Error)
+{
+	FRealtimeNetCallResult Failed;
+	Failed.Error = Error;
+	Finish(Failed);
+}
+
+void URealtimeNetCallActionBase::Finish(const FRealtimeNetCallResult& Result)
+{
+	if (bFinished)
+	{
+		return;
+	}
+	bFinished = true;
+	CallId = 0;
+	if (ShouldBroadcastDelegates())
+	{
+		FString Problem;
+		if (!Result.bSuccess)
+		{
+			BroadcastFailure(Result.Error);
+		}
+		else if (!BroadcastSuccess(Result.Result, Problem))
+		{
+			BroadcastFailure(RealtimeNetCallActionDetail::LocalError(rtnet::LocalFailure::kResultMismatch, RequestMethod,
+				FString::Printf(TEXT("the result of %s does not match the protocol: %s"), *RequestMethod, *Problem)));
+		}
+	}
+	SetReadyToDestroy();
+}
