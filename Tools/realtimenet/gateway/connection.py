@@ -32,6 +32,7 @@ from realtimenet.gateway.router import Route, Router
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionTokenExpiringParams
+from realtimenet.protocol.text import InvalidText, check_text
 
 log = logging.getLogger("realtimenet.connection")
 
@@ -262,6 +263,12 @@ class Connection:
         self.frames_in += 1
         self.bytes_in += len(frame)
         if self.state is not State.OPEN:
+            return
+        try:
+            check_text(frame)
+        except InvalidText as exc:  # refused before it can reach anyone, the history or a log
+            self.env.metrics.bad_input.labels("invalid_text").inc()
+            self.close(CloseCode.INVALID_PAYLOAD, str(exc))
             return
         try:
             is_batch, items = jsonrpc.split_frame(frame, self._limits)

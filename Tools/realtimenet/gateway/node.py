@@ -37,7 +37,7 @@ from realtimenet.gateway.router import Router
 from realtimenet.gateway.sessions import SessionKeeper
 from realtimenet.gateway.state import StateService
 from realtimenet.gateway.system_methods import SystemService
-from realtimenet.protocol.codes import CloseCode
+from realtimenet.protocol.codes import CloseCode, close_code_label
 from realtimenet.protocol.jsonrpc import Limits, encode_notification
 from realtimenet.protocol.messages import ServerDrainingParams, SessionWelcomeParams
 from realtimenet.protocol.streams import player_stream
@@ -162,7 +162,7 @@ class GatewayNode:
             self.background.run(self.presence.gone(conn, left))
         if conn.close_code == CloseCode.NORMAL and conn.closed_by == "client":
             self.sessions.ended(conn.session_id)  # ended on purpose: not resumable
-        self.metrics.disconnects.labels(str(conn.close_code), conn.closed_by).inc()
+        self.metrics.disconnects.labels(close_code_label(conn.close_code), conn.closed_by).inc()
         self.metrics.fold(conn)
         self._update_gauges()
         log.debug("closed session=%s player=%s code=%s reason=%r by=%s", conn.session_id,

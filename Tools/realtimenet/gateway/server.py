@@ -34,7 +34,7 @@ from realtimenet.exceptions import ConfigError
 from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
 from realtimenet.gateway.connection import Connection, State
 from realtimenet.gateway.node import GatewayNode, Refusal
-from realtimenet.protocol.codes import CloseCode
+from realtimenet.protocol.codes import CloseCode, valid_close_code
 
 log = logging.getLogger("realtimenet.server")
 
@@ -76,28 +76,55 @@ class _SocketListener(WSListener):
         conn = self.conn
         if conn is None:
             return
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:  # no extension is ever negotiated
+            self._fail(conn, "reserved bits set without an extension")
+            return
         kind = frame.msg_type
         if kind is WSMsgType.TEXT:
-            if frame.fin:
+            if self._fragments is not None:
+                self._fail(conn, "a new message inside a fragmented one")
+            elif frame.fin:
                 conn.on_text(frame.get_payload_as_bytes(), time.monotonic())
             else:
                 self._fragments = [frame.get_payload_as_bytes()]
                 self._fragment_bytes = len(self._fragments[0])
         elif kind is WSMsgType.CONTINUATION:
             self._continue(conn, frame)
+        elif kind is WSMsgType.PING:  # answered here, not by picows, so a ping with reserved bits fails
+            transport.send_pong(frame.get_payload_as_bytes())
+            conn.on_pong(time.monotonic())
         elif kind is WSMsgType.PONG:
             conn.on_pong(time.monotonic())
         elif kind is WSMsgType.CLOSE:
-            if conn.state is State.OPEN and not self._closed_by_picows(conn, transport):
-                conn.close(frame.get_close_code().value, frame.get_close_reason() or "", initiator="client")
-                transport.send_close(frame.get_close_code())
-            transport.disconnect()
+            self._on_close_frame(conn, transport, frame)
         elif kind is WSMsgType.BINARY:
+            if self._fragments is not None:
+                self._fail(conn, "a new message inside a fragmented one")
+                return
             self._gateway.node.metrics.bad_input.labels("binary_frame").inc()
             conn.close(CloseCode.UNSUPPORTED_DATA)
 
+    def _on_close_frame(self, conn: Connection, transport: WSTransport, frame: WSFrame) -> None:
+        """Answer the peer's close: its code echoed (1000 for an empty close), or 1002 for a code no endpoint
+        may send (picows refuses most of them itself, but lets 0, 1006 and 5000 and above through)."""
+        if conn.state is State.OPEN and not self._closed_by_picows(conn, transport):
+            code = frame.get_close_code().value if frame.payload_size else int(CloseCode.NORMAL)
+            if not valid_close_code(code):
+                self._fail(conn, f"invalid close code {code}")
+                return
+            conn.close(code, frame.get_close_reason() or "", initiator="client")
+            transport.send_close(WSCloseCode(code))
+        transport.disconnect()
+
+    def _fail(self, conn: Connection, reason: str) -> None:
+        """_Fail the WebSocket Connection_ (RFC 6455 section 7.1.7) for a framing violation: 1002."""
+        self._fragments = None
+        self._gateway.node.metrics.bad_input.labels("protocol_error").inc()
+        conn.close(CloseCode.PROTOCOL_ERROR, reason)
+
     def _continue(self, conn: Connection, frame: WSFrame) -> None:
-        if self._fragments is None:  # a continuation of a binary message, or of nothing
+        if self._fragments is None:
+            self._fail(conn, "a continuation frame without a started message")
             return
         chunk = frame.get_payload_as_bytes()
         self._fragment_bytes += len(chunk)
@@ -275,7 +302,7 @@ class Gateway:
             websocket_handshake_timeout=server.handshake_timeout,
             max_frame_size=server.max_message_bytes,
             read_buffer_init_size=server.read_buffer_bytes,
-            enable_auto_pong=True,
+            enable_auto_pong=False,  # on_ws_frame answers pings after checking the frame
             logger_name="gateway",
             # Keep picows's default aiofastnet transport: with use_aiofastnet=False (uvloop's transport,
             # ~5.8 KB less per socket) frames queued under back-pressure arrive corrupted, because picows

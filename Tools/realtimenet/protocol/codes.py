@@ -15,6 +15,8 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000  # The session ended on purpose.
     GOING_AWAY = 1001  # The node is going away; reconnect to another node and resume.
+    PROTOCOL_ERROR = 1002  # The client broke RFC 6455 framing (reserved bits, an unknown opcode, a stray continuation, an invalid close code, an unmasked frame); the server fails the connection.
+    INVALID_PAYLOAD = 1007  # A text message (or a close reason) that is not valid UTF-8, or JSON with a lone surrogate escape: refused at the door, before it reaches anyone.
     POLICY_VIOLATION = 1008  # The peer broke a protocol rule the gateway cannot answer with a JSON-RPC error.
     MESSAGE_TOO_BIG = 1009  # A message exceeded `server.max_message_bytes`.
     INTERNAL_ERROR = 1011  # The gateway failed unexpectedly.
@@ -37,6 +39,8 @@ class CloseCode(IntEnum):
 _CLOSE_REASONS: dict[CloseCode, str] = {
     CloseCode.NORMAL: "normal closure",
     CloseCode.GOING_AWAY: "going away",
+    CloseCode.PROTOCOL_ERROR: "protocol error",
+    CloseCode.INVALID_PAYLOAD: "invalid payload data",
     CloseCode.POLICY_VIOLATION: "policy violation",
     CloseCode.MESSAGE_TOO_BIG: "message too big",
     CloseCode.INTERNAL_ERROR: "internal error",
@@ -55,6 +59,26 @@ _CLOSE_REASONS: dict[CloseCode, str] = {
 def should_reconnect(code: int) -> bool:
     """Whether a client that saw close ``code`` should reconnect (with backoff) on its own."""
     return code != CloseCode.NORMAL and not 4500 <= code <= 4999
+
+
+# RFC 6455 section 7.4: codes an endpoint may put in a close frame. 1004 is reserved, 1005, 1006 and 1015
+# only report a close without a code, an abnormal one or a TLS failure, and 1016-2999 are unassigned.
+_SENDABLE_STANDARD_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014})
+
+
+def valid_close_code(code: int) -> bool:
+    """Whether ``code`` may appear in a close frame on the wire (in either direction)."""
+    return code in _SENDABLE_STANDARD_CODES or 3000 <= code <= 4999
+
+
+def close_code_label(code: int | None) -> str:
+    """A metric label for a close code from a closed set: the code when the protocol describes it or the RFC
+    registers it, else ``other`` (a client chooses the codes it sends; labels must stay bounded)."""
+    if code is None:
+        return "none"
+    if code in _CLOSE_REASONS or code in _SENDABLE_STANDARD_CODES or code in (1005, 1006, 1015):
+        return str(code)
+    return "other" if valid_close_code(code) else "invalid"
 
 
 class ErrorCode(IntEnum):

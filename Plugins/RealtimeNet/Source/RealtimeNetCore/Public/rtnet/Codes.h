@@ -9,6 +9,8 @@ namespace rtnet {
 enum class CloseCode : int {
   kNormal = 1000,  // The session ended on purpose.
   kGoingAway = 1001,  // The node is going away; reconnect to another node and resume.
+  kProtocolError = 1002,  // The client broke RFC 6455 framing (reserved bits, an unknown opcode, a stray continuation, an invalid close code, an unmasked frame); the server fails the connection.
+  kInvalidPayload = 1007,  // A text message (or a close reason) that is not valid UTF-8, or JSON with a lone surrogate escape: refused at the door, before it reaches anyone.
   kPolicyViolation = 1008,  // The peer broke a protocol rule the gateway cannot answer with a JSON-RPC error.
   kMessageTooBig = 1009,  // A message exceeded `server.max_message_bytes`.
   kInternalError = 1011,  // The gateway failed unexpectedly.
@@ -36,6 +38,8 @@ struct CloseCodeInfo {
 inline constexpr CloseCodeInfo kCloseCodes[] = {
     {CloseCode::kNormal, "normal closure", CloseAction::kNone},
     {CloseCode::kGoingAway, "going away", CloseAction::kReconnect},
+    {CloseCode::kProtocolError, "protocol error", CloseAction::kReconnect},
+    {CloseCode::kInvalidPayload, "invalid payload data", CloseAction::kReconnect},
     {CloseCode::kPolicyViolation, "policy violation", CloseAction::kReconnect},
     {CloseCode::kMessageTooBig, "message too big", CloseAction::kReconnect},
     {CloseCode::kInternalError, "internal error", CloseAction::kReconnect},
