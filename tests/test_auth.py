@@ -16,11 +16,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from realtimenet.client import Client, ConnectFailed
+from realtimenet.client import Client, ConnectFailed, RemoteError
 from realtimenet.config import AuthConfig
 from realtimenet.exceptions import AuthError
 from realtimenet.gateway.auth import TokenVerifier
-from tests.conftest import GatewayProcess
+from realtimenet.protocol.codes import ErrorCode
+from tests.conftest import GatewayProcess, http_get, metric_value
 
 SECRET = "a-test-secret-that-is-at-least-32-bytes-long"
 
@@ -96,11 +97,13 @@ class _JwksServer:
     def __init__(self) -> None:
         self.document: dict[str, Any] = {"keys": []}
         self.requests = 0
+        self.delay = 0.0  # seconds each answer takes
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 owner.requests += 1
+                time.sleep(owner.delay)
                 body = json.dumps(owner.document).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -189,8 +192,8 @@ def test_issuer_and_audience() -> None:
 def test_subject_must_be_a_printable_bounded_string() -> None:
     assert reason_of(verifier(), hs(sub=None)) == "missing_claim"
     assert reason_of(verifier(), hs(sub="")) == "missing_claim"
-    assert reason_of(verifier(), hs(sub="x" * 200)) == "missing_claim"
-    assert reason_of(verifier(), hs(sub="bad\nname")) == "missing_claim"
+    assert reason_of(verifier(), hs(sub="x" * 200)) == "invalid_claim"
+    assert reason_of(verifier(), hs(sub="bad\nname")) == "invalid_claim"
 
 
 # ----- attacks ---------------------------------------------------------------------------------------
@@ -239,22 +242,125 @@ def test_garbage_tokens() -> None:
         assert reason_of(verifier(), token) in {"missing_token", "malformed_token"}
 
 
+def _hs_signed(header: dict[str, Any], payload: dict[str, Any], secret: str = SECRET) -> str:
+    import hashlib
+    import hmac
+
+    signing = f"{_b64(header)}.{_b64(payload)}"
+    digest = hmac.new(secret.encode(), signing.encode(), hashlib.sha256).digest()
+    return signing + "." + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+MALFORMED_HEADERS_AND_CLAIMS = [
+    ({"alg": "HS256", "crit": ["exp"]}, {}, "malformed_token"),  # an extension nobody here understands
+    ({"alg": "HS256", "crit": "exp"}, {}, "malformed_token"),
+    ({"alg": "HS256", "kid": 5}, {}, "malformed_token"),
+    ({"alg": ["HS256"]}, {}, "algorithm_not_allowed"),
+    ({"alg": "HS256"}, {"sub": 5}, "invalid_claim"),
+    ({"alg": "HS256"}, {"sub": ["alice"]}, "invalid_claim"),
+    ({"alg": "HS256"}, {"jti": 7}, "invalid_claim"),
+    ({"alg": "HS256"}, {"exp": "soon"}, "invalid_claim"),
+    ({"alg": "HS256"}, {"iat": "yesterday"}, "invalid_claim"),
+]
+
+
+@pytest.mark.parametrize(("header", "claims", "reason"), MALFORMED_HEADERS_AND_CLAIMS)
+def test_malformed_headers_and_claims_get_a_documented_reason(header: dict[str, Any], claims: dict[str, Any],
+                                                              reason: str) -> None:
+    token = _hs_signed(header, {"sub": "alice", "exp": int(time.time()) + 60, **claims})
+    assert reason_of(verifier(), token) == reason
+
+
 # ----- through the gateway ---------------------------------------------------------------------------
+
+
+def test_malformed_tokens_are_refused_with_401_json_never_500(gateway: GatewayProcess) -> None:
+    for header, claims, reason in MALFORMED_HEADERS_AND_CLAIMS:
+        token = _hs_signed(header, {"sub": "alice", "exp": int(time.time()) + 60, **claims}, gateway.config.auth.secret)
+        status, body = http_get(f"http://127.0.0.1:{gateway.port}/ws", {"Authorization": f"Bearer {token}",
+                                                                         "Upgrade": "websocket",
+                                                                         "Connection": "Upgrade",
+                                                                         "Sec-WebSocket-Version": "13",
+                                                                         "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        assert (status, json.loads(body)["error"]) == (401, reason)
+
+
+def test_auth_refresh_with_a_malformed_token_is_a_documented_error_without_a_traceback(
+        gateway: GatewayProcess) -> None:
+    with gateway.connect() as client:
+        for header, claims, reason in MALFORMED_HEADERS_AND_CLAIMS:
+            token = _hs_signed(header, {"sub": "alice", "exp": int(time.time()) + 60, **claims},
+                               gateway.config.auth.secret)
+            with pytest.raises(RemoteError) as info:
+                client.call("auth.refresh", {"token": token})
+            assert (info.value.code, info.value.data) == (ErrorCode.UNAUTHORIZED, {"reason": reason})
+    time.sleep(0.2)
+    assert "Traceback" not in gateway.stderr
+
+
+def _connect_retrying_503(url: str, token: str, attempts: int = 50) -> Client:
+    """Connect as a client does: a 503 (here ``keys_refreshing``) is retried after a moment."""
+    for _ in range(attempts):
+        try:
+            return Client.connect(url, token)
+        except ConnectFailed as exc:
+            if exc.status != 503:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("still 503")
 
 
 def test_gateway_with_jwks_url_accepts_rotated_keys(gateway_factory: Any, jwks_server: _JwksServer) -> None:
     old, new = ec_key(), ec_key()
     jwks_server.document = {"keys": [jwk(old, "a")]}
     gw: GatewayProcess = gateway_factory({"auth": {"algorithms": ["ES256"], "jwks_url": jwks_server.url,
-                                                   "jwks_min_refresh_interval": 0}})
+                                                   "jwks_min_refresh_interval": 1.0}})
     with Client.connect(gw.url, sign(old, "ES256", "a")) as client:
         assert client.welcome is not None and client.welcome.player_id == "alice"
+    time.sleep(1.0)  # past the refresh interval: an unknown kid may fetch the keys again
     with pytest.raises(ConnectFailed) as info:
         Client.connect(gw.url, sign(new, "ES256", "b"))
-    assert (info.value.status, info.value.reason) == (401, "unknown_kid")
-    jwks_server.document = {"keys": [jwk(old, "a"), jwk(new, "b")]}
-    with Client.connect(gw.url, sign(new, "ES256", "b")) as client:
+    assert (info.value.status, info.value.reason) == (503, "keys_refreshing")  # fetching, off the loop
+    with pytest.raises(ConnectFailed) as info:
+        _connect_retrying_503(gw.url, sign(new, "ES256", "b"))
+    assert (info.value.status, info.value.reason) == (401, "unknown_kid")  # fetched: still unknown
+    jwks_server.document = {"keys": [jwk(old, "a"), jwk(new, "b")]}  # the studio rotates
+    time.sleep(1.0)
+    with _connect_retrying_503(gw.url, sign(new, "ES256", "b")) as client:
         assert client.call("sys.ping", {})
     with pytest.raises(ConnectFailed) as info:
         Client.connect(gw.url, jwt.encode({"sub": "alice", "exp": time.time() + 60}, SECRET, "HS256"))
     assert (info.value.status, info.value.reason) == (401, "algorithm_not_allowed")
+
+
+def test_a_slow_identity_provider_never_freezes_other_players(gateway_factory: Any,
+                                                              jwks_server: _JwksServer) -> None:
+    key = ec_key()
+    jwks_server.document = {"keys": [jwk(key, "a")]}
+    gw: GatewayProcess = gateway_factory({"auth": {"algorithms": ["ES256"], "jwks_url": jwks_server.url,
+                                                   "jwks_min_refresh_interval": 0, "jwks_fetch_timeout": 5}})
+    with Client.connect(gw.url, sign(key, "ES256", "a")) as player:
+        jwks_server.delay = 2.0  # the identity provider now takes 2 s to answer
+        refused: list[Any] = []
+
+        def newcomer() -> None:
+            try:
+                Client.connect(gw.url, sign(ec_key(), "ES256", "rotated"), timeout=5)
+            except ConnectFailed as exc:
+                refused.append((exc.status, exc.reason))
+
+        started = time.monotonic()
+        thread = threading.Thread(target=newcomer)
+        thread.start()
+        worst = 0.0
+        while time.monotonic() - started < 2.5:
+            sent = time.monotonic()
+            player.call("sys.ping", {})
+            worst = max(worst, time.monotonic() - sent)
+            time.sleep(0.02)  # within the rate limit
+        thread.join(5)
+        assert refused == [(503, "keys_refreshing")]  # answered at once, not after the fetch
+        assert worst < 0.25, f"a ping took {worst:.2f} s while the keys were fetched"
+        assert jwks_server.requests >= 2
+    metrics = gw.metrics()
+    assert metric_value(metrics, "realtimenet_auth_failures_total", {"reason": "keys_refreshing"}) == 1

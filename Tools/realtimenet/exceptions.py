@@ -18,9 +18,12 @@ class ConfigError(RealtimeNetError):
 class AuthError(RealtimeNetError):
     """Raised by the token verifier when a JWT is refused; ``reason`` is the stable machine-readable cause.
 
-    Reasons: ``missing_token``, ``malformed_token``, ``bad_signature``, ``expired``, ``not_yet_valid``,
-    ``bad_issuer``, ``bad_audience``, ``algorithm_not_allowed``, ``unknown_kid``, ``missing_claim``,
-    ``key_unavailable``.
+    Reasons: ``missing_token``, ``malformed_token`` (not a JWT, or a header it cannot be: a ``kid`` that is
+    not a string, an unsupported ``crit``), ``bad_signature``, ``expired``, ``not_yet_valid``, ``bad_issuer``,
+    ``bad_audience``, ``algorithm_not_allowed``, ``unknown_kid``, ``missing_claim``, ``invalid_claim`` (a
+    claim of the wrong type: ``sub`` not a printable string, ``exp`` not a number), ``keys_refreshing``
+    (an unknown ``kid`` while the JWKS is being fetched again: retry shortly), ``key_unavailable``,
+    ``invalid_token`` (anything else PyJWT refuses).
     """
 
     def __init__(self, reason: str, detail: str = "") -> None:

@@ -8,6 +8,7 @@ classic key-confusion attack) fails, and ``alg: none`` is never in the allowed l
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -109,7 +110,10 @@ class JwksUrlSource:
     """Keys from the studio's auth service, cached; an unknown ``kid`` triggers a refetch.
 
     Refetches are rate-limited (``jwks_min_refresh_interval``) so a flood of tokens with made-up kids
-    costs at most one request per interval. A failed fetch keeps serving the cached keys.
+    costs at most one request per interval, and single-flight: while one runs, nobody starts another. On an
+    event loop a refetch never blocks it: it runs in the loop's executor and the token that asked for it is
+    refused with ``keys_refreshing`` (the upgrade answers 503 with Retry-After; ``auth.refresh`` waits for
+    it). Without a loop (tools, tests) it runs inline. A failed fetch keeps serving the cached keys.
     """
 
     def __init__(self, url: str, cache_seconds: float, min_refresh_interval: float, timeout: float,
@@ -123,11 +127,12 @@ class JwksUrlSource:
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._lock = threading.Lock()
+        self._inflight: asyncio.Future[bool] | None = None
         self.fetches = 0
         self.failures = 0
 
     def refresh(self) -> bool:
-        """Fetch the document now; returns whether it succeeded. Safe to call from any thread."""
+        """Fetch the document now, blocking; returns whether it succeeded. Safe to call from any thread."""
         with self._lock:
             self._attempted_at = self._clock()
             self.fetches += 1
@@ -142,20 +147,46 @@ class JwksUrlSource:
                 log.warning("JWKS fetch from %s failed: %s", self.url, exc)
                 return False
 
+    def refresh_soon(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[bool]:
+        """Start a fetch in ``loop``'s executor unless one is running; the running (or new) fetch."""
+        if self._inflight is None or self._inflight.done():
+            self._attempted_at = self._clock()
+            self._inflight = loop.run_in_executor(None, self.refresh)
+        return self._inflight
+
+    @property
+    def refreshing(self) -> bool:
+        return self._inflight is not None and not self._inflight.done()
+
+    async def refreshed(self) -> None:
+        """Wait for the fetch under way, if any."""
+        if self._inflight is not None:
+            await asyncio.shield(self._inflight)
+
     def is_stale(self) -> bool:
-        """Whether the cache is older than ``jwks_cache_seconds`` and a fetch may be tried now (the
-        server then refreshes it off the event loop)."""
+        """Whether the cache is older than ``jwks_cache_seconds`` and a fetch may be tried now."""
         stale = self._fetched_at is None or self._clock() - self._fetched_at > self._cache_seconds
         return stale and self._may_refetch()
 
     def _may_refetch(self) -> bool:
-        return self._attempted_at is None or self._clock() - self._attempted_at >= self._min_refresh
+        return not self.refreshing and (
+            self._attempted_at is None or self._clock() - self._attempted_at >= self._min_refresh)
 
     def key_for(self, kid: str | None, alg: str) -> Any:
         key = _pick(self._keys, kid, alg)
-        if key is None and self._may_refetch():
-            self.refresh()
-            key = _pick(self._keys, kid, alg)
+        if key is not None:
+            return key
+        if self.refreshing:
+            raise AuthError("keys_refreshing", "the verification keys are being fetched again: retry shortly")
+        if self._may_refetch():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no event loop to keep free
+                self.refresh()
+                key = _pick(self._keys, kid, alg)
+            else:
+                self.refresh_soon(loop)
+                raise AuthError("keys_refreshing", f"no {alg} key for kid {kid!r} yet: fetching the keys again")
         if key is None:
             if not self._keys:
                 raise AuthError("key_unavailable", "no verification keys could be fetched")
@@ -164,6 +195,9 @@ class JwksUrlSource:
 
 
 _PYJWT_REASONS: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.exceptions.InvalidSubjectError, "invalid_claim"),
+    (jwt.exceptions.InvalidJTIError, "invalid_claim"),
+    (jwt.InvalidIssuedAtError, "invalid_claim"),
     (jwt.InvalidIssuerError, "bad_issuer"),
     (jwt.InvalidAudienceError, "bad_audience"),
     (jwt.MissingRequiredClaimError, "missing_claim"),
@@ -207,8 +241,8 @@ class TokenVerifier:
         if len(token) > MAX_TOKEN_LENGTH:
             raise AuthError("malformed_token", "token too long")
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
+            header = jwt.get_unverified_header(token)  # also checks kid's type and crit's extensions
+        except jwt.PyJWTError as exc:
             raise AuthError("malformed_token", str(exc)) from None
         key = self._key(header)
         cfg = self.config
@@ -229,8 +263,10 @@ class TokenVerifier:
             raise AuthError("invalid_token", str(exc)) from None
         self._check_times(claims)
         sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub or len(sub) > MAX_PLAYER_ID_LENGTH or not sub.isprintable():
-            raise AuthError("missing_claim", f"sub must be a printable string of 1..{MAX_PLAYER_ID_LENGTH}")
+        if sub == "":
+            raise AuthError("missing_claim", "sub is empty")
+        if not isinstance(sub, str) or len(sub) > MAX_PLAYER_ID_LENGTH or not sub.isprintable():
+            raise AuthError("invalid_claim", f"sub must be a printable string of 1..{MAX_PLAYER_ID_LENGTH} characters")
         exp = claims.get("exp")
         return Principal(sub, float(exp) if isinstance(exp, (int, float)) else None, claims)
 
@@ -239,7 +275,7 @@ class TokenVerifier:
         for name in ("exp", "nbf", "iat"):
             value = claims.get(name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                raise AuthError("malformed_token", f"{name} must be a number")
+                raise AuthError("invalid_claim", f"{name} must be a number")
         exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
         if exp is not None and now > exp + leeway:
             raise AuthError("expired", "the token has expired")
@@ -247,6 +283,16 @@ class TokenVerifier:
             raise AuthError("not_yet_valid", "the token is not valid yet (nbf)")
         if iat is not None and now < iat - leeway:
             raise AuthError("not_yet_valid", "the token was issued in the future (iat)")
+
+    async def verify_waiting(self, token: str | None) -> Principal:
+        """``verify``, waiting for a key fetch an unknown ``kid`` started instead of refusing the token."""
+        try:
+            return self.verify(token)
+        except AuthError as exc:
+            if exc.reason != "keys_refreshing" or not isinstance(self.keys, JwksUrlSource):
+                raise
+        await self.keys.refreshed()
+        return self.verify(token)
 
     def mint(self, sub: str, ttl: float | None = None, **claims: Any) -> str:
         """A development token signed with the configured HS256 secret (``rtnet token``)."""

@@ -52,9 +52,18 @@ class Refusal:
     status: int
     reason: str
     detail: str = ""
+    retry_after: int = 0  # seconds, for a refusal that will pass on a retry (503)
 
     def body(self) -> dict[str, Any]:
-        return {"error": self.reason, "detail": self.detail} if self.detail else {"error": self.reason}
+        body: dict[str, Any] = {"error": self.reason}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.retry_after:
+            body["retry_after"] = self.retry_after
+        return body
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 class GatewayNode:
@@ -105,6 +114,8 @@ class GatewayNode:
             principal = self.verifier.verify(token)
         except AuthError as exc:
             self.metrics.auth_failures.labels(exc.reason).inc()
+            if exc.reason == "keys_refreshing":  # an unknown kid: the keys are being fetched, come back soon
+                return self._refuse(Refusal(503, exc.reason, exc.detail, retry_after=1))
             return self._refuse(Refusal(401, exc.reason, exc.detail))
         if len(self.registry) >= self.config.server.max_connections:
             return self._refuse(Refusal(503, "server_full"))

@@ -42,12 +42,14 @@ _JSON = {"Content-Type": "application/json"}
 CLOSE_GRACE_SECONDS = 2.0  # how long a peer has to answer our close frame before the socket is dropped
 
 
-def _json_response(status: int, body: dict[str, Any]) -> WSUpgradeResponseWithListener:
+def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+                   ) -> WSUpgradeResponseWithListener:
     data = json.dumps(body).encode()
+    all_headers = {**_JSON, **headers} if headers else _JSON
     if status == 200:
-        response = WSUpgradeResponse.create_ok_response(data, _JSON)
+        response = WSUpgradeResponse.create_ok_response(data, all_headers)
     else:
-        response = WSUpgradeResponse.create_error_response(status, data, _JSON)
+        response = WSUpgradeResponse.create_error_response(status, data, all_headers)
     return WSUpgradeResponseWithListener(response, None)
 
 
@@ -216,7 +218,6 @@ class Gateway:
         self._tick_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ports: dict[str, int] = {}
-        self._jwks_refresh: asyncio.Future[bool] | None = None
         self._state_handle: asyncio.TimerHandle | None = None
         self._state_due = 0.0
         self.backends_up: dict[str, bool] = {"store": True, "bus": True}
@@ -268,12 +269,19 @@ class Gateway:
             self.node.metrics.backend_up.labels(name).set(1 if up else 0)
 
     def _public_factory(self, request: WSUpgradeRequest) -> Any:
+        try:
+            return self._route_public(request)
+        except Exception:  # a bug, never the client's input: answer JSON, not picows's text/plain 500
+            log.exception("upgrade request failed")
+            return _json_response(500, {"error": "internal_error"})
+
+    def _route_public(self, request: WSUpgradeRequest) -> Any:
         path = request.path.decode("latin-1")
         route = path.split("?", 1)[0]
         if route == "/ws":
             result = self.node.authenticate(token_from_request(request.headers, path))
             if isinstance(result, Refusal):
-                return _json_response(result.status, result.body())
+                return _json_response(result.status, result.body(), result.headers())
             return _SocketListener(self, result)
         if not self.config.server.internal_port:
             ops = self._ops_response(route)
@@ -293,7 +301,7 @@ class Gateway:
         server = self.config.server
         keys = self.node.verifier.keys
         if isinstance(keys, JwksUrlSource):  # warm the cache off the loop, so no upgrade waits for it
-            await self._loop.run_in_executor(None, keys.refresh)
+            await keys.refresh_soon(self._loop)
         tls = _tls_context(server.tls_cert_file, server.tls_key_file)
         public = await ws_create_server(
             self._public_factory, server.host, server.port,
@@ -360,11 +368,9 @@ class Gateway:
 
     def _refresh_jwks_if_stale(self) -> None:
         keys = self.node.verifier.keys
-        if not isinstance(keys, JwksUrlSource) or not keys.is_stale():
-            return
-        if self._jwks_refresh is None or self._jwks_refresh.done():
+        if isinstance(keys, JwksUrlSource) and keys.is_stale():
             assert self._loop is not None
-            self._jwks_refresh = self._loop.run_in_executor(None, keys.refresh)
+            keys.refresh_soon(self._loop)
 
     async def drain(self, interrupted: asyncio.Event | None = None) -> None:
         """SIGTERM: ``/readyz`` turns 503 and upgrades are refused at once (the listener stays up so

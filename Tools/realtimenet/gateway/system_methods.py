@@ -40,10 +40,10 @@ class SystemService:
         return Echo(data=params.data)
 
     @method("auth.refresh")
-    def refresh(self, caller: Caller, params: AuthRefreshParams) -> TokenInfo:
+    async def refresh(self, caller: Caller, params: AuthRefreshParams) -> TokenInfo:
         """Swap the connection's token for a fresh one naming the same player."""
         try:
-            principal = self._verifier.verify(params.token)
+            principal = await self._verifier.verify_waiting(params.token)
         except AuthError as exc:
             self._metrics.auth_failures.labels(exc.reason).inc()
             raise RpcError(ErrorCode.UNAUTHORIZED, {"reason": exc.reason}) from None
