@@ -111,3 +111,11 @@ def test_stream_prefixes_must_be_distinct_and_plain(tmp_path: Path, prefix: str)
     path.write_text(json.dumps(doc))
     with pytest.raises(SpecError, match="x-streams"):
         load(path)
+
+
+@pytest.mark.parametrize("room", ["lobby\n", "lobby\r\n", "\nlobby", "lob by", ""])
+def test_patterns_mean_what_json_schema_says_no_trailing_newline(room: str) -> None:
+    # ECMA-262's $ ends the input; Python's would also accept "lobby\n" (found by an outside attack suite).
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.json.decode(msgspec.json.encode({"room": room}), type=messages.RoomJoinParams)
+    assert msgspec.json.decode(b'{"room":"arena:1.a_b-c"}', type=messages.RoomJoinParams).room == "arena:1.a_b-c"

@@ -20,7 +20,17 @@ _META_KEYS = {
 }
 
 
+def python_pattern(pattern: str) -> str:
+    """A JSON Schema (ECMA-262) pattern as a Python one with the same meaning: ECMA's ``$`` matches only at
+    the end of the input, Python's also before a final newline (``"lobby\\n"`` would pass), so a closing
+    ``$`` becomes ``\\Z``."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + "\\Z"
+    return pattern
+
+
 def _constrained(base: str, schema: dict[str, Any]) -> str:
+    schema = {**schema, "pattern": python_pattern(schema["pattern"])} if "pattern" in schema else schema
     meta = [f"{_META_KEYS[k]}={schema[k]!r}" for k in _META_KEYS if k in schema]
     if not meta:
         return base

@@ -198,20 +198,20 @@ class AuthRefreshParams(msgspec.Struct, kw_only=True, omit_defaults=True):
 class RoomJoinParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `room.join`: Join a room: receive its events and see its state."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room to join.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room to join.
     state_encoding: Literal['merge_patch', 'entities'] | UnsetType = UNSET  # `entities` asks for the compact encoding of moving entities where the room type declares any (the result's `entities` says which); `state.delta` still arrives whenever a tick cannot use it.
 
 
 class RoomLeaveParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `room.leave`: Leave a room."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room to leave.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room to leave.
 
 
 class RoomPublishParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `room.publish`: Publish an event to every member of a room (the caller included)."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
     data: msgspec.Raw  # Any JSON value.
 
 
@@ -233,13 +233,13 @@ class SessionResumeParams(msgspec.Struct, kw_only=True, omit_defaults=True):
 class StateGetParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `state.get`: The room's state document and version (members only)."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
 
 
 class StateUpdateParams(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Params of `state.update`: Change the room's state with an RFC 7396 merge patch made against `base_version`."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+$')]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
     base_version: Annotated[int, Meta(ge=0)]  # The version the patch was made against.
     patch: dict[str, Any]  # RFC 7396 merge patch (an object; null deletes a member).
 
