@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Start the gateway on 127.0.0.1:8765 with embedded defaults; prints a dev token and connect examples.
+## `make run HOST=192.168.1.20 PORT=9000` binds elsewhere (off loopback it needs a secret of your own).
 run: $(STAMP)
-	$(BIN)/rtnet serve
+	$(BIN)/rtnet serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## Install everything, check generated files, lint, type-check and run the whole suite.
 test: $(STAMP) system-deps js-deps check unit cpp

@@ -36,7 +36,9 @@ def test_precedence_defaults_file_env_cli(tmp_path: Path) -> None:
     ("env", "overrides", "message"),
     [
         ({"RTNET_SERVER__PORT": "70000"}, {}, "server.port: Expected `int` <= 65535"),
-        ({}, {"server.prot": "1"}, "server.prot: unknown key"),
+        ({}, {"server.prot": "1"}, "server.prot: unknown key; did you mean server.port?"),
+        ({}, {"server.hartbeat_timeout": "1"}, "did you mean server.heartbeat_timeout?"),
+        ({}, {"sever.port": "1"}, "sever: unknown key; did you mean server?"),
         ({}, {"nosuch.key": "1"}, "nosuch: unknown key"),
         ({}, {"server.port": "eighty"}, "server.port: Expected `int`, got `str`"),
         ({}, {"server.heartbeat_interval": "0"}, "server.heartbeat_interval: Expected `float` > 0"),
@@ -46,6 +48,9 @@ def test_precedence_defaults_file_env_cli(tmp_path: Path) -> None:
         ({"RTNET_SERVER__ENVIRONMENT": "production"}, {}, "auth.secret: the development secret cannot"),
         ({"RTNET_SERVER__ENVIRONMENT": "production"}, {"auth.secret": "short"}, "at least 32 characters"),
         ({}, {"server.port": "9000", "server.internal_port": "9000"}, "server.internal_port: must differ"),
+        ({}, {"server.host": "0.0.0.0"}, "auth.secret: the public development secret would accept tokens"),
+        ({}, {"server.host": "192.168.1.20"}, "set auth.secret (rtnet genconfig writes one), bind 127.0.0.1"),
+        ({}, {"server.host": "gateway.lan"}, "auth.allow_dev_secret_off_loopback = true"),
     ],
 )
 def test_validation_names_the_bad_key(env: dict[str, str], overrides: dict[str, str], message: str) -> None:
@@ -89,3 +94,12 @@ def test_rtnet_token_mints_a_token_the_gateway_accepts() -> None:
     assert principal.player_id == "alice"
     assert principal.claims["role"] == "admin" and principal.claims["rooms"] == ["lobby"]
     assert principal.expires_at is not None and principal.expires_at - principal.claims["iat"] == 120
+
+
+def test_the_development_secret_is_fine_on_loopback_or_when_allowed() -> None:
+    for host in ("127.0.0.1", "::1", "localhost", "127.1.2.3"):
+        assert load_config(environ={}, overrides={"server.host": host}).server.host == host
+    allowed = load_config(environ={}, overrides={"server.host": "0.0.0.0", "auth.allow_dev_secret_off_loopback": "true"})
+    assert allowed.server.host == "0.0.0.0"
+    own_secret = load_config(environ={}, overrides={"server.host": "0.0.0.0", "auth.secret": "s" * 40})
+    assert own_secret.server.host == "0.0.0.0"

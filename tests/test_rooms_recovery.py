@@ -61,20 +61,26 @@ def test_room_policy_unknown_forbidden_and_claims(gateway_factory: Factory) -> N
     assert member.call("room.join", {"room": "match-17"})["room"] == "match-17"
     with pytest.raises(RemoteError) as info:
         member.call("room.join", {"room": "match-2"})
-    assert (info.value.code, info.value.data) == (ErrorCode.FORBIDDEN, {"room": "match-2"})
+    assert (info.value.code, info.value.data) == (ErrorCode.FORBIDDEN, {"room": "match-2",
+                                                                     "reason": "not_in_rooms_claim"})
     with pytest.raises(RemoteError) as info:
         member.call("room.join", {"room": "secret-base"})
     assert (info.value.code, info.value.data) == (ErrorCode.NOT_FOUND, {"room": "secret-base"})
     with pytest.raises(RemoteError) as info:
         outsider.call("room.join", {"room": "lobby"})
-    assert info.value.code == ErrorCode.FORBIDDEN
+    assert (info.value.code, info.value.data) == (ErrorCode.FORBIDDEN, {"room": "lobby", "reason": "no_rooms_claim"})
+    stringly = Client.connect(gw.url, gw.token("sam", rooms="lobby"))  # a string where a list belongs
+    with pytest.raises(RemoteError) as info:
+        stringly.call("room.join", {"room": "lobby"})
+    assert info.value.data == {"room": "lobby", "reason": "malformed_rooms_claim"}
+    stringly.close()
     with pytest.raises(RemoteError) as info:
         member.call("room.join", {"room": "bad room name!"})
     assert info.value.code == ErrorCode.INVALID_PARAMS
     member.close()
     outsider.close()
     text = gw.metrics()
-    assert metric_value(text, "realtimenet_room_refusals_total", {"reason": "forbidden"}) == 2
+    assert metric_value(text, "realtimenet_room_refusals_total", {"reason": "forbidden"}) == 3
     assert metric_value(text, "realtimenet_room_refusals_total", {"reason": "unknown_room"}) == 1
 
 

@@ -4,13 +4,14 @@ lint, build and test the Unreal plugin (``rtnet ue``)."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
-import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from realtimenet.config import Config, load_config, to_toml
+from realtimenet.config import Config, load_config, secrets_of, to_toml
 from realtimenet.exceptions import ConfigError
 from realtimenet.ue.cli import add_ue_parser
 
@@ -33,12 +34,9 @@ def _load(args: argparse.Namespace, extra: dict[str, Any] | None = None) -> Conf
 
 
 def _setup_logging(config: Config) -> None:
-    level = getattr(logging, config.log.level.upper())
-    fmt = ('{"t":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":%(message)r}'
-           if config.log.json else "%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
-    # picows logs every accepted socket at INFO; keep that for --set log.level=debug.
-    logging.getLogger("picows").setLevel(level if level <= logging.DEBUG else logging.WARNING)
+    from realtimenet import logs
+
+    logs.setup(config.log.level, config.log.json, secrets_of(config))
 
 
 def _banner(config: Config, gateway: Any) -> None:
@@ -77,21 +75,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from realtimenet.gateway.workers import Supervisor
 
         return Supervisor(config, sys.argv[1:]).run()
-    run(config, on_ready=lambda gw: _banner(config, gw))
+    try:
+        run(config, on_ready=lambda gw: _banner(config, gw))
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise
+        print(f"rtnet: cannot listen on {config.server.host}:{config.server.port}: {os.strerror(exc.errno).lower()}"
+              f"{' (is another gateway running? pick another with --port)' if exc.errno == errno.EADDRINUSE else ''}",
+              file=sys.stderr)
+        return 1
     return 0
+
+
+_SET_BY_FLAGS = {"sub": "--sub", "exp": "--ttl", "iat": "--ttl", "nbf": "--ttl"}
+
+
+def token_claims(config: Config, items: list[str], rooms: list[str]) -> dict[str, Any]:
+    """The extra claims of ``rtnet token``: ``NAME=VALUE`` items (VALUE is JSON, or else a plain string) and
+    ``--room`` patterns; ConfigError for a claim the gateway would refuse or read differently."""
+    claims: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--claim {item!r}: expected NAME=VALUE")
+        if name in _SET_BY_FLAGS:
+            raise ConfigError(f"--claim {name}: set it with {_SET_BY_FLAGS[name]}")
+        try:
+            claims[name] = json.loads(value)
+        except json.JSONDecodeError:
+            claims[name] = value
+    room_claim = config.rooms.claim
+    if rooms:
+        claims[room_claim] = [*(claims.get(room_claim) or []), *rooms]
+    patterns = claims.get(room_claim)
+    if patterns is not None and not (isinstance(patterns, list) and all(isinstance(p, str) for p in patterns)):
+        raise ConfigError(f"--claim {room_claim}: the gateway reads it as a list of room patterns; write "
+                          f"--claim '{room_claim}=[\"lobby\", \"match-*\"]' or --room lobby --room 'match-*'")
+    admin = config.faults.admin_claim
+    if admin in claims and claims[admin] is not True:
+        raise ConfigError(f"--claim {admin}: the gateway only honours {admin}=true")
+    for name, required in (("iss", config.auth.issuer), ("aud", config.auth.audience)):
+        if name in claims and required and claims[name] != required:
+            raise ConfigError(f"--claim {name}: the gateway requires {name} = {required!r} (auth.{name}"
+                              f"{'uer' if name == 'iss' else 'ience'}); leave it out to get that")
+    return claims
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     from realtimenet.gateway.auth import TokenVerifier
 
     config = _load(args)
-    claims: dict[str, Any] = {}
-    for item in args.claim:
-        key, _, value = item.partition("=")
-        try:
-            claims[key] = json.loads(value)
-        except json.JSONDecodeError:
-            claims[key] = value
+    claims = token_claims(config, args.claim, args.room)
     print(TokenVerifier(config.auth).mint(args.sub, args.ttl, **claims))
     return 0
 
@@ -130,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     _config_args(token)
     token.add_argument("--sub", required=True, help="player id")
     token.add_argument("--ttl", type=float, help="lifetime in seconds (auth.dev_token_ttl)")
-    token.add_argument("--claim", action="append", default=[], metavar="NAME=JSON", help="extra claim")
+    token.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE",
+                       help="extra claim; VALUE is JSON (true, 3, [\"a\"]) or else a plain string")
+    token.add_argument("--room", action="append", default=[], metavar="PATTERN",
+                       help="a room pattern the player may join (adds to the rooms claim; repeatable)")
     token.set_defaults(func=cmd_token)
 
     codegen = sub.add_parser("codegen", help="generate code and docs from protocol/openrpc.json")

@@ -8,6 +8,8 @@ a plain string. Every error names the offending key (``server.port: Expected `in
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -23,10 +25,12 @@ from realtimenet.exceptions import ConfigError
 
 DEV_SECRET = "realtimenet-development-secret-not-for-production"
 ENV_PREFIX = "RTNET_"
+_REDACTED = "[redacted]"
 
-def _doc(text: str, **constraints: Any) -> Meta:
-    """Field metadata: the description becomes docs/configuration.md (``rtnet codegen``)."""
-    return Meta(description=text, **constraints)
+def _doc(text: str, *, secret: bool = False, **constraints: Any) -> Meta:
+    """Field metadata: the description becomes docs/configuration.md (``rtnet codegen``); a ``secret`` is
+    redacted from ``rtnet config`` and from every log line."""
+    return Meta(description=text, extra_json_schema={"x-secret": True} if secret else None, **constraints)
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -80,7 +84,7 @@ class AuthConfig(_Section):
 
     algorithms: Annotated[list[Literal["HS256", "RS256", "ES256"]], _doc(
         "Accepted JWT algorithms; `none` can never be listed.")] = msgspec.field(default_factory=lambda: ["HS256"])
-    secret: Annotated[str, _doc("HS256 secret (development default; production refuses it).")] = DEV_SECRET
+    secret: Annotated[str, _doc("HS256 secret (development default; production refuses it).", secret=True)] = DEV_SECRET
     public_key_file: Annotated[str, _doc("PEM public key for RS256/ES256.")] = ""
     jwks_file: Annotated[str, _doc("JWKS document on disk, keys chosen by `kid`.")] = ""
     jwks_url: Annotated[str, _doc(
@@ -97,6 +101,9 @@ class AuthConfig(_Section):
         "Seconds a connection whose token expired has to call `auth.refresh` before 4001.", ge=0)] = 30.0
     require_exp: Annotated[bool, _doc("Refuse tokens without `exp`.")] = True
     dev_token_ttl: Annotated[float, _doc("Lifetime of tokens minted by `rtnet token`.", gt=0)] = 3600.0
+    allow_dev_secret_off_loopback: Annotated[bool, _doc(
+        "Start with the public development secret although `server.host` is not a loopback address (anyone "
+        "who read the docs can then mint tokens; for a trusted LAN only).")] = False
 
 
 class LimitsConfig(_Section):
@@ -254,6 +261,18 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> None:
 _PATH_RE = re.compile(r"^(?P<msg>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
 
 
+def _did_you_mean(section: str, name: str) -> str:
+    """``; did you mean server.port?`` for a typo of a known section or key, else nothing."""
+    fields = msgspec.structs.fields(Config)
+    if not section:
+        known = [f.name for f in fields]
+    else:
+        found = next((f.type for f in fields if f.name == section), None)
+        known = [f.name for f in msgspec.structs.fields(found)] if found is not None else []
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {section + '.' if section else ''}{close[0]}?" if close else ""
+
+
 def _validate(tree: dict[str, Any]) -> Config:
     try:
         config = msgspec.convert(tree, Config)
@@ -264,10 +283,19 @@ def _validate(tree: dict[str, Any]) -> Config:
         unknown = re.match(r"Object contains unknown field `([^`]+)`", msg)
         if unknown:
             key = f"{path}.{unknown[1]}" if path else unknown[1]
-            raise ConfigError(f"{key}: unknown key") from None
+            raise ConfigError(f"{key}: unknown key{_did_you_mean(path, unknown[1])}") from None
         raise ConfigError(f"{path or '(root)'}: {msg}") from None
     _check_semantics(config)
     return config
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
 
 
 def _check_semantics(config: Config) -> None:
@@ -288,6 +316,12 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError("auth.secret: must be at least 32 characters in production")
         if config.faults.enabled:
             raise ConfigError("faults.enabled: fault injection is refused in production")
+    if ("HS256" in auth.algorithms and auth.secret == DEV_SECRET and not _is_loopback(server.host)
+            and not auth.allow_dev_secret_off_loopback):
+        raise ConfigError(
+            f"auth.secret: the public development secret would accept tokens anyone can mint on {server.host}; "
+            "set auth.secret (rtnet genconfig writes one), bind 127.0.0.1, or set "
+            "auth.allow_dev_secret_off_loopback = true")
     check_urls(config.backends.store, config.backends.bus)
     if server.internal_port and server.internal_port == server.port:
         raise ConfigError("server.internal_port: must differ from server.port (or be 0)")
@@ -316,13 +350,44 @@ def load_config(
     return _validate(tree)
 
 
-def to_toml(config: Config) -> str:
-    """Render a configuration as TOML (``rtnet config --show``), every key explicit."""
+def secret_keys() -> set[tuple[str, str]]:
+    """(section, key) of every option marked secret."""
+    schema = msgspec.json.schema(Config)
+    defs = schema["$defs"]
+    keys = set()
+    for section, ref in defs["Config"]["properties"].items():
+        for name, prop in defs[ref["$ref"].rsplit("/", 1)[1]]["properties"].items():
+            if prop.get("x-secret"):
+                keys.add((section, name))
+    return keys
+
+
+def _values(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _values(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _values(item)]
+    return []
+
+
+def secrets_of(config: Config) -> list[str]:
+    """The configured secret values (to redact them from logs)."""
+    tree = msgspec.to_builtins(config)
+    return [v for section, key in secret_keys() for v in _values(tree[section][key])]
+
+
+def to_toml(config: Config, redact: bool = True) -> str:
+    """Render a configuration as TOML (``rtnet config``), every key explicit; secrets show as
+    ``"[redacted]"`` unless ``redact`` is False."""
+    hidden = secret_keys() if redact else set()
     lines: list[str] = []
     for section, values in msgspec.to_builtins(config).items():
         lines.append(f"[{section}]")
         for key, value in values.items():
-            lines.append(f"{key} = {toml_value(value)}")
+            shown = _REDACTED if (section, key) in hidden and value else value
+            lines.append(f"{key} = {toml_value(shown)}")
         lines.append("")
     return "\n".join(lines)
 

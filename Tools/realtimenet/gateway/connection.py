@@ -29,6 +29,7 @@ from realtimenet.gateway.faults import FaultInjector, FaultPlan
 from realtimenet.gateway.metrics import Metrics
 from realtimenet.gateway.ratelimit import TokenBucket
 from realtimenet.gateway.router import Route, Router
+from realtimenet.logs import client_log
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionTokenExpiringParams
@@ -267,7 +268,7 @@ class Connection:
         try:
             check_text(frame)
         except InvalidText as exc:  # refused before it can reach anyone, the history or a log
-            self.env.metrics.bad_input.labels("invalid_text").inc()
+            self.env.metrics.bad("invalid_text", str(exc))
             self.close(CloseCode.INVALID_PAYLOAD, str(exc))
             return
         try:
@@ -294,7 +295,7 @@ class Connection:
         batch.flush()
 
     def _reject(self, exc: jsonrpc.Invalid) -> None:
-        self.env.metrics.bad_input.labels(exc.kind).inc()
+        self.env.metrics.bad(exc.kind, exc.detail)
         self.send(jsonrpc.encode_error(exc.request_id, exc.code, exc.code.message, {"detail": exc.detail}))
 
     def _rate_limited(self, items: list[bytes]) -> None:
@@ -336,12 +337,12 @@ class Connection:
         try:
             req = jsonrpc.decode_request(item)
         except jsonrpc.Invalid as exc:
-            self.env.metrics.bad_input.labels(exc.kind).inc()
+            self.env.metrics.bad(exc.kind, exc.detail)
             return jsonrpc.encode_error(exc.request_id, exc.code, exc.code.message, {"detail": exc.detail})
         rid = None if req.id is UNSET else req.id
         route = self._routes.get(req.method)
         if route is None:
-            self.env.metrics.bad_input.labels("method_not_found").inc()
+            self.env.metrics.bad("method_not_found", req.method[:64])
             if req.is_notification:
                 return None
             return jsonrpc.encode_error(rid, ErrorCode.METHOD_NOT_FOUND, ErrorCode.METHOD_NOT_FOUND.message,
@@ -351,7 +352,7 @@ class Connection:
         try:
             params = route.decode_params(None if req.params is UNSET else req.params)
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-            self.env.metrics.bad_input.labels("invalid_params").inc()
+            self.env.metrics.bad("invalid_params", f"{route.name}: {exc}")
             if req.is_notification:
                 return None
             return jsonrpc.encode_error(rid, ErrorCode.INVALID_PARAMS, ErrorCode.INVALID_PARAMS.message,
@@ -376,6 +377,7 @@ class Connection:
 
     def _error_answer(self, route: Route, rid: jsonrpc.RequestId, exc: Exception) -> bytes:
         if isinstance(exc, RpcError):
+            client_log.info(f"refused {route.name} ({int(exc.code)}): %s", exc.data)
             return jsonrpc.encode_error(rid, exc.code, exc.message, UNSET if exc.data is None else exc.data)
         if isinstance(exc, BackendUnavailable):
             self.env.metrics.backend_errors.labels(exc.backend).inc()

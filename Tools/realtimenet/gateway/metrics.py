@@ -11,6 +11,8 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from realtimenet.logs import client_log
+
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 NAMESPACE = "realtimenet"
@@ -120,6 +122,17 @@ class Metrics:
                                                  self.notification_bytes.labels(method))
         children[0].inc(recipients)
         children[1].inc(frame_bytes * recipients)
+
+    def bad(self, kind: str, detail: str = "") -> None:
+        """Malformed or hostile input from a client: counted by ``kind`` (a closed set chosen by the gateway,
+        never by the client) and logged once, without a traceback (the log's rate limit applies)."""
+        self.bad_input.labels(kind).inc()
+        client_log.info(f"bad input ({kind}): %s", detail[:200])
+
+    def auth_failed(self, reason: str, detail: str = "") -> None:
+        """A refused token (upgrade or auth.refresh), by its documented reason; logged like ``bad``."""
+        self.auth_failures.labels(reason).inc()
+        client_log.info(f"token refused ({reason}): %s", detail[:200])
 
     def fold(self, conn: CountedConnection) -> None:
         """Add a connection's hot-path counters to these metrics and zero them (each tick and at close)."""

@@ -113,7 +113,7 @@ class GatewayNode:
         try:
             principal = self.verifier.verify(token)
         except AuthError as exc:
-            self.metrics.auth_failures.labels(exc.reason).inc()
+            self.metrics.auth_failed(exc.reason, exc.detail)
             if exc.reason == "keys_refreshing":  # an unknown kid: the keys are being fetched, come back soon
                 return self._refuse(Refusal(503, exc.reason, exc.detail, retry_after=1))
             return self._refuse(Refusal(401, exc.reason, exc.detail))

@@ -10,7 +10,6 @@ in the presence store (so ``presence.query {room}`` sees members on every node).
 from __future__ import annotations
 
 import fnmatch
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -44,8 +43,6 @@ from realtimenet.protocol.messages import (
 )
 from realtimenet.protocol.streams import ROOM_PREFIX, player_stream, presence_stream, room_stream, split, state_stream
 
-log = logging.getLogger("realtimenet.rooms")
-
 Policy = Callable[[Principal, str], bool]
 
 
@@ -60,19 +57,24 @@ class RoomPolicy:
         return any(fnmatch.fnmatchcase(room, pattern) for pattern in self.config.known)
 
     def check(self, principal: Principal, room: str) -> None:
-        """Raise RpcError NOT_FOUND or FORBIDDEN unless ``principal`` may join ``room``."""
+        """Raise RpcError NOT_FOUND, or FORBIDDEN with the reason (``no_rooms_claim``: the token names no rooms
+        and ``rooms.default_access`` is deny; ``malformed_rooms_claim``: the claim is not a list of patterns;
+        ``not_in_rooms_claim``: no pattern matches; ``policy``: the server-side policy said no), unless
+        ``principal`` may join ``room``."""
         if not self.exists(room):
             raise RpcError(ErrorCode.NOT_FOUND, {"room": room})
         patterns = principal.claims.get(self.config.claim)
+        reason = None
         if patterns is None:
-            allowed = self.config.default_access == "allow"
-        else:
-            allowed = isinstance(patterns, list) and any(
-                isinstance(p, str) and fnmatch.fnmatchcase(room, p) for p in patterns)
-        if allowed and self.policy is not None:
-            allowed = bool(self.policy(principal, room))
-        if not allowed:
-            raise RpcError(ErrorCode.FORBIDDEN, {"room": room})
+            reason = None if self.config.default_access == "allow" else "no_rooms_claim"
+        elif not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            reason = "malformed_rooms_claim"
+        elif not any(fnmatch.fnmatchcase(room, p) for p in patterns):
+            reason = "not_in_rooms_claim"
+        if reason is None and self.policy is not None and not self.policy(principal, room):
+            reason = "policy"
+        if reason is not None:
+            raise RpcError(ErrorCode.FORBIDDEN, {"room": room, "reason": reason})
 
 
 def event_frame(room: str, sender: str, data: msgspec.Raw | Any) -> FrameBuilder:
@@ -197,8 +199,7 @@ class RoomService:
         try:
             body = _server_body.decode(request.body)
         except msgspec.DecodeError as exc:
-            self._metrics.bad_input.labels("backend_publication").inc()
-            log.warning("refused a backend publication on %s: %s", request.stream, exc)
+            self._metrics.bad("backend_publication", f"{request.stream}: {exc}")
             return {"error": "invalid_body", "detail": str(exc)}
         sender = f"server:{body.from_}"
         if request.stream.startswith(ROOM_PREFIX):

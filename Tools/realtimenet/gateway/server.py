@@ -103,7 +103,7 @@ class _SocketListener(WSListener):
             if self._fragments is not None:
                 self._fail(conn, "a new message inside a fragmented one")
                 return
-            self._gateway.node.metrics.bad_input.labels("binary_frame").inc()
+            self._gateway.node.metrics.bad("binary_frame")
             conn.close(CloseCode.UNSUPPORTED_DATA)
 
     def _on_close_frame(self, conn: Connection, transport: WSTransport, frame: WSFrame) -> None:
@@ -121,7 +121,7 @@ class _SocketListener(WSListener):
     def _fail(self, conn: Connection, reason: str) -> None:
         """_Fail the WebSocket Connection_ (RFC 6455 section 7.1.7) for a framing violation: 1002."""
         self._fragments = None
-        self._gateway.node.metrics.bad_input.labels("protocol_error").inc()
+        self._gateway.node.metrics.bad("protocol_error", reason)
         conn.close(CloseCode.PROTOCOL_ERROR, reason)
 
     def _continue(self, conn: Connection, frame: WSFrame) -> None:
@@ -132,7 +132,7 @@ class _SocketListener(WSListener):
         self._fragment_bytes += len(chunk)
         if self._fragment_bytes > self._gateway.node.config.server.max_message_bytes:
             self._fragments = None
-            self._gateway.node.metrics.bad_input.labels("oversize_message").inc()
+            self._gateway.node.metrics.bad("oversize_message", f"over {self._fragment_bytes} bytes")
             conn.close(CloseCode.MESSAGE_TOO_BIG)
             return
         self._fragments.append(chunk)
@@ -148,7 +148,7 @@ class _SocketListener(WSListener):
             return False
         code = handshake.sent.code.value
         kind = "oversize_frame" if code == CloseCode.MESSAGE_TOO_BIG else "protocol_error"
-        self._gateway.node.metrics.bad_input.labels(kind).inc()
+        self._gateway.node.metrics.bad(kind, handshake.sent.reason)
         conn.close(code, handshake.sent.reason, initiator="server", send=False)
         return True
 

@@ -45,10 +45,10 @@ class SystemService:
         try:
             principal = await self._verifier.verify_waiting(params.token)
         except AuthError as exc:
-            self._metrics.auth_failures.labels(exc.reason).inc()
+            self._metrics.auth_failed(exc.reason, exc.detail)
             raise RpcError(ErrorCode.UNAUTHORIZED, {"reason": exc.reason}) from None
         if principal.player_id != caller.principal.player_id:
-            self._metrics.auth_failures.labels("subject_mismatch").inc()
+            self._metrics.auth_failed("subject_mismatch", "the new token names another player")
             raise RpcError(ErrorCode.UNAUTHORIZED, {"reason": "subject_mismatch"})
         caller.refresh_principal(principal)
         return TokenInfo(player_id=principal.player_id,
