@@ -112,6 +112,11 @@ class Metrics:
         self.bytes_in_by_method = Counter(f"{NAMESPACE}_received_bytes_by_method", "Request payload bytes "
                                           "received, by JSON-RPC method (batches: per item).", ["method"],
                                           registry=r)
+        self.loop_lag = Histogram(f"{NAMESPACE}_event_loop_lag_seconds",
+                                  "How late the event loop ran the state tick (sampled at state.tick_rate): "
+                                  "while it is late, every player on the node waits.",
+                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+                                  registry=r)
         self._notified: dict[str, tuple[Counter, Counter]] = {}
 
     def notified(self, method: str, frame_bytes: int, recipients: int = 1) -> None:

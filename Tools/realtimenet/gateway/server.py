@@ -346,7 +346,9 @@ class Gateway:
         self._tick_handle = self._loop.call_later(self.tick_interval, self._tick)
 
     def _state_tick(self) -> None:
-        """Coalesced state deltas go out at ``state.tick_rate``."""
+        """Coalesced state deltas go out at ``state.tick_rate``; how late this runs is the loop's lag."""
+        assert self._loop is not None
+        self.node.metrics.loop_lag.observe(max(0.0, self._loop.time() - self._state_due))
         try:
             self.node.state.flush()
         except Exception:  # the next tick must still run
