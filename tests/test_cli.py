@@ -72,10 +72,10 @@ def test_the_development_secret_refuses_a_public_address() -> None:
 
 
 def test_make_run_passes_host_and_port() -> None:
-    result = subprocess.run(["make", "-n", "run", "HOST=10.1.2.3", "PORT=9100"], capture_output=True, text=True,
+    result = subprocess.run(["make", "-s", "--no-print-directory", "-n", "run", "HOST=10.1.2.3", "PORT=9100"], capture_output=True, text=True,
                             cwd=ROOT, timeout=30)
     assert "rtnet serve --host 10.1.2.3 --port 9100" in result.stdout
-    plain = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=ROOT, timeout=30)
+    plain = subprocess.run(["make", "-s", "--no-print-directory", "-n", "run"], capture_output=True, text=True, cwd=ROOT, timeout=30)
     assert plain.stdout.strip().splitlines()[-1].endswith("rtnet serve")
 
 

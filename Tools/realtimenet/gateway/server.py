@@ -411,6 +411,9 @@ class Gateway:
         interrupted = asyncio.Event()
 
         def on_signal() -> None:
+            # Refuse upgrades from this callback on, not from when the drain coroutine next runs: a balancer
+            # retries a 503 elsewhere, but a socket accepted in between would have to move again.
+            self.node.draining = True
             (interrupted if signalled.is_set() else signalled).set()
 
         for sig in (signal.SIGTERM, signal.SIGINT):
