@@ -312,7 +312,7 @@ def render_haproxy(backends: list[Backend], *, http_port: int, https_port: int, 
                    admin_socket: Path, template: str | None = None, server_options: str = "",
                    overrides: dict[str, str] | None = None) -> str:
     """The shipped configuration with only what differs on a test machine replaced: loopback addresses and
-    free ports, the certificate, the admin socket, no chroot/user/syslog, the server lines, and shorter
+    free ports, the certificate, the admin socket, no chroot/user, logs on stdout, the server lines, and shorter
     check timers (``overrides`` replaces more lines: first word(s) -> whole new line). Every replaced line
     must exist, so the test breaks when the shipped file changes shape."""
     text = HAPROXY_CONFIG.read_text() if template is None else template
@@ -321,7 +321,7 @@ def render_haproxy(backends: list[Backend], *, http_port: int, https_port: int, 
         "chroot ": "",
         "user ": "",
         "group ": "",
-        "log /dev/log": "",
+        "log /dev/log": "log stdout format raw local0",  # into the test's log file
         "stats socket ": f"stats socket {admin_socket} mode 600 level admin",
         "maxconn 200000": "maxconn 4096",
         "bind :443 ": f"bind 127.0.0.1:{https_port} ssl crt {pem} alpn h2,http/1.1",

@@ -205,7 +205,8 @@ def test_sockets_persist_are_balanced_and_stick_to_their_node(fleet_factory: Cal
     for player in players:
         assert f"key={player} " in table, table
     # Browsers use ?access_token= (no header), and the same stickiness applies.
-    browserish = Client.connect(fleet.haproxy.url(), fleet.token("p5"), query_token=True)
+    browser_token = fleet.token("p5")
+    browserish = Client.connect(fleet.haproxy.url(), browser_token, query_token=True)
     assert node_of(browserish) == nodes["p5"]
     # And the cookie HAProxy inserts, for clients that keep cookies: it wins over the table.
     target = next(gw for gw in fleet.gateways if gw.node_id != nodes["p6"])
@@ -219,6 +220,11 @@ def test_sockets_persist_are_balanced_and_stick_to_their_node(fleet_factory: Cal
     assert http_get(f"http://127.0.0.1:{fleet.haproxy.stats_port}/healthz")[0] == 200
     for client in [*clients.values(), browserish]:
         client.close()
+    # HAProxy's log records every request, the browser's query-string token never.
+    time.sleep(0.3)
+    log = fleet.haproxy.log.read_text(errors="replace")
+    assert '"GET /ws HTTP/1.1"' in log and "GET /metrics" in log
+    assert browser_token.split(".")[2] not in log and "access_token" not in log
 
 
 # ----- draining ----------------------------------------------------------------------------------------------
