@@ -17,7 +17,7 @@ import pytest
 from realtimenet.client import Client, ConnectionClosed, RemoteError
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
-from tests.conftest import GatewayProcess, http_get
+from tests.conftest import GatewayProcess, http_get, metric_value
 from tests.services import Service, nats_server, redis_server
 
 Factory = Callable[..., GatewayProcess]
@@ -117,6 +117,33 @@ def test_backend_services_publish_into_rooms_through_nats(services: tuple[Servic
     assert ack["stream"] == "room:lobby" and ack["offset"] == 1
     event = alice.wait_notification("room.event").params
     assert (event["from"], event["data"], event["offset"]) == ("server:matchmaker", {"match": "ready"}, 1)
+
+    # Any valid room name works as a subject, dots included; what cannot be published is answered, never
+    # dropped in silence.
+    alice.join("arena.eu-1")
+
+    async def requests() -> list[Any]:
+        nc = await nats.connect(f"nats://127.0.0.1:{nats_.port}")
+        body = json.dumps({"from": "matchmaker", "data": 1}).encode()
+        answers = []
+        for subject, payload in (("rtnet.publish.room.arena.eu-1", body),
+                                 ("rtnet.publish.room.lobby", b"{not json"),
+                                 ("rtnet.publish.room.lobby", b'{"data": 1}'),
+                                 ("rtnet.publish.room.lobby", b'{"from":"x","data":"\xff"}'),
+                                 ("rtnet.publish.room.bad!name", body),
+                                 ("rtnet.publish.player.!!!", body),
+                                 ("rtnet.publish.guild.g1", body)):
+            reply = await nc.request(subject, payload, timeout=5)
+            answers.append(json.loads(reply.data))
+        await nc.close()
+        return answers
+
+    dotted, *refused = asyncio.run(requests())
+    assert dotted["stream"] == "room:arena.eu-1" and dotted["offset"] == 1
+    assert alice.wait_notification("room.event").params["room"] == "arena.eu-1"
+    assert [a["error"] for a in refused] == ["invalid_body", "invalid_body", "invalid_body", "invalid_room",
+                                             "invalid_subject", "invalid_subject"]
+    assert metric_value(gw.metrics(), "realtimenet_bad_input_total", {"kind": "backend_publication"}) == 6
 
 
 def test_sigkill_mid_stream_then_resume_on_another_node_loses_nothing(services: tuple[Service, Service], gateway_factory: Factory) -> None:

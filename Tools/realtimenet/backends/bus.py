@@ -49,10 +49,12 @@ def constant_frame(frame: bytes) -> FrameBuilder:
 @dataclass(frozen=True, slots=True)
 class ServerPublication:
     """A backend service asks, through the bus's own transport (NATS ``<prefix>.publish.…``), to publish
-    ``body`` (JSON ``{"from": …, "data": …}``) into ``stream``. The node checks and publishes it."""
+    ``body`` (JSON ``{"from": …, "data": …}``) into ``stream``. The node checks and publishes it; a request
+    the transport could not read (``refused`` says why) is answered with an error and counted."""
 
     stream: str
     body: bytes
+    refused: str = ""
 
 
 ServerPublicationHandler = Callable[[ServerPublication], Awaitable[dict[str, Any]]]
@@ -78,7 +80,9 @@ class EventBus(Protocol):
         """Stop delivering ``stream`` to this node."""
 
     async def position(self, stream: str) -> Position:
-        """The stream's epoch and last offset."""
+        """The stream's epoch and last offset. An empty stream's epoch may differ from the one its first
+        publication gets (NATS starts every run of offsets, after the history of a subject aged out, under a
+        new epoch); clients adopt the epoch the publications carry."""
 
     async def history(self, stream: str, epoch: str, after: int) -> list[Publication]:
         """Every publication with offset > ``after``, in order; raises HistoryGap unless that is exact."""

@@ -438,25 +438,33 @@ class NatsBus:
         handler = self._server_publications
         if handler is None:
             return
-        parts = msg.subject.split(".")
-        if len(parts) != 4:
-            return
-        kind, name = parts[2], parts[3]
+        answer = await self._server_publication(msg, handler)
+        if msg.reply:
+            await msg.respond(msgspec.json.encode(answer))
+
+    async def _server_publication(self, msg: Msg, handler: ServerPublicationHandler) -> dict[str, Any]:
+        """``<prefix>.publish.room.<room>`` (a room name may hold dots: it is every token after ``room``) or
+        ``<prefix>.publish.player.<base64url(player)>``, handed to the node; anything else is answered with
+        an error (and the node counts and logs what it refuses)."""
+        kind, _, name = msg.subject[len(self.prefix) + len(".publish."):].partition(".")
         if kind == "player":
             try:
                 name = base64.urlsafe_b64decode(name + "=" * (-len(name) % 4)).decode()
             except (ValueError, UnicodeDecodeError):
-                return
-            stream = player_stream(name)
-        elif kind == "room":
-            stream = room_stream(name)
-        else:
-            return
-        answer = await handler(ServerPublication(stream, msg.data))
-        if msg.reply:
-            await msg.respond(msgspec.json.encode(answer))
+                name = ""
+        if kind not in ("room", "player") or not name:
+            return await handler(ServerPublication("", msg.data, f"unknown subject {msg.subject!r}"))
+        return await handler(ServerPublication(room_stream(name) if kind == "room" else player_stream(name),
+                                               msg.data))
 
 
 def open_bus(url: str, options: BackendOptions) -> NatsBus:
     """Registry factory of ``nats://`` and ``tls://``."""
-    return NatsBus(url, prefix=options.prefix, history_size=options.history_size)
+    return NatsBus(url, prefix=options.prefix, history_size=options.history_size,
+                   max_bytes=options.history_max_bytes, max_age=options.history_max_age,
+                   max_msg_size=options.max_message_bytes + FRAME_OVERHEAD)
+
+
+# A stored frame is the client's data inside an envelope (room, sender, epoch, offset): room and player names
+# are at most 128 characters, so 1 KiB more than the largest client message always fits.
+FRAME_OVERHEAD = 1024

@@ -42,6 +42,7 @@ from realtimenet.protocol.messages import (
     RoomPublishParams,
 )
 from realtimenet.protocol.streams import ROOM_PREFIX, player_stream, presence_stream, room_stream, split, state_stream
+from realtimenet.protocol.text import InvalidText, check_text
 
 Policy = Callable[[Principal, str], bool]
 
@@ -195,12 +196,13 @@ class RoomService:
     # ----- from backend services --------------------------------------------------------------------
 
     async def publish_from_server(self, request: ServerPublication) -> dict[str, Any]:
-        """A backend service publishes into a room or to a player (through the bus's transport)."""
-        try:
-            body = _server_body.decode(request.body)
-        except msgspec.DecodeError as exc:
-            self._metrics.bad("backend_publication", f"{request.stream}: {exc}")
-            return {"error": "invalid_body", "detail": str(exc)}
+        """A backend service publishes into a room or to a player (through the bus's transport); a request
+        that cannot be published is answered with ``{"error": reason, "detail": …}``, counted and logged."""
+        refusal = self._refuse_server_publication(request)
+        if refusal is not None:
+            self._metrics.bad("backend_publication", f"{request.stream or '?'}: {refusal[1]}")
+            return {"error": refusal[0], "detail": refusal[1]}
+        body = _server_body.decode(request.body)
         sender = f"server:{body.from_}"
         if request.stream.startswith(ROOM_PREFIX):
             build = event_frame(split(request.stream)[1], sender, body.data)
@@ -208,3 +210,22 @@ class RoomService:
             build = direct_frame(sender, body.data)
         pub = await self._hub.publish(request.stream, build)
         return {"stream": pub.stream, "epoch": pub.epoch, "offset": pub.offset}
+
+    def _refuse_server_publication(self, request: ServerPublication) -> tuple[str, str] | None:
+        """(reason, detail) when ``request`` cannot be published: the same rules as for clients."""
+        if request.refused:
+            return "invalid_subject", request.refused
+        if request.stream.startswith(ROOM_PREFIX):
+            room = split(request.stream)[1]
+            try:
+                msgspec.convert({"room": room}, RoomJoinParams)
+            except msgspec.ValidationError as exc:
+                return "invalid_room", str(exc)
+            if not self.policy.exists(room):
+                return "unknown_room", f"no room {room!r} in rooms.known"
+        try:
+            check_text(request.body)
+            _server_body.decode(request.body)
+        except (msgspec.DecodeError, InvalidText) as exc:
+            return "invalid_body", str(exc)
+        return None
