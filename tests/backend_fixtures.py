@@ -13,7 +13,7 @@ import pytest
 from realtimenet.backends.memory import memory_stores
 from realtimenet.backends.redis_connection import RedisConnection
 from realtimenet.backends.redis_stores import redis_stores
-from realtimenet.backends.registry import Stores
+from realtimenet.backends.registry import BackendOptions, Stores
 from tests.services import Service, nats_server, redis_server
 
 STORE_KINDS = ["memory", "redis"]
@@ -47,14 +47,23 @@ def nats_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     service.stop()
 
 
-def make_stores(kind: str, redis: Service, clock: Clock) -> Stores:
+def make_stores(kind: str, redis: Service, clock: Clock, options: BackendOptions | None = None) -> Stores:
     """Fresh stores of ``kind`` on ``clock``; Redis ones under a key prefix of their own."""
     if kind == "memory":
-        return memory_stores(clock)
-    return redis_stores(RedisConnection(f"redis://127.0.0.1:{redis.port}/0", prefix=f"t{id(clock)}", clock=clock))
+        return memory_stores(clock, options)
+    return redis_stores(RedisConnection(f"redis://127.0.0.1:{redis.port}/0", prefix=f"t{id(clock)}", clock=clock),
+                        options)
 
 
 @pytest.fixture(params=STORE_KINDS)
 def stores(request: pytest.FixtureRequest, redis_service: Service) -> tuple[Stores, Clock]:
     clock = Clock()
     return make_stores(request.param, redis_service, clock), clock
+
+
+@pytest.fixture(params=STORE_KINDS)
+def short_lived_stores(request: pytest.FixtureRequest, redis_service: Service) -> tuple[Stores, Clock]:
+    """Stores whose room state and last-seen times live 0.2 s (Redis expires on its own clock)."""
+    clock = Clock()
+    options = BackendOptions(state_ttl=0.2, last_seen_ttl=0.2)
+    return make_stores(request.param, redis_service, clock, options), clock

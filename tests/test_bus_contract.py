@@ -34,14 +34,15 @@ async def _eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bo
 
 
 @asynccontextmanager
-async def _bus(kind: str, nats_port: int, history_size: int = 5,
-               on_server_publication: Any = None) -> AsyncIterator[tuple[EventBus, list[Publication]]]:
+async def _bus(kind: str, nats_port: int, history_size: int = 5, on_server_publication: Any = None,
+               max_age: float = 600.0, max_bytes: int = 256 << 20) -> AsyncIterator[tuple[EventBus, list[Publication]]]:
     """A started bus of ``kind`` and the publications its listener got."""
     bus: EventBus
     if kind == "memory":
-        bus = MemoryBus(history_size)
+        bus = MemoryBus(history_size, max_bytes=max_bytes, max_age=max_age)
     else:  # a prefix of its own per test: streams start empty
-        bus = NatsBus(f"nats://127.0.0.1:{nats_port}", prefix=f"c{secrets.token_hex(3)}", history_size=history_size)
+        bus = NatsBus(f"nats://127.0.0.1:{nats_port}", prefix=f"c{secrets.token_hex(3)}", history_size=history_size,
+                      max_bytes=max_bytes, max_age=max_age)
     received: list[Publication] = []
     bus.set_listener(received.append)
 
@@ -78,7 +79,7 @@ def test_offsets_grow_by_one_per_stream_and_the_frame_carries_them(kind: str, na
             second = await bus.publish("room:a", _frame("y"))
             other = await bus.publish("room:b", _frame("z"))
             assert [first.offset, second.offset, other.offset] == [1, 2, 1]
-            assert first.epoch == second.epoch == empty.epoch != ""
+            assert first.epoch == second.epoch != "" and empty.epoch != ""  # a run may start a new epoch
             assert json.loads(second.frame) == {"tag": "y", "epoch": second.epoch, "offset": 2}
             assert (await bus.position("room:a")).offset == 2
 
@@ -162,5 +163,49 @@ def test_nats_hands_backend_publications_to_the_node_and_answers(nats_service: S
             answer = await client.request(f"{bus.prefix}.publish.player.{token}", body, timeout=2)
             assert asked[1] == ServerPublication(f"player:{player}", body)
             await client.close()
+
+    run(scenario())
+
+
+def test_history_ages_out_and_offsets_never_repeat_within_an_epoch(kind: str, nats_service: Service) -> None:
+    async def scenario() -> None:
+        async with _bus(kind, nats_service.port, max_age=1.0) as (bus, _):
+            old = [await bus.publish("room:aging", _frame(f"a{i}")) for i in range(3)]
+            await asyncio.sleep(2.5)  # JetStream expires by max_age on its own timer
+            with pytest.raises(HistoryGap):
+                await bus.history("room:aging", old[0].epoch, 1)  # aged out: the client reloads
+            new = await bus.publish("room:aging", _frame("b"))
+            # Either the run goes on (offset 4 in the same epoch) or a new one starts under a new epoch; never
+            # an old offset again in the old epoch, which a client would drop as already seen.
+            assert (new.epoch, new.offset) == (old[0].epoch, 4) or (new.epoch != old[0].epoch and new.offset == 1)
+            assert await bus.history("room:aging", new.epoch, new.offset - 1) == [new]
+
+    run(scenario())
+
+
+def test_history_is_bounded_in_bytes_for_all_streams_together(kind: str, nats_service: Service) -> None:
+    budget = 64 * 1024
+
+    async def scenario() -> None:
+        async with _bus(kind, nats_service.port, history_size=1000, max_bytes=budget) as (bus, _):
+            payload = "x" * 2000
+            for i in range(100):  # 200 KB into a 64 KB budget, across 20 streams
+                await bus.publish(f"player:p{i % 20}", _frame(payload))
+            if isinstance(bus, MemoryBus):
+                held = bus.history_bytes
+            else:
+                assert isinstance(bus, NatsBus)
+                client = await nats.connect(f"nats://127.0.0.1:{nats_service.port}")
+                info = await client.jetstream().stream_info(bus.stream_name)
+                await client.close()
+                held = info.state.bytes
+                assert (info.config.max_bytes, info.config.max_age) == (budget, 600.0)
+                assert info.config.max_msg_size == bus.limits["max_msg_size"]
+            assert 0 < held <= budget
+            latest = await bus.position("player:p19")
+            assert [p.offset for p in await bus.history("player:p19", latest.epoch, latest.offset - 1)] == [
+                latest.offset]  # the newest publications are kept
+            with pytest.raises(HistoryGap):
+                await bus.history("player:p0", (await bus.position("player:p0")).epoch, 0)  # the oldest are not
 
     run(scenario())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from realtimenet.backends.presence import DeviceEntry
 from realtimenet.backends.registry import Stores
 from tests.backend_fixtures import Clock, run
@@ -47,6 +49,21 @@ def test_room_members_count_players_once_and_expire_unless_refreshed(stores: tup
         backend.connection.sweep()
         assert await presence.members("arena") == ["ann"]
         assert await presence.members("lobby") == []
+        await backend.connection.close()
+
+    run(scenario())
+
+
+def test_last_seen_times_are_forgotten_after_their_ttl(short_lived_stores: tuple[Stores, Clock]) -> None:
+    backend, clock = short_lived_stores
+
+    async def scenario() -> None:
+        await backend.presence.drop_device("ghost", "s1", 1234.5)
+        assert (await backend.presence.presence(["ghost"]))[0].last_seen == 1234.5
+        clock.now += 0.3
+        await asyncio.sleep(0.3)
+        backend.connection.sweep()
+        assert (await backend.presence.presence(["ghost"]))[0].last_seen is None
         await backend.connection.close()
 
     run(scenario())

@@ -39,3 +39,18 @@ def test_of_concurrent_writers_at_one_version_exactly_one_wins(stores: tuple[Sto
         await backend.connection.close()
 
     run(scenario())
+
+
+def test_room_state_is_forgotten_a_ttl_after_its_last_update(short_lived_stores: tuple[Stores, Clock]) -> None:
+    backend, clock = short_lived_stores
+
+    async def scenario() -> None:
+        assert await backend.state.commit_state("fleeting", 0, apply_update(RoomState(), 0, {"a": 1}, 10))
+        assert (await backend.state.load_state("fleeting")).version == 1
+        clock.now += 0.3
+        await asyncio.sleep(0.3)  # Redis expires keys on its own clock
+        backend.connection.sweep()
+        assert await backend.state.load_state("fleeting") == RoomState()  # a room nobody updates goes
+        await backend.connection.close()
+
+    run(scenario())

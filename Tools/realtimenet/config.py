@@ -137,7 +137,16 @@ class RoomsConfig(_Section):
         "Optional server-side check `module:function(principal, room) -> bool`, after the claim.")] = ""
     max_rooms_per_connection: Annotated[int, _doc("Rooms one connection may be in at once.", ge=1)] = 32
     history_size: Annotated[int, _doc(
-        "Publications kept per stream for replay (the in-memory bus's window).", ge=1)] = 1000
+        "Publications kept per stream for replay (room and player streams; JetStream: per subject).", ge=1)] = 1000
+    history_max_age: Annotated[float, _doc(
+        "Seconds a publication stays in a stream's history (JetStream `max_age`); a client away longer reloads.",
+        gt=0)] = 600.0
+    history_max_bytes: Annotated[int, _doc(
+        "Bytes of history kept for all streams together: the in-memory bus's budget (oldest publications of the "
+        "least recently used streams go first) and the JetStream stream's `max_bytes`.", ge=65_536)] = 256 << 20
+    history_max_streams: Annotated[int, _doc(
+        "Streams the in-memory bus remembers (a direct message to a new player makes one); past it the least "
+        "recently used stream nobody follows is forgotten.", ge=16)] = 100_000
 
 
 class StateConfig(_Section):
@@ -149,6 +158,9 @@ class StateConfig(_Section):
                                             ge=64)] = 65_536
     log_size: Annotated[int, _doc(
         "Changes kept per room for conflict checks and catch-up deltas (older: snapshot).", ge=1)] = 128
+    ttl: Annotated[float, _doc(
+        "Seconds a room's state outlives its last update (Redis key expiry; swept in memory); 0 keeps it "
+        "forever, which lets any client that may join rooms grow the store without bound.", ge=0)] = 86_400.0
     quantize: Annotated[dict[str, dict[str, float]], _doc(
         "Room glob pattern -> {dotted path glob: step}: numbers written there are rounded to the step, and "
         "changes that round to the held value are dropped (e.g. `\"match-*\" = {\"players.*.x\" = 0.01}`).")] = (
@@ -170,6 +182,8 @@ class PresenceConfig(_Section):
         "Seconds a device's presence lives without a refresh: a crashed node's players go offline within it.",
         gt=0)] = 30.0
     max_custom_bytes: Annotated[int, _doc("Largest custom status payload.", ge=0)] = 1024
+    last_seen_ttl: Annotated[float, _doc(
+        "Seconds a player's last-seen time is remembered after their last device left.", gt=0)] = 30 * 86_400.0
 
 
 class FaultsConfig(_Section):

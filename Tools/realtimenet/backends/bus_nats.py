@@ -31,6 +31,7 @@ import base64
 import functools
 import logging
 import random
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,7 +40,7 @@ import nats
 import nats.errors
 import nats.js.errors
 from nats.aio.msg import Msg
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, DiscardPolicy, StorageType
 
 from realtimenet.backends.bus import (
     FrameBuilder,
@@ -98,7 +99,8 @@ class NatsBus:
     """EventBus on NATS with JetStream."""
 
     def __init__(self, url: str, prefix: str = "rtnet", history_size: int = 1000, storage: str = "file",
-                 publish_attempts: int = 20, replicas: int | None = None, heartbeat: float | None = None) -> None:
+                 publish_attempts: int = 20, replicas: int | None = None, heartbeat: float | None = None,
+                 max_bytes: int = 256 << 20, max_age: float = 600.0, max_msg_size: int = 1 << 20) -> None:
         self.url = url
         self.servers, options = parse_servers(url)
         if not self.servers:
@@ -113,6 +115,11 @@ class NatsBus:
         self.prefix = prefix
         self.stream_name = f"{prefix.upper()}_EVENTS"
         self.history_size = history_size
+        # The stream's bounds: per subject (history_size), in all (max_bytes), in time (max_age), per message.
+        # JetStream wants the duplicate window within max_age; message ids only matter with replicas (below).
+        self.limits = {"max_msgs_per_subject": history_size, "max_bytes": max_bytes, "max_age": max_age,
+                       "max_msg_size": max_msg_size,
+                       "duplicate_window": min(DEDUP_WINDOW if self.replicas > 1 else 120.0, max_age)}
         self.storage = StorageType.FILE if storage == "file" else StorageType.MEMORY
         self.publish_attempts = publish_attempts
         self._nc: Any = None
@@ -172,19 +179,20 @@ class NatsBus:
         except nats.js.errors.NotFoundError:
             info = await self._js.add_stream(
                 name=self.stream_name, subjects=[f"{self.prefix}.s.>"], storage=self.storage,
-                max_msgs_per_subject=self.history_size, allow_direct=True, num_replicas=self.replicas,
-                **({"duplicate_window": DEDUP_WINDOW} if self.replicas > 1 else {}))
-        if (info.config.num_replicas or 1) != self.replicas:
-            # Scaling a stream up or down keeps its messages (and its creation time: the epoch).
-            config = info.config
+                allow_direct=True, num_replicas=self.replicas, discard=DiscardPolicy.OLD, **self.limits)
+        config = info.config
+        outdated = {k: v for k, v in self.limits.items() if getattr(config, k) != v}
+        if (config.num_replicas or 1) != self.replicas or outdated:
+            # Scaling a stream or changing its bounds keeps its messages (and its creation time: the epoch).
             config.num_replicas = self.replicas
-            if self.replicas > 1:
-                config.duplicate_window = DEDUP_WINDOW
+            for key, value in self.limits.items():
+                setattr(config, key, value)
             try:
                 info = await self._js.update_stream(config)
-                log.info("JetStream stream %s now has %d replicas", self.stream_name, self.replicas)
+                log.info("JetStream stream %s now has %d replicas and limits %s", self.stream_name, self.replicas,
+                         self.limits)
             except nats.js.errors.APIError as exc:
-                log.warning("JetStream stream %s keeps %s replicas, %d asked: %s", self.stream_name,
+                log.warning("JetStream stream %s keeps %s replicas and its limits (%s asked): %s", self.stream_name,
                             info.config.num_replicas, self.replicas, exc)
         self._epoch = info.created.isoformat() if info.created else self.stream_name
         log.info("JetStream stream %s epoch %s", self.stream_name, self._epoch)
@@ -280,18 +288,25 @@ class NatsBus:
             raise BackendUnavailable("bus", str(exc) or type(exc).__name__) from None
 
     async def _publish_stored(self, stream: str, subject: str, build: FrameBuilder) -> Publication:
-        epoch = await self._ready_epoch()
+        stream_epoch = await self._ready_epoch()
         for _ in range(self.publish_attempts):
-            last_seq, last_offset = await self._last(subject)
-            offset = last_offset + 1
+            last_seq, last_offset, last_epoch = await self._last(subject)
+            if last_seq:
+                offset, epoch = last_offset + 1, last_epoch or stream_epoch
+            else:
+                # The subject holds nothing: never published, or its history aged out or was pushed out by
+                # max_bytes. Offsets start again at 1, so under a new epoch: nobody may take this run's offsets
+                # for an older run's (a client would drop them as duplicates, or be replayed a wrong history).
+                offset, epoch = 1, f"{stream_epoch}/{secrets.token_hex(4)}"
             frame = build(epoch, offset)
             headers = {OFFSET: str(offset), EPOCH: epoch, EXPECTED_LAST: str(last_seq)}
             if self.replicas > 1:
                 # A replicated stream checks the expected last sequence before the message is proposed, without
                 # the proposals still in flight (nats-server#4320): two nodes can both pass it with one offset.
                 # The message id claims the offset at the leader before the proposal; the loser is told
-                # "duplicate" and takes the next offset.
-                headers[MSG_ID] = f"{subject}#{offset}"
+                # "duplicate" and takes the next offset. (Racers of a new run draw different epochs, so its
+                # first offset is claimed without one.)
+                headers[MSG_ID] = f"{subject}#{epoch if offset > 1 else ''}#{offset}"
             try:
                 ack = await self._js.publish(subject, frame, headers=headers)
             except nats.js.errors.APIError as exc:
@@ -304,13 +319,14 @@ class NatsBus:
             return Publication(stream, epoch, offset, frame)
         raise BackendUnavailable("bus", f"{stream}: too much contention to publish")
 
-    async def _last(self, subject: str) -> tuple[int, int]:
-        """(stream sequence, offset) of the subject's last message, or (0, 0)."""
+    async def _last(self, subject: str) -> tuple[int, int, str]:
+        """(stream sequence, offset, epoch) of the subject's last message, or (0, 0, "")."""
         try:
             msg = await self._js.get_last_msg(self.stream_name, subject, direct=self.replicas == 1)
         except nats.js.errors.NotFoundError:
-            return 0, 0
-        return int(msg.seq), int((msg.headers or {}).get(OFFSET, 0))
+            return 0, 0, ""
+        headers = msg.headers or {}
+        return int(msg.seq), int(headers.get(OFFSET, 0)), headers.get(EPOCH, "")
 
     async def subscribe(self, stream: str) -> None:
         self._wanted.add(stream)
@@ -389,10 +405,10 @@ class NatsBus:
         if not stream.startswith(RESUMABLE_PREFIXES):
             return Position(epoch, 0)
         try:
-            _, offset = await self._last(self._subject(stream))
+            seq, offset, last_epoch = await self._last(self._subject(stream))
         except (TimeoutError, nats.errors.Error) as exc:
             raise BackendUnavailable("bus", str(exc) or type(exc).__name__) from None
-        return Position(epoch, offset)
+        return Position(last_epoch or epoch, offset) if seq else Position(epoch, 0)
 
     async def history(self, stream: str, epoch: str, after: int) -> list[Publication]:
         current = await self.position(stream)

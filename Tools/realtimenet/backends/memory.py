@@ -16,31 +16,36 @@ from realtimenet.backends.state_memory import MemoryStateStore
 class MemoryStoreConnection:
     """The in-memory stores' shared part: always ready; the node's tick sweeps what expired."""
 
-    def __init__(self, sessions: MemorySessionStore, presence: MemoryPresenceStore) -> None:
+    def __init__(self, sessions: MemorySessionStore, presence: MemoryPresenceStore, state: MemoryStateStore) -> None:
         self._sessions = sessions
         self._presence = presence
+        self._state = state
 
     async def ping(self) -> bool:
         return True
 
     def sweep(self) -> int:
-        return self._sessions.sweep() + self._presence.sweep()
+        return self._sessions.sweep() + self._presence.sweep() + self._state.sweep()
 
     async def close(self) -> None:
         return None
 
 
-def memory_stores(clock: Callable[[], float] = time.monotonic) -> Stores:
+def memory_stores(clock: Callable[[], float] = time.monotonic, options: BackendOptions | None = None) -> Stores:
     """Fresh in-memory stores on ``clock`` (monotonic seconds: one process compares its own deadlines)."""
-    sessions, presence = MemorySessionStore(clock), MemoryPresenceStore(clock)
-    return Stores(sessions, presence, MemoryStateStore(), MemoryStoreConnection(sessions, presence))
+    options = options or BackendOptions()
+    sessions = MemorySessionStore(clock)
+    presence = MemoryPresenceStore(clock, last_seen_ttl=options.last_seen_ttl)
+    state = MemoryStateStore(clock, ttl=options.state_ttl)
+    return Stores(sessions, presence, state, MemoryStoreConnection(sessions, presence, state))
 
 
 def open_stores(url: str, options: BackendOptions) -> Stores:
     """Registry factory of ``memory``."""
-    return memory_stores()
+    return memory_stores(options=options)
 
 
 def open_bus(url: str, options: BackendOptions) -> MemoryBus:
     """Registry factory of ``memory``."""
-    return MemoryBus(options.history_size)
+    return MemoryBus(options.history_size, max_streams=options.history_max_streams,
+                     max_bytes=options.history_max_bytes, max_age=options.history_max_age)

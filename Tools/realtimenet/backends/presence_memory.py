@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from realtimenet.backends.expiry import sweep_groups
+from realtimenet.backends.expiry import sweep_expired, sweep_groups
 from realtimenet.backends.presence import DeviceEntry, PresenceRecord
 
 
 class MemoryPresenceStore:
     """PresenceStore in dictionaries; ``sweep()`` drops expired devices and memberships."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, last_seen_ttl: float = 30 * 86_400.0) -> None:
         self._clock = clock
+        self._last_seen_ttl = last_seen_ttl
         self._devices: dict[str, dict[str, tuple[float, DeviceEntry]]] = {}  # player -> session -> entry
-        self._last_seen: dict[str, float] = {}
+        self._last_seen: dict[str, tuple[float, float]] = {}  # player -> (deadline, last seen)
         self._members: dict[str, dict[str, tuple[float, str]]] = {}  # room -> session -> (deadline, player)
 
     async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
@@ -27,12 +28,16 @@ class MemoryPresenceStore:
             devices.pop(session_id, None)
             if not devices:
                 del self._devices[player_id]
-        self._last_seen[player_id] = last_seen
+        self._last_seen[player_id] = (self._clock() + self._last_seen_ttl, last_seen)
 
     async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
         now = self._clock()
         return [PresenceRecord(devices=[entry for expires, entry in self._devices.get(p, {}).values() if expires > now],
-                               last_seen=self._last_seen.get(p)) for p in player_ids]
+                               last_seen=self._seen(p, now)) for p in player_ids]
+
+    def _seen(self, player_id: str, now: float) -> float | None:
+        entry = self._last_seen.get(player_id)
+        return entry[1] if entry is not None and entry[0] > now else None
 
     async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
         self._members.setdefault(room, {})[session_id] = (self._clock() + ttl, player_id)
@@ -49,9 +54,10 @@ class MemoryPresenceStore:
         return sorted({player for expires, player in self._members.get(room, {}).values() if expires > now})
 
     def sweep(self) -> int:
-        """Drop expired devices and memberships; returns how many went (last-seen times stay on purpose)."""
+        """Drop expired devices, memberships and last-seen times; returns how many went."""
         now = self._clock()
-        return sweep_groups(self._devices, now) + sweep_groups(self._members, now)
+        return (sweep_groups(self._devices, now) + sweep_groups(self._members, now)
+                + sweep_expired(self._last_seen, now))
 
     def __len__(self) -> int:
         """Live devices and memberships."""

@@ -9,8 +9,6 @@ import msgspec
 from realtimenet.backends.presence import DeviceEntry, PresenceRecord
 from realtimenet.backends.redis_connection import RedisConnection, guarded
 
-LAST_SEEN_TTL = 30 * 24 * 3600
-
 
 class _StoredDevice(msgspec.Struct):
     expires_at: float
@@ -30,9 +28,10 @@ _encode = msgspec.json.Encoder().encode
 class RedisPresenceStore:
     """PresenceStore on a shared Redis connection."""
 
-    def __init__(self, connection: RedisConnection) -> None:
+    def __init__(self, connection: RedisConnection, last_seen_ttl: float = 30 * 86_400.0) -> None:
         self._conn = connection
         self._redis = connection.redis
+        self._last_seen_ttl = last_seen_ttl
 
     @guarded
     async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
@@ -42,7 +41,8 @@ class RedisPresenceStore:
     @guarded
     async def drop_device(self, player_id: str, session_id: str, last_seen: float) -> None:
         await self._redis.hdel(self._conn.key("p", player_id), session_id)
-        await self._redis.set(self._conn.key("l", player_id), repr(last_seen), ex=LAST_SEEN_TTL)
+        await self._redis.set(self._conn.key("l", player_id), repr(last_seen),
+                              px=int(self._last_seen_ttl * 1000))
 
     @guarded
     async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:

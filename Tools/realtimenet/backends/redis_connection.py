@@ -6,9 +6,9 @@
 | ``rtnet:{s:<session_id>}`` | string (JSON) | session record | sessions | ``sessions.ttl``, refreshed while connected |
 | ``rtnet:{t:<sha256(token)>}`` | string (JSON) | resume grant, taken with GETDEL | sessions | ``sessions.ttl`` |
 | ``rtnet:{p:<player_id>}`` | hash: session -> device (JSON) | devices | presence | ``presence.ttl`` per entry |
-| ``rtnet:{l:<player_id>}`` | string | last seen (Unix seconds) | presence | 30 days |
+| ``rtnet:{l:<player_id>}`` | string | last seen (Unix seconds) | presence | ``presence.last_seen_ttl`` |
 | ``rtnet:{m:<room>}`` | hash: session -> member (JSON) | room members | presence | ``presence.ttl`` per entry |
-| ``rtnet:{r:<room>}`` | string (JSON) | room state: version, document, change log | state | none |
+| ``rtnet:{r:<room>}`` | string (JSON) | room state: version, document, change log | state | ``state.ttl`` |
 
 Every key holds one hash tag and no command spans two keys (the pipelines and the WATCH/MULTI of
 ``commit_state`` touch one key each), so the schema works unchanged on Redis Cluster.

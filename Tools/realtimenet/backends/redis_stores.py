@@ -9,11 +9,12 @@ from realtimenet.backends.sessions_redis import RedisSessionStore
 from realtimenet.backends.state_redis import RedisStateStore
 
 
-def redis_stores(connection: RedisConnection) -> Stores:
+def redis_stores(connection: RedisConnection, options: BackendOptions | None = None) -> Stores:
     """Sessions, presence and room state sharing ``connection``."""
-    return Stores(RedisSessionStore(connection), RedisPresenceStore(connection), RedisStateStore(connection),
-                  connection)
+    options = options or BackendOptions()
+    return Stores(RedisSessionStore(connection), RedisPresenceStore(connection, options.last_seen_ttl),
+                  RedisStateStore(connection, options.state_ttl), connection)
 
 
 def open_stores(url: str, options: BackendOptions) -> Stores:
-    return redis_stores(RedisConnection(url, prefix=options.prefix))
+    return redis_stores(RedisConnection(url, prefix=options.prefix), options)

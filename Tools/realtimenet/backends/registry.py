@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from realtimenet.backends.bus import EventBus
 from realtimenet.backends.presence import PresenceStore
@@ -17,6 +17,9 @@ from realtimenet.backends.sessions import SessionStore
 from realtimenet.backends.state import StateStore
 from realtimenet.exceptions import ConfigError
 from realtimenet.loader import load_callable
+
+if TYPE_CHECKING:  # config.py imports this module to validate URLs
+    from realtimenet.config import Config
 
 
 class StoreConnection(Protocol):
@@ -44,10 +47,16 @@ class Stores:
 
 @dataclass(frozen=True)
 class BackendOptions:
-    """What every backend factory is given besides its URL."""
+    """What every backend factory is given besides its URL: the names it uses and the bounds it keeps."""
 
     prefix: str = "rtnet"  # of every Redis key and NATS subject/stream
     history_size: int = 1000  # publications kept per resumable stream
+    history_max_age: float = 600.0  # seconds a publication stays in history
+    history_max_bytes: int = 256 << 20  # bytes of history for all streams together
+    history_max_streams: int = 100_000  # streams an in-memory bus remembers
+    max_message_bytes: int = 65_536  # the largest client message; a stored frame is at most this plus framing
+    state_ttl: float = 86_400.0  # seconds a room's state outlives its last update (0: forever)
+    last_seen_ttl: float = 30 * 86_400.0  # seconds a player's last-seen time is kept
 
 
 # scheme -> "module:factory", imported only when used (the Redis and NATS clients load lazily).
@@ -82,6 +91,16 @@ def check_urls(store_url: str, bus_url: str) -> None:
     for table, url, key in ((STORE_FACTORIES, store_url, "backends.store"), (BUS_FACTORIES, bus_url, "backends.bus")):
         if scheme(url) not in table:
             _factory(table, url, key)
+
+
+def options_of(config: Config) -> BackendOptions:
+    """The backend options a configuration sets."""
+    return BackendOptions(prefix=config.backends.prefix, history_size=config.rooms.history_size,
+                          history_max_age=config.rooms.history_max_age,
+                          history_max_bytes=config.rooms.history_max_bytes,
+                          history_max_streams=config.rooms.history_max_streams,
+                          max_message_bytes=config.server.max_message_bytes, state_ttl=config.state.ttl,
+                          last_seen_ttl=config.presence.last_seen_ttl)
 
 
 def open_stores(url: str, options: BackendOptions) -> Stores:

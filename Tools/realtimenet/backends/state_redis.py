@@ -1,5 +1,5 @@
 """The Redis StateStore: one JSON string per room (key ``r:`` of ``redis_connection``'s schema), committed
-with WATCH/MULTI on that one key."""
+with WATCH/MULTI on that one key, expiring ``ttl`` seconds after the last commit (0: never)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ _encode = msgspec.json.Encoder().encode
 class RedisStateStore:
     """StateStore on a shared Redis connection."""
 
-    def __init__(self, connection: RedisConnection) -> None:
+    def __init__(self, connection: RedisConnection, ttl: float = 0.0) -> None:
         self._conn = connection
         self._redis = connection.redis
+        self._ttl_ms = int(ttl * 1000) or None  # a room's state outlives its last update by this
 
     @guarded
     async def load_state(self, room: str) -> RoomState:
@@ -37,7 +38,7 @@ class RedisStateStore:
                     await pipe.unwatch()
                     return False
                 pipe.multi()
-                pipe.set(key, _encode(state))
+                pipe.set(key, _encode(state), px=self._ttl_ms)
                 await pipe.execute()
                 return True
             except WatchError:

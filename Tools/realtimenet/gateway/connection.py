@@ -54,6 +54,28 @@ class Transport(Protocol):
         """Bytes queued in user space and not yet handed to the kernel."""
 
 
+class ReplayBuffer:
+    """Live publications of one stream held back while ``session.resume`` replays its history, up to a byte
+    bound (``server.send_queue_max_bytes``): past it the buffer is dropped and the stream is not recovered
+    (the client reloads), so a resume under a flood cannot grow memory."""
+
+    __slots__ = ("held", "overflowed", "size")
+
+    def __init__(self) -> None:
+        self.held: list[Publication] = []
+        self.size = 0
+        self.overflowed = False
+
+    def add(self, publication: Publication, limit: int) -> None:
+        if self.overflowed:
+            return
+        self.size += len(publication.frame)
+        if self.size > limit:
+            self.held, self.overflowed = [], True
+            return
+        self.held.append(publication)
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionEnv:
     """What every connection of a node shares."""
@@ -178,7 +200,7 @@ class Connection:
         self.replaced = False  # another socket resumed this session: its departure is not the player's
         self.fault: FaultPlan | None = None  # fault-injection mode only
         # stream -> live publications held back while session.resume replays that stream's history
-        self.replay_buffers: dict[str, list[Publication]] = {}
+        self.replay_buffers: dict[str, ReplayBuffer] = {}
         # Heartbeat and back-pressure timers (monotonic seconds).
         self.last_seen = now
         self.ping_sent_at: float | None = None
@@ -222,7 +244,7 @@ class Connection:
         """A publication of a stream this connection follows (held back while its history replays)."""
         buffer = self.replay_buffers.get(publication.stream)
         if buffer is not None:
-            buffer.append(publication)
+            buffer.add(publication, self._max_buffered)
         else:
             self.send(publication.frame)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from realtimenet import PROTOCOL_VERSION
 from realtimenet.backends.bus import EventBus
-from realtimenet.backends.registry import BackendOptions, Stores, open_bus, open_stores
+from realtimenet.backends.registry import Stores, open_bus, open_stores, options_of
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
 from realtimenet.gateway.auth import Principal, TokenVerifier
@@ -80,7 +80,7 @@ class GatewayNode:
         self.metrics = metrics = Metrics()
         self.verifier = TokenVerifier(config.auth, wall_clock)
         self.background = background = Background(spawn, metrics)
-        options = BackendOptions(prefix=config.backends.prefix, history_size=config.rooms.history_size)
+        options = options_of(config)
         self.stores = stores or open_stores(config.backends.store, options)
         self.bus = bus or open_bus(config.backends.bus, options)
         self.registry: ConnectionRegistry[Connection] = ConnectionRegistry()

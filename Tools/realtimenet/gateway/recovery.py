@@ -15,7 +15,7 @@ from msgspec import UNSET
 from realtimenet.backends.bus import HistoryGap
 from realtimenet.backends.sessions import ResumeGrant
 from realtimenet.exceptions import BackendUnavailable, RpcError
-from realtimenet.gateway.connection import Connection
+from realtimenet.gateway.connection import Connection, ReplayBuffer
 from realtimenet.gateway.hub import Hub
 from realtimenet.gateway.metrics import Metrics
 from realtimenet.gateway.registry import ConnectionRegistry
@@ -96,7 +96,7 @@ class ResumeService:
         allowed_streams = {own, *map(room_stream, rejoin)}
         wanted = {p.stream: p for p in params.streams if p.stream in allowed_streams}
         for stream in wanted:
-            conn.replay_buffers[stream] = []  # live publications wait while history is read
+            conn.replay_buffers[stream] = ReplayBuffer()  # live publications wait while history is read
         await self._hub.attach(conn, own)
         for room in rejoin:
             await self._rooms.enter(conn, room)
@@ -125,21 +125,21 @@ class ResumeService:
 
     async def _recover(self, conn: Connection, seen: StreamPosition) -> StreamRecovery:
         bus = self._hub.bus
-        buffered = conn.replay_buffers.get(seen.stream, [])
         try:
             missed = await bus.history(seen.stream, seen.epoch, seen.offset)
         except HistoryGap:
-            conn.replay_buffers.pop(seen.stream, None)
+            missed = None
+        buffer = conn.replay_buffers.pop(seen.stream, None)
+        if missed is None or buffer is None or buffer.overflowed:  # never a partial replay
             self._metrics.resumes.labels("not_recovered").inc()
             position = await bus.position(seen.stream)
-            return StreamRecovery(stream=seen.stream, recovered=False, epoch=position.epoch,
-                                  offset=position.offset)
+            return StreamRecovery(stream=seen.stream, recovered=False, epoch=position.epoch, offset=position.offset)
         last = seen.offset
         for pub in missed:
             conn.send(pub.frame)
             last = pub.offset
         replayed = len(missed)
-        for pub in conn.replay_buffers.pop(seen.stream, buffered):
+        for pub in buffer.held:
             if pub.epoch == seen.epoch and pub.offset > last:  # live ones the history already held are dropped
                 conn.send(pub.frame)
                 last = pub.offset
