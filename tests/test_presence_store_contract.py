@@ -67,3 +67,27 @@ def test_last_seen_times_are_forgotten_after_their_ttl(short_lived_stores: tuple
         await backend.connection.close()
 
     run(scenario())
+
+
+def test_room_directory_lists_rooms_with_live_members_by_name_in_pages(stores: tuple[Stores, Clock]) -> None:
+    backend, clock = stores
+    presence = backend.presence
+
+    async def scenario() -> None:
+        for room, session, player in (("b-arena", "s1", "bob"), ("b-arena", "s2", "bob"), ("b-arena", "s3", "ann"),
+                                      ("a-lobby", "s4", "zed"), ("c-duel", "s5", "kim"), ("d-gone", "s6", "old")):
+            await presence.put_member(room, session, player, 30)
+        await presence.drop_member("d-gone", "s6")  # everyone left
+        first = await presence.rooms("", 2)
+        assert [(r.room, r.players, r.connections) for r in first] == [("a-lobby", 1, 1), ("b-arena", 2, 3)]
+        second = await presence.rooms(first[-1].room, 2)
+        assert [r.room for r in second] == ["c-duel"]
+        assert await presence.rooms("c-duel", 2) == []
+        clock.now += 20
+        await presence.put_member("c-duel", "s5", "kim", 30)  # only kim's node is alive
+        clock.now += 15
+        backend.connection.sweep()
+        assert [r.room for r in await presence.rooms("", 100)] == ["c-duel"]
+        await backend.connection.close()
+
+    run(scenario())

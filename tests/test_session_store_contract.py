@@ -51,3 +51,27 @@ def test_sessions_and_tokens_expire(stores: tuple[Stores, Clock]) -> None:
         await backend.connection.close()
 
     run(scenario())
+
+
+def test_sessions_of_a_player_lists_live_records_and_forgets_deleted_and_expired_ones(
+        stores: tuple[Stores, Clock]) -> None:
+    from realtimenet.backends.sessions import SessionRecord
+
+    backend, clock = stores
+    sessions = backend.sessions
+
+    async def scenario() -> None:
+        await sessions.save_session(SessionRecord(session_id="s1", player_id="alice", node_id="n1", rooms=["lobby"]), 60)
+        await sessions.save_session(SessionRecord(session_id="s2", player_id="alice", node_id="n2"), 10)
+        await sessions.save_session(SessionRecord(session_id="s3", player_id="bob", node_id="n1"), 60)
+        assert [r.session_id for r in await sessions.sessions_of("alice")] == ["s1", "s2"]
+        assert (await sessions.sessions_of("alice"))[0].rooms == ["lobby"]
+        await sessions.delete_session("s1")  # revoked
+        clock.now += 11  # s2 expired
+        backend.connection.sweep()
+        assert await sessions.sessions_of("alice") == []
+        assert [r.session_id for r in await sessions.sessions_of("bob")] == ["s3"]
+        assert await sessions.sessions_of("nobody") == []
+        await backend.connection.close()
+
+    run(scenario())

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from realtimenet.backends.bus_memory import MemoryBus
+from realtimenet.backends.nodes_memory import MemoryNodeDirectory
 from realtimenet.backends.presence_memory import MemoryPresenceStore
 from realtimenet.backends.registry import BackendOptions, Stores
 from realtimenet.backends.sessions_memory import MemorySessionStore
@@ -16,16 +17,18 @@ from realtimenet.backends.state_memory import MemoryStateStore
 class MemoryStoreConnection:
     """The in-memory stores' shared part: always ready; the node's tick sweeps what expired."""
 
-    def __init__(self, sessions: MemorySessionStore, presence: MemoryPresenceStore, state: MemoryStateStore) -> None:
+    def __init__(self, sessions: MemorySessionStore, presence: MemoryPresenceStore, state: MemoryStateStore,
+                 nodes: MemoryNodeDirectory) -> None:
         self._sessions = sessions
         self._presence = presence
         self._state = state
+        self._nodes = nodes
 
     async def ping(self) -> bool:
         return True
 
     def sweep(self) -> int:
-        return self._sessions.sweep() + self._presence.sweep() + self._state.sweep()
+        return self._sessions.sweep() + self._presence.sweep() + self._state.sweep() + self._nodes.sweep()
 
     async def close(self) -> None:
         return None
@@ -37,7 +40,9 @@ def memory_stores(clock: Callable[[], float] = time.monotonic, options: BackendO
     sessions = MemorySessionStore(clock)
     presence = MemoryPresenceStore(clock, last_seen_ttl=options.last_seen_ttl)
     state = MemoryStateStore(clock, ttl=options.state_ttl)
-    return Stores(sessions, presence, state, MemoryStoreConnection(sessions, presence, state))
+    nodes = MemoryNodeDirectory(clock)
+    return Stores(sessions=sessions, presence=presence, state=state, nodes=nodes,
+                  connection=MemoryStoreConnection(sessions, presence, state, nodes))
 
 
 def open_stores(url: str, options: BackendOptions) -> Stores:

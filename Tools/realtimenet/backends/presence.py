@@ -1,5 +1,5 @@
 """PresenceStore: which devices of a player are connected (with status), when a player was last seen, and
-which connections are members of a room, on every node.
+which connections are members of a room, and which rooms have members, on every node.
 
 Device and membership entries expire unless the node holding them refreshes them, so a crashed node's
 devices and members vanish within the presence TTL.
@@ -19,6 +19,7 @@ class DeviceEntry(msgspec.Struct, kw_only=True):
     node_id: str
     updated_at: float
     custom: msgspec.Raw | None = None
+    session_id: str = ""  # the device's session (entries written before it existed have none)
 
 
 class PresenceRecord(msgspec.Struct, kw_only=True):
@@ -26,6 +27,14 @@ class PresenceRecord(msgspec.Struct, kw_only=True):
 
     devices: list[DeviceEntry]
     last_seen: float | None = None
+
+
+class RoomCount(msgspec.Struct, frozen=True):
+    """A room with live members: how many distinct players and how many connections."""
+
+    room: str
+    players: int
+    connections: int
 
 
 class PresenceStore(Protocol):
@@ -48,3 +57,6 @@ class PresenceStore(Protocol):
 
     async def members(self, room: str) -> list[str]:
         """The players with a live membership of ``room`` on any node, sorted, each once."""
+
+    async def rooms(self, after: str, limit: int) -> list[RoomCount]:
+        """Up to ``limit`` rooms with live members on any node whose names sort after ``after``, by name."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 
 from realtimenet.backends.expiry import sweep_expired, sweep_groups
-from realtimenet.backends.presence import DeviceEntry, PresenceRecord
+from realtimenet.backends.presence import DeviceEntry, PresenceRecord, RoomCount
 
 
 class MemoryPresenceStore:
@@ -52,6 +53,18 @@ class MemoryPresenceStore:
     async def members(self, room: str) -> list[str]:
         now = self._clock()
         return sorted({player for expires, player in self._members.get(room, {}).values() if expires > now})
+
+    async def rooms(self, after: str, limit: int) -> list[RoomCount]:
+        now = self._clock()
+        names = sorted(self._members)
+        found: list[RoomCount] = []
+        for room in names[bisect.bisect_right(names, after):]:
+            live = [player for expires, player in self._members[room].values() if expires > now]
+            if live:
+                found.append(RoomCount(room, len(set(live)), len(live)))
+                if len(found) >= limit:
+                    break
+        return found
 
     def sweep(self) -> int:
         """Drop expired devices, memberships and last-seen times; returns how many went."""

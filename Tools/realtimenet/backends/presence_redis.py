@@ -1,12 +1,12 @@
-"""The Redis PresenceStore: devices, last-seen times and room members (keys ``p:``, ``l:`` and ``m:`` of
-``redis_connection``'s schema). Device and member entries carry their own deadline: readers skip stale ones
-and delete them, and the hash itself expires when no node refreshes it."""
+"""The Redis PresenceStore: devices, last-seen times, room members and the room directory (keys
+``p:``, ``l:``, ``m:`` and ``{rooms}`` of ``redis_connection``'s schema). Device and member entries carry their
+own deadline: readers skip stale ones and delete them, and the hash itself expires when no node refreshes it."""
 
 from __future__ import annotations
 
 import msgspec
 
-from realtimenet.backends.presence import DeviceEntry, PresenceRecord
+from realtimenet.backends.presence import DeviceEntry, PresenceRecord, RoomCount
 from realtimenet.backends.redis_connection import RedisConnection, guarded
 
 
@@ -32,6 +32,7 @@ class RedisPresenceStore:
         self._conn = connection
         self._redis = connection.redis
         self._last_seen_ttl = last_seen_ttl
+        self._rooms_key = f"{connection.prefix}:{{rooms}}"
 
     @guarded
     async def put_device(self, player_id: str, session_id: str, entry: DeviceEntry, ttl: float) -> None:
@@ -59,6 +60,7 @@ class RedisPresenceStore:
     async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
         await self._conn.put_field(self._conn.key("m", room), session_id,
                                    _encode(_StoredMember(self._conn.clock() + ttl, player_id)), ttl)
+        await self._redis.zadd(self._rooms_key, {room: 0})
 
     @guarded
     async def drop_member(self, room: str, session_id: str) -> None:
@@ -69,3 +71,29 @@ class RedisPresenceStore:
         members: list[_StoredMember] = await self._conn.live_fields(self._conn.key("m", room),
                                                                     _member_decoder.decode)
         return sorted({m.player_id for m in members})
+
+    @guarded
+    async def rooms(self, after: str, limit: int) -> list[RoomCount]:
+        found: list[RoomCount] = []
+        start = f"({after}" if after else "-"
+        while len(found) < limit:
+            names = await self._redis.zrangebylex(self._rooms_key, start, "+", start=0, num=limit)
+            if not names:
+                break
+            empty = []
+            for raw in names:
+                room = raw.decode() if isinstance(raw, bytes) else str(raw)
+                members: list[_StoredMember] = await self._conn.live_fields(self._conn.key("m", room),
+                                                                            _member_decoder.decode)
+                if members:
+                    found.append(RoomCount(room, len({m.player_id for m in members}), len(members)))
+                else:
+                    # Every member left or expired. A member joining at this very moment is listed again at its
+                    # node's next refresh (presence.ttl / 3), which writes the directory entry again.
+                    empty.append(room)
+                if len(found) >= limit:
+                    break
+            if empty:
+                await self._redis.zrem(self._rooms_key, *empty)
+            start = f"({room}"
+        return found

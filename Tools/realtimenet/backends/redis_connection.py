@@ -5,9 +5,12 @@
 | --- | --- | --- | --- | --- |
 | ``rtnet:{s:<session_id>}`` | string (JSON) | session record | sessions | ``sessions.ttl``, refreshed while connected |
 | ``rtnet:{t:<sha256(token)>}`` | string (JSON) | resume grant, taken with GETDEL | sessions | ``sessions.ttl`` |
+| ``rtnet:{ps:<player_id>}`` | hash: session -> deadline | the player's sessions | sessions | ``sessions.ttl`` each |
 | ``rtnet:{p:<player_id>}`` | hash: session -> device (JSON) | devices | presence | ``presence.ttl`` per entry |
 | ``rtnet:{l:<player_id>}`` | string | last seen (Unix seconds) | presence | ``presence.last_seen_ttl`` |
 | ``rtnet:{m:<room>}`` | hash: session -> member (JSON) | room members | presence | ``presence.ttl`` per entry |
+| ``rtnet:{rooms}`` | sorted set (by name) | rooms with members (``room.list``) | presence | pruned when empty |
+| ``rtnet:{nodes}`` | hash: node id -> info (JSON) | live gateway nodes | nodes | 15 s per entry |
 | ``rtnet:{r:<room>}`` | string (JSON) | room state: version, document, change log | state | ``state.ttl`` |
 
 Every key holds one hash tag and no command spans two keys (the pipelines and the WATCH/MULTI of
@@ -151,6 +154,18 @@ class RedisConnection:
                 live.append(stored)
             else:
                 stale.append(field)
+        if stale:
+            await self.redis.hdel(key, *stale)
+        return live
+
+    async def live_field_names(self, key: str, decode: Callable[[bytes | str], Any]) -> list[str]:
+        """``live_fields``, but the names of the live fields."""
+        now = self.clock()
+        live: list[str] = []
+        stale: list[str] = []
+        for field, data in (await self.redis.hgetall(key)).items():
+            name = field.decode() if isinstance(field, bytes) else str(field)
+            (live if decode(data).expires_at > now else stale).append(name)
         if stale:
             await self.redis.hdel(key, *stale)
         return live

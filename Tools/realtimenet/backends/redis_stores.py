@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from realtimenet.backends.nodes_redis import RedisNodeDirectory
 from realtimenet.backends.presence_redis import RedisPresenceStore
 from realtimenet.backends.redis_connection import RedisConnection
 from realtimenet.backends.registry import BackendOptions, Stores
@@ -10,10 +11,12 @@ from realtimenet.backends.state_redis import RedisStateStore
 
 
 def redis_stores(connection: RedisConnection, options: BackendOptions | None = None) -> Stores:
-    """Sessions, presence and room state sharing ``connection``."""
+    """Sessions, presence, room state and the node directory sharing ``connection``."""
     options = options or BackendOptions()
-    return Stores(RedisSessionStore(connection), RedisPresenceStore(connection, options.last_seen_ttl),
-                  RedisStateStore(connection, options.state_ttl), connection)
+    return Stores(sessions=RedisSessionStore(connection),
+                  presence=RedisPresenceStore(connection, options.last_seen_ttl),
+                  state=RedisStateStore(connection, options.state_ttl), nodes=RedisNodeDirectory(connection),
+                  connection=connection)
 
 
 def open_stores(url: str, options: BackendOptions) -> Stores:

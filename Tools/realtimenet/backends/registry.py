@@ -1,6 +1,6 @@
 """Which backend a URL names: its scheme picks a factory (``memory``, ``redis://``, ``nats://`` ...).
 
-A store URL gives the three stores (sessions, presence, room state) on one connection; a bus URL gives the
+A store URL gives the stores (sessions, presence, room state, the node directory) on one connection; a bus URL gives the
 event bus. Adding a backend means writing its implementations beside the interfaces and one line here;
 configuration validation reads the same table, so a URL is refused at start, with the schemes that exist.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from realtimenet.backends.bus import EventBus
+from realtimenet.backends.nodes import NodeDirectory
 from realtimenet.backends.presence import PresenceStore
 from realtimenet.backends.sessions import SessionStore
 from realtimenet.backends.state import StateStore
@@ -42,6 +43,7 @@ class Stores:
     sessions: SessionStore
     presence: PresenceStore
     state: StateStore
+    nodes: NodeDirectory
     connection: StoreConnection
 
 

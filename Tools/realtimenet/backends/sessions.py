@@ -45,7 +45,10 @@ class SessionStore(Protocol):
         """The record, or None if it never existed or expired."""
 
     async def delete_session(self, session_id: str) -> None:
-        """Forget a session (a normal close)."""
+        """Forget a session (a normal close, or revoked by the server API)."""
+
+    async def sessions_of(self, player_id: str) -> list[SessionRecord]:
+        """The player's live session records (connected or still resumable), by session id."""
 
     async def put_resume_token(self, token: str, grant: ResumeGrant, ttl: float) -> None:
         """Remember a resume token for ``ttl`` seconds."""

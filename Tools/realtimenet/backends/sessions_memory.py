@@ -16,9 +16,11 @@ class MemorySessionStore:
         self._clock = clock
         self._sessions: dict[str, tuple[float, SessionRecord]] = {}
         self._tokens: dict[str, tuple[float, ResumeGrant]] = {}
+        self._by_player: dict[str, set[str]] = {}  # player -> session ids (pruned when read and swept)
 
     async def save_session(self, record: SessionRecord, ttl: float) -> None:
         self._sessions[record.session_id] = (self._clock() + ttl, record)
+        self._by_player.setdefault(record.player_id, set()).add(record.session_id)
 
     async def load_session(self, session_id: str) -> SessionRecord | None:
         entry = self._sessions.get(session_id)
@@ -28,6 +30,19 @@ class MemorySessionStore:
 
     async def delete_session(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)
+
+    async def sessions_of(self, player_id: str) -> list[SessionRecord]:
+        ids = self._by_player.get(player_id, set())
+        records = [record for record in map(self._live, sorted(ids)) if record is not None
+                   and record.player_id == player_id]
+        ids.intersection_update(r.session_id for r in records)
+        if not ids:
+            self._by_player.pop(player_id, None)
+        return records
+
+    def _live(self, session_id: str) -> SessionRecord | None:
+        entry = self._sessions.get(session_id)
+        return entry[1] if entry is not None and entry[0] > self._clock() else None
 
     async def put_resume_token(self, token: str, grant: ResumeGrant, ttl: float) -> None:
         self._tokens[token_key(token)] = (self._clock() + ttl, grant)
@@ -41,7 +56,10 @@ class MemorySessionStore:
     def sweep(self) -> int:
         """Drop expired sessions and tokens; returns how many went."""
         now = self._clock()
-        return sweep_expired(self._sessions, now) + sweep_expired(self._tokens, now)
+        dropped = sweep_expired(self._sessions, now) + sweep_expired(self._tokens, now)
+        for player in [p for p, ids in self._by_player.items() if not ids & self._sessions.keys()]:
+            del self._by_player[player]
+        return dropped
 
     def __len__(self) -> int:
         """Live sessions and tokens."""
