@@ -24,6 +24,9 @@ from realtimenet.backends.registry import check_urls
 from realtimenet.exceptions import ConfigError
 
 DEV_SECRET = "realtimenet-development-secret-not-for-production"
+# The server API key `make run` prints (admin scope); only while no `api.keys` are configured, never in production.
+DEV_API_KEY = "realtimenet-development-admin-key"
+API_SCOPES = ("publish", "moderate", "read", "admin")
 ENV_PREFIX = "RTNET_"
 _REDACTED = "[redacted]"
 
@@ -214,6 +217,30 @@ class BackendsConfig(_Section):
     check_interval: Annotated[float, _doc("Seconds between backend health checks (/readyz).", gt=0)] = 2.0
 
 
+class ApiKeyConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One server API key: its secret and what it may do."""
+
+    secret: Annotated[str, Meta(min_length=16,
+                                description="The key itself (sent as `Authorization: apikey <secret>`).")]
+    scopes: Annotated[list[Literal["publish", "moderate", "read", "admin"]], Meta(
+        min_length=1, description="What the key may call (protocol/server-api.openrpc.json `x-scope`); admin: all.")]
+
+
+class ApiConfig(_Section):
+    """The server API (`POST /api`) and the admin console (`/admin`): on the internal port when one is set."""
+
+    keys: Annotated[dict[str, ApiKeyConfig], _doc(
+        "Named API keys: `{matchmaker = {secret = \"...\", scopes = [\"publish\", \"read\"]}}`. With none, a "
+        "development environment accepts the development admin key `make run` prints.")] = msgspec.field(
+        default_factory=dict)
+    max_body_bytes: Annotated[int, _doc("Largest `POST /api` body; larger gets HTTP 413.", ge=1024)] = 1_048_576
+    max_batch_size: Annotated[int, _doc("Most calls in one `POST /api` batch.", ge=1)] = 100
+    max_rooms_per_broadcast: Annotated[int, _doc("Most rooms one `room.broadcast` may name.", ge=1)] = 1_000
+    max_trace_seconds: Annotated[float, _doc(
+        "Longest `player.trace` (frames of one player mirrored to the console); 0 disables tracing.",
+        ge=0)] = 300.0
+
+
 class LogConfig(_Section):
     """Logging."""
 
@@ -234,6 +261,7 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     sessions: SessionsConfig = msgspec.field(default_factory=SessionsConfig)
     faults: FaultsConfig = msgspec.field(default_factory=FaultsConfig)
     backends: BackendsConfig = msgspec.field(default_factory=BackendsConfig)
+    api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     log: LogConfig = msgspec.field(default_factory=LogConfig)
 
 
@@ -330,6 +358,13 @@ def _check_semantics(config: Config) -> None:
             raise ConfigError("auth.secret: must be at least 32 characters in production")
         if config.faults.enabled:
             raise ConfigError("faults.enabled: fault injection is refused in production")
+        for name, key in config.api.keys.items():
+            if key.secret == DEV_API_KEY or len(key.secret) < 32:
+                raise ConfigError(f"api.keys.{name}.secret: at least 32 characters, not the development key, "
+                                  "in production")
+    secrets = [key.secret for key in config.api.keys.values()]
+    if len(set(secrets)) != len(secrets):
+        raise ConfigError("api.keys: two keys share one secret (each key must be told apart)")
     if ("HS256" in auth.algorithms and auth.secret == DEV_SECRET and not _is_loopback(server.host)
             and not auth.allow_dev_secret_off_loopback):
         raise ConfigError(

@@ -1,4 +1,5 @@
-"""Render every generated file from protocol/openrpc.json, or check that the committed ones are fresh."""
+"""Render every generated file from protocol/openrpc.json and protocol/server-api.openrpc.json, or check that the
+committed ones are fresh."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from realtimenet.codegen import config_doc, python_types, unreal_bindings
 from realtimenet.codegen.spec import Spec, load
 
 SPEC_PATH = Path("protocol/openrpc.json")
+SERVER_API_SPEC_PATH = Path("protocol/server-api.openrpc.json")
 # The C++ core's generator (Codes.h, Streams.h) is standard-library Python beside it, so its CMake build needs
 # no package.
 CPP_CODES_GENERATOR = Path("Plugins/RealtimeNet/tools/gen_codes.py")
@@ -35,6 +37,12 @@ TARGETS: tuple[Target, ...] = (
     # The Unreal bindings: USTRUCTs, async Blueprint nodes, events, and their reference.
     *(Target(template, output) for template, output in unreal_bindings.OUTPUTS),
 )
+# The server API (POST /api) has its own document: its Python types and its reference.
+SERVER_API_TARGETS: tuple[Target, ...] = (
+    Target("server_api.py.j2", Path("Tools/realtimenet/protocol/server_api.py")),
+    Target("server-api-reference.md.j2", Path("docs/server-api-reference.md")),
+    Target("server_methods.py.j2", Path("Tools/realtimenet/server/methods.py")),
+)
 
 
 def _environment() -> jinja2.Environment:
@@ -45,6 +53,8 @@ def _environment() -> jinja2.Environment:
         autoescape=False,  # the outputs are source code and Markdown, not HTML
     )
     env.filters["field_line"] = python_types.field_line
+    env.filters["sdk_argument"] = python_types.sdk_argument
+    env.filters["sdk_value"] = python_types.sdk_value
     env.filters["cpp_string"] = unreal_bindings.cpp_string
     env.filters["md_cell"] = _md_cell
     return env
@@ -61,6 +71,8 @@ def render_all(root: Path) -> dict[Path, str]:
     env = _environment()
     context = {"spec": spec, "config_sections": config_doc.sections(), "ue": unreal_bindings.build(spec)}
     rendered = {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
+    server_api = load(root / SERVER_API_SPEC_PATH, str(SERVER_API_SPEC_PATH))
+    rendered.update({t.output: env.get_template(t.template).render(spec=server_api) for t in SERVER_API_TARGETS})
     if (root / CPP_CODES_GENERATOR).exists():
         rendered.update(_cpp_headers(root))
     return rendered

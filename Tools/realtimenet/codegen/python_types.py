@@ -63,6 +63,31 @@ def annotation(schema: dict[str, Any]) -> str:
     raise SpecError(f"unsupported JSON Schema type {kind!r}")
 
 
+def _without_constraints(schema: dict[str, Any]) -> dict[str, Any]:
+    plain = {k: v for k, v in schema.items() if k not in _META_KEYS}
+    if isinstance(plain.get("items"), dict):
+        plain["items"] = _without_constraints(plain["items"])
+    return plain
+
+
+def sdk_argument(field: Field) -> str:
+    """A keyword argument of the server SDK's method for ``field``: any JSON is taken as a Python value, and an
+    optional one defaults to None (left out of the request)."""
+    plain = _without_constraints(field.schema)  # the gateway checks them; a signature stays readable
+    ann = "Any" if annotation(plain) == "msgspec.Raw" else annotation(plain)
+    name = field.name + "_" if keyword.iskeyword(field.name) else field.name
+    return f"{name}: {ann}" if field.required else f"{name}: {ann} | None = None"
+
+
+def sdk_value(field: Field) -> str:
+    """``param=value`` building the params struct from the SDK method's argument."""
+    name = field.name + "_" if keyword.iskeyword(field.name) else field.name
+    value = f"_raw({name})" if annotation(field.schema) == "msgspec.Raw" else name
+    if field.required:
+        return f"{name}={value}"
+    return f"{name}=UNSET if {name} is None else {value}"
+
+
 def field_line(field: Field) -> str:
     """``name: Type`` or ``name: Type | UnsetType = UNSET`` for an optional member; a member named like a
     Python keyword (``from``) gets a trailing underscore and keeps its wire name."""

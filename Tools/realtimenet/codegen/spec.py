@@ -56,6 +56,7 @@ class Method:
     client_managed: bool = False
     # ``x-development-only``: test and debug tooling (fault injection); never part of a shipped game's flow.
     development_only: bool = False
+    scope: str = ""  # the server API's ``x-scope``: what an API key needs to call it
 
     @property
     def is_notification(self) -> bool:
@@ -99,6 +100,9 @@ class Spec:
     error_codes: list[Code]
     streams: list[Stream]
     source: str
+    description: str = ""
+    scopes: list[dict[str, str]] = field(default_factory=list)  # the server API's ``x-scopes``
+    http_errors: list[dict[str, Any]] = field(default_factory=list)  # the server API's ``x-http-errors``
 
 
 def pascal(name: str) -> str:
@@ -188,6 +192,7 @@ def _method(raw: dict[str, Any], notification: bool) -> Method:
         errors=list(raw.get("errors", [])),
         client_managed=_flag(raw, "x-client-managed", notification),
         development_only=_flag(raw, "x-development-only", notification),
+        scope=str(raw.get("x-scope", "")),
     )
 
 
@@ -201,8 +206,8 @@ def _flag(raw: dict[str, Any], key: str, notification: bool) -> bool:
     return value
 
 
-def load(path: Path) -> Spec:
-    """Read and check the OpenRPC document at ``path``."""
+def load(path: Path, source: str = "protocol/openrpc.json") -> Spec:
+    """Read and check the OpenRPC document at ``path`` (``source``: its name in generated files)."""
     doc = json.loads(path.read_text(encoding="utf-8"))
     if not str(doc.get("openrpc", "")).startswith("1."):
         raise SpecError("only OpenRPC 1.x documents are supported")
@@ -222,6 +227,7 @@ def load(path: Path) -> Spec:
     streams = [Stream(s["kind"], s["prefix"], s["key"], bool(s["wire"]), bool(s["resumable"]), s.get("notification"),
                       s["description"]) for s in doc.get("x-streams", [])]
     _check_streams(streams, set(names))
+    _check_scopes(methods, {s["name"] for s in doc.get("x-scopes", [])})
     return Spec(
         title=doc["info"]["title"],
         version=doc["info"]["version"],
@@ -231,7 +237,10 @@ def load(path: Path) -> Spec:
         close_codes=close_codes,
         error_codes=error_codes,
         streams=streams,
-        source="protocol/openrpc.json",
+        source=source,
+        description=doc["info"].get("description", ""),
+        scopes=list(doc.get("x-scopes", [])),
+        http_errors=list(doc.get("x-http-errors", [])),
     )
 
 
@@ -245,3 +254,12 @@ def _check_streams(streams: list[Stream], notifications: set[str]) -> None:
     prefixes = [s.prefix for s in streams]
     if len(set(prefixes)) != len(prefixes) or len({s.kind for s in streams}) != len(streams):
         raise SpecError("x-streams: kinds and prefixes must be unique")
+
+
+def _check_scopes(methods: list[Method], scopes: set[str]) -> None:
+    """A document with ``x-scopes`` (the server API) gives every method one of them."""
+    if not scopes:
+        return
+    for method in methods:
+        if method.scope not in scopes:
+            raise SpecError(f"{method.name}: x-scope {method.scope!r} is not one of {sorted(scopes)}")

@@ -9,6 +9,11 @@
   resumable, never named to clients).
 - ``state:<room>``: Gateway-internal: committed state changes of a room (version and patch), coalesced by each
   node into ``state.delta`` / ``state.entities`` at the state tick.
+- ``control:<audience>``: Gateway-internal: server API commands for the nodes (``control:nodes``: disconnect a
+  player, revoke their sessions, start a trace), so that a call landing on any node acts on the node holding the
+  socket.
+- ``trace:<trace_id>``: Gateway-internal: frames of a traced player (``player.trace``), from the node holding
+  the socket to the node that started the trace.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ ROOM_PREFIX = "room:"
 PLAYER_PREFIX = "player:"
 PRESENCE_PREFIX = "presence:"
 STATE_PREFIX = "state:"
+CONTROL_PREFIX = "control:"
+TRACE_PREFIX = "trace:"
 
 # Streams with an epoch, offsets and a history that ``session.resume`` replays.
 RESUMABLE_PREFIXES: tuple[str, ...] = ("room:", "player:")
@@ -48,6 +55,16 @@ def presence_stream(room: str) -> str:
 def state_stream(room: str) -> str:
     """The state stream of ``room``."""
     return STATE_PREFIX + room
+
+
+def control_stream(audience: str) -> str:
+    """The control stream of ``audience``."""
+    return CONTROL_PREFIX + audience
+
+
+def trace_stream(trace_id: str) -> str:
+    """The trace stream of ``trace_id``."""
+    return TRACE_PREFIX + trace_id
 
 
 def split(stream: str) -> tuple[str, str]:
