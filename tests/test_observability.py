@@ -17,9 +17,11 @@ import pytest
 from prometheus_client.metrics import MetricWrapperBase
 
 from realtimenet.client import Client, RemoteError
-from realtimenet.exceptions import ConnectFailed
+from realtimenet.config import DEV_API_KEY
+from realtimenet.exceptions import ApiRefused, ConnectFailed
 from realtimenet.gateway.metrics import Metrics
 from realtimenet.protocol.codes import ErrorCode
+from realtimenet.server import ServerClient
 from tests.conftest import GatewayProcess, eventually, http_get, metric_value
 from tests.prometheus_service import Prometheus, require_binary, scrape_config
 from tests.services import Service, redis_server
@@ -263,6 +265,10 @@ def drive_load(gw: GatewayProcess, redis: Service) -> list[Client]:
     with pytest.raises(RemoteError):  # not a member
         bob.call("room.publish", {"room": "obs-elsewhere", "data": 1})
     alice.call("state.get", {"room": ROOM})
+    with ServerClient(f"http://127.0.0.1:{gw.port}/api", DEV_API_KEY) as api:  # the server API, and a refusal
+        api.room_publish(room=ROOM, data={"from": "the backend"})
+    with ServerClient(f"http://127.0.0.1:{gw.port}/api", "not-a-key") as stranger, pytest.raises(ApiRefused):
+        stranger.node_info()
     bob.send_raw("{not json")  # a bad frame
     assert bob.unmatched.get(timeout=5).error is not None
     with pytest.raises(ConnectFailed):  # a refused token

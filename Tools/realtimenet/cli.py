@@ -47,6 +47,12 @@ def _banner(config: Config, gateway: Any) -> None:
     print(f"RealtimeNet gateway {gateway.node.node_id} listening on ws://{host}:{port}/ws", flush=True)
     print(f"  health  http://{config.server.internal_host if config.server.internal_port else host}:"
           f"{ops_port}/healthz   readiness /readyz   metrics /metrics", flush=True)
+    api_host = config.server.internal_host if config.server.internal_port else host
+    dev_key = gateway.node.api.keyring.development_key
+    print(f"  server API  POST http://{api_host}:{ops_port}/api   admin console http://{api_host}:{ops_port}/admin",
+          flush=True)
+    if dev_key:
+        print(f"  development admin key (both): Authorization: apikey {dev_key}", flush=True)
     if config.server.environment == "development" and "HS256" in config.auth.algorithms:
         token = TokenVerifier(config.auth).mint("dev-player")
         url = f"ws://{host}:{port}/ws?access_token={token}"

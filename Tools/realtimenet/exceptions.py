@@ -110,3 +110,40 @@ class RemoteError(ClientError):
             return ErrorCode(self.code)
         except ValueError:
             return None
+
+
+class ServerApiError(RealtimeNetError):
+    """Base class of the errors the server SDK (``realtimenet.server``) raises."""
+
+
+class ApiRefused(ServerApiError):
+    """Raised by the server SDK when the gateway refuses a request before any method ran: HTTP ``status`` (401
+    ``missing_key``/``unknown_key``, 403 ``out_of_scope``/``cross_origin``, 413 ``body_too_large``, 415
+    ``unsupported_media_type``) with its JSON ``reason`` and ``detail``; ``status`` 0 when the gateway cannot be
+    reached at all."""
+
+    def __init__(self, status: int, reason: str, detail: str = "") -> None:
+        super().__init__(f"server API refused the request ({status} {reason})" + (f": {detail}" if detail else ""))
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+class ApiCallError(ServerApiError):
+    """Raised by a server SDK call when the gateway answers it with a JSON-RPC error object: ``code`` (see
+    ``error_code``), ``message`` and ``data`` as sent (e.g. -32004 with ``current_version`` on a state conflict,
+    -32602 with ``detail`` for bad params)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{code} {message}" + (f" {data}" if data is not None else ""))
+        self.code = code
+        self.message = message
+        self.data = data
+
+    @property
+    def error_code(self) -> ErrorCode | None:
+        """The typed error code, or None for a code the protocol does not define."""
+        try:
+            return ErrorCode(self.code)
+        except ValueError:
+            return None

@@ -167,6 +167,7 @@ class Connection:
         "session_id",
         "state",
         "tasks",
+        "tracer",
         "transport",
     )
 
@@ -199,6 +200,8 @@ class Connection:
         self.resumed = False
         self.replaced = False  # another socket resumed this session: its departure is not the player's
         self.fault: FaultPlan | None = None  # fault-injection mode only
+        # Set while the server API traces this player (gateway/trace.py): called with each frame and its direction.
+        self.tracer: Callable[[bytes, str], None] | None = None
         # stream -> live publications held back while session.resume replays that stream's history
         self.replay_buffers: dict[str, ReplayBuffer] = {}
         # Heartbeat and back-pressure timers (monotonic seconds).
@@ -238,6 +241,8 @@ class Connection:
             return
         self.frames_out += 1
         self.bytes_out += len(data)
+        if self.tracer is not None:
+            self.tracer(data, "out")
         self.transport.send(data)
 
     def deliver(self, publication: Publication) -> None:
@@ -285,6 +290,8 @@ class Connection:
         self.ping_sent_at = None
         self.frames_in += 1
         self.bytes_in += len(frame)
+        if self.tracer is not None:
+            self.tracer(frame, "in")
         if self.state is not State.OPEN:
             return
         try:

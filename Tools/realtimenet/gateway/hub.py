@@ -35,6 +35,15 @@ class Hub:
         of followers."""
         self._internal[split(prefix)[0]] = handler
 
+    async def follow_internal(self, stream: str) -> None:
+        """Subscribe the node itself to a gateway-internal stream routed by ``route_internal`` (``control:nodes``,
+        a trace it collects); no connection follows it."""
+        await self.bus.subscribe(stream)
+
+    def unfollow_internal(self, stream: str) -> None:
+        """Stop ``follow_internal``."""
+        self._background.run(self.bus.unsubscribe(stream))
+
     def followers(self, stream: str) -> set[Subscriber]:
         """This node's followers of ``stream`` (do not modify)."""
         return self.local.get(stream) or set()

@@ -23,20 +23,25 @@ from realtimenet.backends.bus import EventBus
 from realtimenet.backends.registry import Stores, open_bus, open_stores, options_of
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
+from realtimenet.gateway.api_keys import ApiKeyring
 from realtimenet.gateway.auth import Principal, TokenVerifier
 from realtimenet.gateway.background import Background, Spawn
 from realtimenet.gateway.connection import Connection, ConnectionEnv, State, Transport
+from realtimenet.gateway.control import NodeControl
 from realtimenet.gateway.faults import FaultInjector, FaultService
 from realtimenet.gateway.hub import Hub
 from realtimenet.gateway.metrics import Metrics
+from realtimenet.gateway.node_report import NodeReporter
 from realtimenet.gateway.presence import PresenceService
 from realtimenet.gateway.recovery import ResumeService
 from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.rooms import RoomService
 from realtimenet.gateway.router import Router
+from realtimenet.gateway.server_api import ServerApi
 from realtimenet.gateway.sessions import SessionKeeper
 from realtimenet.gateway.state import StateService
 from realtimenet.gateway.system_methods import SystemService
+from realtimenet.gateway.trace import TraceCollector
 from realtimenet.protocol.codes import CloseCode, close_code_label
 from realtimenet.protocol.jsonrpc import Limits, encode_notification
 from realtimenet.protocol.messages import ServerDrainingParams, SessionWelcomeParams
@@ -97,12 +102,26 @@ class GatewayNode:
             self.router.add_service(service)
         if config.faults.enabled:
             self.router.add_service(FaultService(config.faults, self.registry, metrics, clock))
+        # The server API (POST /api, the NATS request path) and what it needs besides the services above.
+        self.control = NodeControl(hub, self.registry, self.sessions, background, self.node_id, wall_clock)
+        self.reporter = NodeReporter(self.node_id, self.stores.nodes, hub, metrics, background, wall_clock,
+                                     lambda: (len(self.registry), self.registry.player_count))
+        self.api = ServerApi(config, ApiKeyring(config.api, config.server.environment == "development"), hub,
+                             self.rooms, self.state, self.presence, self.sessions, self.control, self.reporter,
+                             TraceCollector(hub, wall_clock), metrics, wall_clock)
         lim = config.limits
         self.env = ConnectionEnv(config, Limits(lim.max_depth, lim.max_string_length, lim.max_array_length,
                                                 lim.max_batch_size),
                                  self.router, metrics, clock, FaultInjector(config.faults.seed, clock, call_later))
         self._last_persist = self._last_presence = clock()
         self.draining = False
+
+    async def start(self) -> None:
+        """Connect the bus (backend services' publications go to the server API's handlers), follow the
+        control stream and enter the node directory."""
+        await self.bus.start(self.api.publish_from_bus)
+        await self.control.start()
+        self.background.run(self.reporter.publish_now())
 
     # ----- admission --------------------------------------------------------------------------------
 
@@ -139,6 +158,7 @@ class GatewayNode:
             old.close(CloseCode.SESSION_REPLACED)
         conn = Connection(self.env, principal, transport, spawn, self.clock())
         self.registry.add(conn)
+        self.control.adopt(conn)  # a traced player's new connection is traced too
         self.metrics.connects.inc()
         self._update_gauges()
         self.background.run(self.hub.attach(conn, player_stream(principal.player_id)))
@@ -202,6 +222,8 @@ class GatewayNode:
             self._last_presence = now
             self.presence.refresh(self.registry)
         self.stores.connection.sweep()
+        self.control.tick()
+        self.reporter.tick()
 
     def _update_gauges(self) -> None:
         self.metrics.connections.set(len(self.registry))
@@ -210,7 +232,7 @@ class GatewayNode:
     def start_drain(self, deadline: float) -> int:
         """Stop taking sockets (``/readyz`` 503, upgrades 503) and tell every connection it has ``deadline``
         seconds before the close with 1012; returns how many were told."""
-        self.draining = True
+        self.draining = self.reporter.draining = True
         self.metrics.draining.set(1)
         frame = encode_notification("server.draining", ServerDrainingParams(deadline=deadline))
         told = self.hub.broadcast(list(self.registry), frame)
@@ -223,6 +245,10 @@ class GatewayNode:
             conn.close(code)
 
     async def close_backends(self) -> None:
-        """Release the bus and the stores."""
+        """Leave the node directory; release the bus and the stores."""
+        try:
+            await self.reporter.withdraw()
+        except Exception as exc:  # the store may be the reason we stop; the entry then expires by itself
+            log.warning("could not leave the node directory: %s", exc)
         await self.bus.close()
         await self.stores.connection.close()

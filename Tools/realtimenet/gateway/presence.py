@@ -62,14 +62,20 @@ class PresenceService:
         self._node_id = node_id
         self._wall_clock = wall_clock
 
-    def _device(self, caller: Caller) -> DeviceEntry:
+    @property
+    def store(self) -> PresenceStore:
+        """The presence store (the server API reads devices, last-seen times and the room directory)."""
+        return self._store
+
+    def _device(self, caller: Caller, session_id: str) -> DeviceEntry:
         return DeviceEntry(status=caller.presence_status, node_id=self._node_id, updated_at=self._wall_clock(),
-                           custom=caller.presence_custom)
+                           custom=caller.presence_custom, session_id=session_id)
 
     async def put_device(self, caller: Caller, session_id: str | None = None) -> None:
         """Write (or refresh) the caller's device, under ``session_id`` if given (a session it adopts)."""
-        await self._store.put_device(caller.principal.player_id, session_id or caller.session_id,
-                                     self._device(caller), self._config.ttl)
+        session = session_id or caller.session_id
+        await self._store.put_device(caller.principal.player_id, session, self._device(caller, session),
+                                     self._config.ttl)
 
     async def drop_device(self, player_id: str, session_id: str) -> None:
         """The device is gone; the player was last seen now."""
@@ -144,6 +150,14 @@ class PresenceService:
         else:
             room = str(params.room)
             require_member(caller, room, self._metrics)
-            players = await self._store.members(room)
+            return await self.room_presence(room)
+        return await self.players_presence(players)
+
+    async def room_presence(self, room: str) -> PresenceList:
+        """Presence of every member of ``room``, on any node, by player id."""
+        return await self.players_presence(await self._store.members(room))
+
+    async def players_presence(self, players: list[str]) -> PresenceList:
+        """Presence of each player, in order."""
         records = await self._store.presence(players)
         return PresenceList(players=[aggregate(p, r) for p, r in zip(players, records, strict=True)])

@@ -1,5 +1,5 @@
-"""Rooms and direct messages: ``room.join``, ``room.leave``, ``room.publish``, ``direct.send``, and
-publications from backend services.
+"""Rooms and direct messages: ``room.join``, ``room.leave``, ``room.publish``, ``direct.send`` (backend
+services publish through the server API, ``server_api.py``, with the same frames).
 
 Who may join is decided by ``RoomPolicy``: the room must match ``rooms.known``; then the JWT's room claim
 (glob patterns), or ``rooms.default_access`` without one; then the optional server-side policy callback.
@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from realtimenet.backends.bus import FrameBuilder, ServerPublication
+from realtimenet.backends.bus import FrameBuilder
 from realtimenet.config import RoomsConfig
 from realtimenet.exceptions import RpcError
 from realtimenet.gateway.auth import Principal
@@ -41,8 +41,7 @@ from realtimenet.protocol.messages import (
     RoomLeft,
     RoomPublishParams,
 )
-from realtimenet.protocol.streams import ROOM_PREFIX, player_stream, presence_stream, room_stream, split, state_stream
-from realtimenet.protocol.text import InvalidText, check_text
+from realtimenet.protocol.streams import player_stream, presence_stream, room_stream, state_stream
 
 Policy = Callable[[Principal, str], bool]
 
@@ -92,14 +91,6 @@ def direct_frame(sender: str, data: msgspec.Raw | Any) -> FrameBuilder:
         return jsonrpc.encode_notification("direct.message", DirectMessageParams(
             epoch=epoch, offset=offset, from_=sender, data=data))
     return build
-
-
-class _ServerPublicationBody(msgspec.Struct):
-    from_: str = msgspec.field(name="from")
-    data: msgspec.Raw = msgspec.field(default_factory=lambda: msgspec.Raw(b"null"))
-
-
-_server_body = msgspec.json.Decoder(_ServerPublicationBody)
 
 
 class RoomService:
@@ -192,40 +183,3 @@ class RoomService:
         stream = player_stream(params.to)
         pub = await self._hub.publish(stream, direct_frame(caller.principal.player_id, params.data))
         return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
-
-    # ----- from backend services --------------------------------------------------------------------
-
-    async def publish_from_server(self, request: ServerPublication) -> dict[str, Any]:
-        """A backend service publishes into a room or to a player (through the bus's transport); a request
-        that cannot be published is answered with ``{"error": reason, "detail": …}``, counted and logged."""
-        refusal = self._refuse_server_publication(request)
-        if refusal is not None:
-            self._metrics.bad("backend_publication", f"{request.stream or '?'}: {refusal[1]}")
-            return {"error": refusal[0], "detail": refusal[1]}
-        body = _server_body.decode(request.body)
-        sender = f"server:{body.from_}"
-        if request.stream.startswith(ROOM_PREFIX):
-            build = event_frame(split(request.stream)[1], sender, body.data)
-        else:
-            build = direct_frame(sender, body.data)
-        pub = await self._hub.publish(request.stream, build)
-        return {"stream": pub.stream, "epoch": pub.epoch, "offset": pub.offset}
-
-    def _refuse_server_publication(self, request: ServerPublication) -> tuple[str, str] | None:
-        """(reason, detail) when ``request`` cannot be published: the same rules as for clients."""
-        if request.refused:
-            return "invalid_subject", request.refused
-        if request.stream.startswith(ROOM_PREFIX):
-            room = split(request.stream)[1]
-            try:
-                msgspec.convert({"room": room}, RoomJoinParams)
-            except msgspec.ValidationError as exc:
-                return "invalid_room", str(exc)
-            if not self.policy.exists(room):
-                return "unknown_room", f"no room {room!r} in rooms.known"
-        try:
-            check_text(request.body)
-            _server_body.decode(request.body)
-        except (msgspec.DecodeError, InvalidText) as exc:
-            return "invalid_body", str(exc)
-        return None

@@ -33,6 +33,8 @@ from realtimenet.config import Config
 from realtimenet.exceptions import ConfigError
 from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
 from realtimenet.gateway.connection import Connection, State
+from realtimenet.gateway.front_door import FrontDoor, picows_protocol_factory
+from realtimenet.gateway.http_surface import HttpSurface, serves
 from realtimenet.gateway.node import GatewayNode, Refusal
 from realtimenet.protocol.codes import CloseCode, valid_close_code
 
@@ -214,7 +216,8 @@ class Gateway:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.node = GatewayNode(config, spawn=self.spawn, call_later=self._call_later)
-        self._servers: list[asyncio.AbstractServer] = []
+        self._servers: list[asyncio.AbstractServer | FrontDoor] = []
+        self.http: HttpSurface | None = None  # /api and /admin (and the ops endpoints on an internal port)
         self._tick_handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.ports: dict[str, int] = {}
@@ -289,10 +292,6 @@ class Gateway:
                 return ops
         return _json_response(404, {"error": "not_found"})
 
-    def _internal_factory(self, request: WSUpgradeRequest) -> Any:
-        route = request.path.decode("latin-1").split("?", 1)[0]
-        return self._ops_response(route) or _json_response(404, {"error": "not_found"})
-
     # lifecycle --------------------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -303,28 +302,43 @@ class Gateway:
         if isinstance(keys, JwksUrlSource):  # warm the cache off the loop, so no upgrade waits for it
             await keys.refresh_soon(self._loop)
         tls = _tls_context(server.tls_cert_file, server.tls_key_file)
-        public = await ws_create_server(
-            self._public_factory, server.host, server.port,
-            ssl=tls,
-            reuse_port=server.reuse_port or None,
-            websocket_handshake_timeout=server.handshake_timeout,
-            max_frame_size=server.max_message_bytes,
-            read_buffer_init_size=server.read_buffer_bytes,
-            enable_auto_pong=False,  # on_ws_frame answers pings after checking the frame
-            logger_name="gateway",
-            # Keep picows's default aiofastnet transport: with use_aiofastnet=False (uvloop's transport,
-            # ~5.8 KB less per socket) frames queued under back-pressure arrive corrupted, because picows
-            # reuses its frame buffer while uvloop still holds a view of it (test_frames_queued_under_
-            # back_pressure_arrive_intact; docs/performance.md).
-        )
+        self.http = HttpSurface(self.node.api, self.node.metrics, self.node.node_id, self.config.api.max_body_bytes,
+                                self.readiness, ops=bool(server.internal_port))
+        await self.http.start()
+        self.node.reporter.readiness = lambda: self.readiness()[0]
+        if server.internal_port or tls is not None:
+            public: asyncio.Server | FrontDoor = await ws_create_server(
+                self._public_factory, server.host, server.port,
+                ssl=tls,
+                reuse_port=server.reuse_port or None,
+                websocket_handshake_timeout=server.handshake_timeout,
+                max_frame_size=server.max_message_bytes,
+                read_buffer_init_size=server.read_buffer_bytes,
+                enable_auto_pong=False,  # on_ws_frame answers pings after checking the frame
+                logger_name="gateway",
+                # Keep picows's default aiofastnet transport: with use_aiofastnet=False (uvloop's transport,
+                # ~5.8 KB less per socket) frames queued under back-pressure arrive corrupted, because picows
+                # reuses its frame buffer while uvloop still holds a view of it (test_frames_queued_under_
+                # back_pressure_arrive_intact; docs/performance.md).
+            )
+            if not server.internal_port:
+                log.warning("TLS on the public port without server.internal_port: /api and /admin are off "
+                            "(set an internal port to serve them)")
+        else:  # one port: /api and /admin go to aiohttp, the rest to picows, socket by socket (front_door.py)
+            public = FrontDoor(picows_protocol_factory(
+                self._public_factory, handshake_timeout=server.handshake_timeout,
+                max_frame_size=server.max_message_bytes, read_buffer_init_size=server.read_buffer_bytes,
+                enable_auto_pong=False, logger_name="gateway"),  # the same options as ws_create_server's above
+                self.http.protocol_factory(), serves, server.handshake_timeout)
+            await public.start(server.host, server.port, server.reuse_port)
         self._servers.append(public)
         self.ports["public"] = public.sockets[0].getsockname()[1]
         if server.internal_port:
-            internal = await ws_create_server(self._internal_factory, server.internal_host,
-                                              server.internal_port, logger_name="gateway.internal")
+            internal = await self._loop.create_server(self.http.protocol_factory(), server.internal_host,
+                                                      server.internal_port)
             self._servers.append(internal)
             self.ports["internal"] = internal.sockets[0].getsockname()[1]
-        await self.node.bus.start(self.node.rooms.publish_from_server)
+        await self.node.start()
         await self._check_backends()
         self._schedule_tick()
         self._state_due = self._loop.time()
@@ -400,6 +414,8 @@ class Gateway:
         for handle in (self._tick_handle, self._state_handle):
             if handle is not None:
                 handle.cancel()
+        if self.http is not None:
+            await self.http.stop()
         await self.node.close_backends()
 
     async def serve_forever(self, on_ready: Callable[[Gateway], None] | None = None) -> None:

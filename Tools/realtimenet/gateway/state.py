@@ -17,6 +17,7 @@ from realtimenet.backends.bus import Publication, constant_frame
 from realtimenet.backends.state import StateStore
 from realtimenet.config import StateConfig
 from realtimenet.exceptions import ConfigError, RpcError
+from realtimenet.gateway.auth import Principal
 from realtimenet.gateway.background import Background
 from realtimenet.gateway.caller import Caller, Subscriber
 from realtimenet.gateway.hub import Hub
@@ -107,15 +108,24 @@ class StateService:
     async def update(self, caller: Caller, params: StateUpdateParams) -> StateUpdated:
         """Apply a merge patch made against ``base_version``; conflicts and invalid results change nothing."""
         require_member(caller, params.room, self._metrics)
-        quantizer = first_match(params.room, self._quantizers)
+        version = await self.commit(params.room, params.base_version, params.patch, caller.principal)
+        return StateUpdated(room=params.room, version=version)
+
+    async def commit(self, room: str, base_version: int | None, patch: dict[str, Any], author: Principal) -> int:
+        """The one path of every state change (a member's ``state.update``, the server API's): quantise, check the
+        conflict rules against ``base_version`` (None: the current version), the size and the validators, commit
+        by compare-and-set and announce on the room's state stream (members get ``state.delta`` at the tick).
+        Returns the version after it; raises RpcError."""
+        quantizer = first_match(room, self._quantizers)
         for _ in range(_COMMIT_ATTEMPTS):
-            state = await self._store.load_state(params.room)
-            patch = params.patch if quantizer is None else quantizer.apply(params.patch, state.document)
-            if not patch:
+            state = await self._store.load_state(room)
+            change = patch if quantizer is None else quantizer.apply(patch, state.document)
+            if not change:
                 self._metrics.state_versions.labels("unchanged").inc()
-                return StateUpdated(room=params.room, version=state.version)  # nothing left after rounding
+                return state.version  # nothing left after rounding
             try:
-                new = apply_update(state, params.base_version, patch, self._config.log_size)
+                new = apply_update(state, state.version if base_version is None else base_version, change,
+                                   self._config.log_size)
             except VersionFromTheFuture as exc:
                 self._metrics.state_rejections.labels("unknown_version").inc()
                 raise RpcError(ErrorCode.UNKNOWN_VERSION, {"current_version": exc.current_version}) from None
@@ -126,23 +136,23 @@ class StateService:
             if len(_encode(new.document)) > self._config.max_document_bytes:
                 self._metrics.state_rejections.labels("too_large").inc()
                 raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_document_bytes": self._config.max_document_bytes})
-            self._validate(caller, params.room, state.document, patch, new.document)
-            if await self._store.commit_state(params.room, state.version, new):
-                record = _encode(StateChange(new.version, patch))
-                await self._hub.publish(state_stream(params.room), constant_frame(record))
+            self._validate(author, room, state.document, change, new.document)
+            if await self._store.commit_state(room, state.version, new):
+                record = _encode(StateChange(new.version, change))
+                await self._hub.publish(state_stream(room), constant_frame(record))
                 self._metrics.state_versions.labels("committed").inc()
-                return StateUpdated(room=params.room, version=new.version)
+                return new.version
             # Another update won the race: check this one again against what it did.
         self._metrics.state_rejections.labels("contention").inc()
         raise RpcError(ErrorCode.CONFLICT, {"reason": "contention"})
 
-    def _validate(self, caller: Caller, room: str, before: dict[str, Any], patch: dict[str, Any],
+    def _validate(self, author: Principal, room: str, before: dict[str, Any], patch: dict[str, Any],
                   after: dict[str, Any]) -> None:
         for pattern, validator in self._validators:
             if not fnmatch.fnmatchcase(room, pattern):
                 continue
             try:
-                ok = validator(room, caller.principal, before, patch, after)
+                ok = validator(room, author, before, patch, after)
             except ValueError as exc:
                 self._metrics.state_rejections.labels("invalid").inc()
                 raise RpcError(ErrorCode.INVALID_PARAMS, {"detail": str(exc), "reason": "invalid_state"}) from None
