@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check codegen unit cpp bench system-deps js-deps clean
+.PHONY: run test check codegen unit cpp bench system-deps js-deps admin admin-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/rtnet serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## Install everything, check generated files, lint, type-check and run the whole suite.
-test: $(STAMP) system-deps js-deps check unit cpp
+test: $(STAMP) system-deps js-deps admin-deps check unit cpp
 
 system-deps:
 	./scripts/install-system-deps.sh
@@ -27,8 +27,9 @@ system-deps:
 js-deps:
 	npm ci --prefix tests/js --no-audit --no-fund --silent
 
-check: $(STAMP)
+check: $(STAMP) admin-deps
 	$(BIN)/rtnet codegen --check
+	node admin/build.mjs --check
 	$(BIN)/ruff check Tools tests bench scripts Plugins/RealtimeNet/tools PythonScripts
 	$(BIN)/mypy
 	$(BIN)/rtnet ue lint
@@ -43,6 +44,14 @@ cpp:
 codegen: $(STAMP)
 	$(BIN)/rtnet codegen
 
+# The admin console (/admin): Preact and uPlot bundled by esbuild into Tools/realtimenet/gateway/admin_static/,
+# which is committed (the gateway serves it; `make run` needs no Node) and checked fresh by `make check`.
+admin-deps:
+	npm ci --prefix admin --no-audit --no-fund --silent
+
+admin: admin-deps
+	node admin/build.mjs
+
 ## Benchmarks (not part of `make test`): figures go to docs/performance.md.
 bench: $(STAMP)
 	npm ci --prefix bench --no-audit --no-fund --silent
@@ -53,4 +62,4 @@ bench: $(STAMP)
 	./scripts/cpp-bench.sh
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules admin/node_modules

@@ -10,6 +10,8 @@ PACKAGES+=(cmake ninja-build g++ clang libgtest-dev nlohmann-json3-dev)
 PACKAGES+=(libclang-rt-14-dev libbenchmark-dev)
 # rtnet-headless, the standalone client over a real socket (Boost.Beast and Boost.Asio, header-only).
 PACKAGES+=(libboost-dev)
+# The admin console's browser tests: Debian's chromium, driven by Playwright (tests/test_admin_console.py).
+PACKAGES+=(chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
