@@ -150,6 +150,24 @@ def cmd_codegen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_genconfig(args: argparse.Namespace) -> int:
+    from realtimenet.genconfig import production_config
+
+    text = production_config()
+    if args.output == "-":
+        print(text, end="")
+        return 0
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        print(f"rtnet: {path} exists; pass --force to replace it", file=sys.stderr)
+        return 1
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)  # it holds the JWT secret and the API keys
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path} (mode 600): a fresh auth.secret and API keys; edit the hosts and backends")
+    return 0
+
+
 def cmd_config(args: argparse.Namespace) -> int:
     print(to_toml(_load(args)), end="")
     return 0
@@ -180,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     codegen.add_argument("--check", action="store_true", help="fail if a generated file is stale")
     codegen.add_argument("--root", default=".", help="repository root")
     codegen.set_defaults(func=cmd_codegen)
+
+    genconfig = sub.add_parser("genconfig", help="write a production configuration with a fresh secret and API keys")
+    genconfig.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
+    genconfig.add_argument("--force", action="store_true", help="replace an existing file")
+    genconfig.set_defaults(func=cmd_genconfig)
 
     config = sub.add_parser("config", help="validate and print the effective configuration")
     _config_args(config)

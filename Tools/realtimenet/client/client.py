@@ -8,6 +8,11 @@ With ``auto_reconnect``, a socket lost with a code that says "reconnect" is repl
 decorrelated-jitter backoff, and ``session.resume`` replays what was missed; the client drops
 publications it has already seen (by stream offset), so callers see every event once, in order.
 Streams the gateway cannot replay are reported through ``on_event`` as ``resync`` so the game reloads.
+
+With a ``token_provider`` (as centrifuge clients' ``getToken``), long sessions never need a restart: the client
+asks it for a fresh JWT shortly before the current one expires and swaps it in with ``auth.refresh``, again
+when the gateway says ``session.token_expiring``, and before reconnecting after a 4001 close or an upgrade
+refused as expired.
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ class BatchCall:
 class ClientEvent:
     """Connection lifecycle for UIs: ``draining`` (deadline: the node is shutting down), ``reconnecting``
     (attempt, delay), ``resumed`` (result), ``resync`` (stream: reload its snapshot), ``resume_failed``
-    (reason), ``gave_up`` (close)."""
+    (reason), ``gave_up`` (close), ``token_refreshed`` (expires_at), ``token_refresh_failed`` (reason)."""
 
     kind: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -88,10 +93,14 @@ class Client:
     def __init__(self, url: str | list[str], token: str | None, *, timeout: float, query_token: bool,
                  on_notification: Callable[[Notification], None] | None, queue_size: int,
                  sslopt: dict[str, Any] | None, auto_reconnect: bool, backoff: Backoff | None,
-                 on_event: Callable[[ClientEvent], None] | None) -> None:
+                 on_event: Callable[[ClientEvent], None] | None,
+                 token_provider: Callable[[], str] | None = None) -> None:
         self.urls = [url] if isinstance(url, str) else list(url)
         self.url = self.urls[0]
-        self.token = token
+        self.token_provider = token_provider
+        self.token = token if token is not None or token_provider is None else token_provider()
+        self._refresh_timer: threading.Timer | None = None
+        self._token_expired = False  # the last close was 4001 (or an upgrade refused as expired)
         self._timeout = timeout
         self._query_token = query_token
         self._sslopt = sslopt
@@ -121,16 +130,18 @@ class Client:
     def connect(cls, url: str | list[str], token: str | None = None, *, timeout: float = 5.0,
                 on_notification: Callable[[Notification], None] | None = None, query_token: bool = False,
                 queue_size: int = 10_000, sslopt: dict[str, Any] | None = None, auto_reconnect: bool = False,
-                backoff: Backoff | None = None, on_event: Callable[[ClientEvent], None] | None = None) -> Client:
+                backoff: Backoff | None = None, on_event: Callable[[ClientEvent], None] | None = None,
+                token_provider: Callable[[], str] | None = None) -> Client:
         """Open a session: the JWT goes in ``Authorization: Bearer`` (or ``?access_token=`` when
         ``query_token``); returns once ``session.welcome`` has arrived. With several URLs (gateway
-        nodes), reconnects move on to the next one.
+        nodes), reconnects move on to the next one. ``token_provider`` returns a fresh JWT when called (the
+        first one too, when ``token`` is None); see the module docstring for when it is called.
 
         Raises ``ConnectFailed`` with the HTTP status and the gateway's JSON reason when refused.
         """
         client = cls(url, token, timeout=timeout, query_token=query_token, on_notification=on_notification,
                      queue_size=queue_size, sslopt=sslopt, auto_reconnect=auto_reconnect, backoff=backoff,
-                     on_event=on_event)
+                     on_event=on_event, token_provider=token_provider)
         client._open()
         return client
 
@@ -165,6 +176,9 @@ class Client:
             raise ConnectFailed(0, "no session.welcome within the timeout")
         if sock.closed is not None:
             raise sock.closed
+        self._token_expired = False
+        if sock.welcome is not None:
+            self._schedule_refresh(sock.welcome.token_expires_at)
 
     @property
     def closed(self) -> ConnectionClosed | None:
@@ -314,6 +328,8 @@ class Client:
     def close(self, code: int = 1000, reason: str = "", timeout: float = 3.0) -> ConnectionClosed:
         """Close gracefully (no reconnect); returns the close as the server confirmed it."""
         self._closing = True
+        if self._refresh_timer is not None:
+            self._refresh_timer.cancel()
         sock = self._socket
         assert sock is not None
         if sock.closed is None:
@@ -378,6 +394,8 @@ class Client:
                 return
             sock.closed = closed
             pending, self._pending = self._pending, {}
+        if closed.code == CloseCode.TOKEN_EXPIRED:
+            self._token_expired = True
         for future in pending.values():
             if not future.done():
                 future.set_exception(closed)
@@ -451,6 +469,9 @@ class Client:
                 return
         elif method == "server.draining":
             self._leave_draining_node(sock, float(params.get("deadline", 0)))
+        elif method == "session.token_expiring" and self.token_provider is not None:
+            # Not on the reader thread: auth.refresh waits for an answer this thread would read.
+            threading.Thread(target=self.refresh_token, name="realtimenet-client-token", daemon=True).start()
         note = Notification(method, params)
         if self._on_notification is not None:
             self._on_notification(note)
@@ -461,6 +482,39 @@ class Client:
 
     def _player_stream(self) -> str:
         return player_stream(self.welcome.player_id if self.welcome is not None else "")
+
+    # ----- fresh tokens ------------------------------------------------------------------------------
+
+    def _schedule_refresh(self, expires_at: Any) -> None:
+        """Ask the provider for a new token a little before ``expires_at`` (Unix seconds): a tenth of the time
+        left, at least 5 s and at most 60 s early."""
+        if self._refresh_timer is not None:
+            self._refresh_timer.cancel()
+            self._refresh_timer = None
+        if self.token_provider is None or not isinstance(expires_at, (int, float)) or self._closing:
+            return
+        left = expires_at - time.time()
+        delay = max(0.0, left - min(60.0, max(5.0, left / 10)))
+        self._refresh_timer = threading.Timer(delay, self.refresh_token)
+        self._refresh_timer.daemon = True
+        self._refresh_timer.start()
+
+    def refresh_token(self) -> bool:
+        """Take a fresh token from the provider and swap it in with ``auth.refresh``; whether that worked (a
+        failure is reported as the ``token_refresh_failed`` event; the gateway then closes with 4001 and the
+        client reconnects with another fresh token)."""
+        if self.token_provider is None or self._closing:
+            return False
+        try:
+            token = self.token_provider()
+            info = self.call("auth.refresh", {"token": token})
+        except Exception as exc:  # the provider's own failure included: it must not kill the timer thread
+            self._emit("token_refresh_failed", reason=str(exc))
+            return False
+        self.token = token
+        self._emit("token_refreshed", expires_at=info.get("expires_at"))
+        self._schedule_refresh(info.get("expires_at"))
+        return True
 
     # ----- reconnect and resume ---------------------------------------------------------------------
 
@@ -503,12 +557,22 @@ class Client:
             if self._closing:
                 return
             try:
+                if self.token_provider is not None and self._token_expired:
+                    self.token = self.token_provider()
                 self._open()
                 self._resume()
             except ConnectFailed as exc:
+                if exc.status == 401 and exc.reason == "expired" and self.token_provider is not None:
+                    self._token_expired = True  # the next attempt asks the provider first
+                    continue
                 if 400 <= exc.status < 500:  # the token is refused: retrying cannot help
                     self._emit("gave_up", code=exc.status, reason=exc.reason)
                     return
+                continue
+            except Exception as exc:  # the token provider failed: try again after the next delay
+                if self.token_provider is None:
+                    raise
+                self._emit("token_refresh_failed", reason=str(exc))
                 continue
             except (ConnectionClosed, CallTimeout):
                 continue
