@@ -59,6 +59,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/state_bench.py
 	$(BIN)/python bench/room_bench.py
 	$(BIN)/python bench/entity_bench.py
+	$(BIN)/python bench/api_bench.py
+	$(BIN)/python bench/front_door_bench.py
 	./scripts/cpp-bench.sh
 
 clean:

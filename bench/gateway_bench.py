@@ -35,6 +35,7 @@ import queue
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -154,13 +155,23 @@ class Server:
         return int(self.ps.memory_info().rss)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def server_command(name: str) -> tuple[list[str], str, bool, bool]:
     """(argv, websocket path, needs a token, sends a welcome first) of a server kind."""
     py = sys.executable
-    if name == "gateway":
+    if name in ("gateway", "gateway-internal"):
+        # "gateway" is `make run`'s shape (one port: the front door hands sockets to picows or aiohttp);
+        # "gateway-internal" has an internal port, so picows listens on the public port itself (production).
         argv = [py, "-m", "realtimenet.cli", "serve", "--port", "0"]
         for setting in GATEWAY_SETTINGS:
             argv += ["--set", setting]
+        if name == "gateway-internal":
+            argv += ["--set", f"server.internal_port={free_port()}"]
         return argv, "/ws", True, True
     if name == "node-ws":
         node = shutil.which("node")

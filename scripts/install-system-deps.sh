@@ -12,6 +12,8 @@ PACKAGES+=(libclang-rt-14-dev libbenchmark-dev)
 PACKAGES+=(libboost-dev)
 # The admin console's browser tests: Debian's chromium, driven by Playwright (tests/test_admin_console.py).
 PACKAGES+=(chromium)
+# The server API benchmark's load generator (bench/api_bench.py, `make bench` only).
+PACKAGES+=(wrk)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
