@@ -17,7 +17,7 @@ from tests.conftest import ROOT, GatewayProcess, http_get
 
 JS_DIR = ROOT / "tests/js"
 DOCS = ("README.md", "docs/websocket-api.md")
-BLOCK = re.compile(r"```(python|javascript)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(python|javascript|python nats)\n(.*?)```", re.S)
 
 
 def blocks(doc: str, language: str) -> list[str]:
@@ -78,7 +78,7 @@ def test_integration_guide_example_publishes_through_nats(tmp_path: Path, gatewa
             time.sleep(0.05)
         listener = gw.connect("alice")
         listener.join("lobby")
-        [code] = blocks("docs/integration-guide.md", "python")
+        [code] = blocks("docs/integration-guide.md", "python nats")
         env = {**os.environ, "RTNET_NATS_URL": f"nats://127.0.0.1:{nats_.port}"}
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env)
         assert result.returncode == 0, result.stderr
@@ -90,6 +90,41 @@ def test_integration_guide_example_publishes_through_nats(tmp_path: Path, gatewa
     finally:
         nats_.stop()
         redis.stop()
+
+
+def test_server_api_guide_examples_run_as_written(gateway: GatewayProcess) -> None:
+    alice = gateway.connect("alice")
+    alice.join("lobby")
+    outputs = [run_python(code, gateway) for code in blocks("docs/server-api.md", "python")]
+    assert len(outputs) == 4
+    assert "stored as room:lobby offset 1" in outputs[0]
+    event = alice.wait_notification("room.event").params
+    assert (event["from"], event["data"]) == ("server:matchmaker", {"match": "m-42", "ready": True})
+    assert alice.wait_notification("room.event").params["data"] == {"season": "ends in 1 h"}
+    assert "arena-1 is at version 1" in outputs[1]
+    assert "lobby 1 players: [('alice', 'online')]" in outputs[2] and "cheater-42 is offline" in outputs[2]
+    assert f"nodes: [('{gateway.node_id}', 1)]" in outputs[2]
+    assert "I am development" in outputs[3] and "[3, 4, 5] then -32602" in outputs[3]
+    [curl] = re.findall(r"```sh\n(curl .*?)```", (ROOT / "docs/server-api.md").read_text(), re.S)
+    done = subprocess.run(["sh", "-c", curl.replace("127.0.0.1:8765", f"127.0.0.1:{gateway.port}")],
+                          capture_output=True, text=True, timeout=30)
+    assert '"stream":"room:lobby","epoch"' in done.stdout and '"offset":6' in done.stdout, done.stdout
+    assert alice.wait_notification("room.event").params["offset"] == 3
+    alice.close()
+
+
+def test_integration_guide_backend_examples_run_against_make_run_as_written(gateway: GatewayProcess) -> None:
+    """`make run`'s gateway (one port, embedded backends, the development key): the guide's examples as printed."""
+    alice = gateway.connect("alice")
+    alice.join("lobby")
+    [code] = blocks("docs/integration-guide.md", "python")
+    out = run_python(code, gateway)
+    assert "stored as room:lobby offset 1" in out
+    event = alice.wait_notification("room.event").params
+    assert (event["from"], event["data"]) == ("server:matchmaker", {"match": "m-42", "ready": True})
+    direct = alice.wait_notification("direct.message").params
+    assert (direct["from"], direct["data"]) == ("server:matchmaker", {"queue": "matched"})
+    alice.close()
 
 
 def test_websocket_api_python_example_prints_what_it_promises(gateway: GatewayProcess) -> None:
