@@ -341,3 +341,35 @@ def test_the_development_key_works_only_without_configured_keys(tmp_path: Path) 
         assert refused.value.reason == "unknown_key"
     finally:
         _stop([configured])
+
+
+def test_the_nats_request_path_runs_the_same_handlers(deployment: Deployment) -> None:
+    if deployment.kind != "cluster":
+        pytest.skip("the embedded bus has no NATS transport: backends use POST /api (docs/integration-guide.md)")
+    import json
+
+    import nats
+
+    bus_url = deployment.api_node.config.backends.bus
+    ivy = deployment.player("ivy")
+    ivy.join("lobby-nats")
+
+    async def backend() -> list[Any]:
+        nc = await nats.connect(bus_url)
+        answers = []
+        for subject, body in (("rtnet.publish.room.lobby-nats", {"from": "matchmaker", "data": {"go": 1}}),
+                              ("rtnet.publish.room.not-known", {"from": "matchmaker", "data": 1}),
+                              ("rtnet.publish.room.lobby-nats", "not an object")):
+            reply = await nc.request(subject, json.dumps(body).encode(), timeout=5)
+            answers.append(json.loads(reply.data))
+        await nc.close()
+        return answers
+
+    ok, unknown, invalid = asyncio.run(backend())
+    assert ok["stream"] == "room:lobby-nats" and ok["offset"] == 1
+    assert unknown["error"] == "unknown_room" and invalid["error"] == "invalid_body"
+    event = ivy.wait_notification("room.event", 10).params
+    assert (event["from"], event["data"]) == ("server:matchmaker", {"go": 1})
+    metrics = "".join(gw.metrics() for gw in (deployment.api_node, deployment.player_node))
+    assert "realtimenet_api_calls_total{method=\"room.publish\",outcome=\"unknown_room\"} 1.0" in metrics
+    ivy.close()
