@@ -22,7 +22,7 @@ from realtimenet.server import AsyncServerClient, ServerClient
 from realtimenet.server.client import Call
 from realtimenet.state.merge_patch import merge_patch
 from tests.conftest import GatewayProcess, eventually, http_get, metric_value, start_gateway_process
-from tests.services import Service, nats_server, redis_server
+from tests.services import Service, free_port, nats_server, redis_server
 
 KEYS = {
     "ops": {"secret": "ops-key-0123456789abcdef0123456789", "scopes": ["admin"]},
@@ -77,11 +77,16 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
                                 "check_interval": 0.2}
         gateways = []
         for _ in range(2):
-            node = {**settings, "server": {"internal_port": 0}}
+            node = {**settings, "server": {"internal_port": free_port()}}
             gateways.append(start_gateway_process(workdir, node))
         for gw in gateways:
             assert eventually(lambda gw=gw: http_get(gw.ops_url + "/readyz")[0] == 200, 15)
         api_node, player_node = gateways
+        # With an internal port, the public port serves WebSockets only: no server API there.
+        public = httpx.post(f"http://127.0.0.1:{api_node.port}/api", content=b'{"jsonrpc": "2.0", "id": 1, '
+                            b'"method": "node.info"}', headers={"Content-Type": "application/json",
+                                                                "Authorization": f"apikey {KEYS['ops']['secret']}"})
+        assert public.status_code in (400, 404) and b'"node_id"' not in public.content
         yield Deployment("cluster", api_node, player_node, f"{api_node.ops_url}/api")
     try:
         _stop(gateways)
