@@ -98,12 +98,10 @@ def api_method(name: str) -> Callable[[F], F]:
 
 @dataclass(frozen=True, slots=True)
 class ApiAnswer:
-    """What goes back over HTTP: the status, the JSON body (None: 204, every call was a notification) and the
-    key's name when one was accepted (for the access log)."""
+    """What goes back over HTTP: the status and the JSON body (None: 204, every call was a notification)."""
 
     status: int
     body: bytes | None
-    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +129,7 @@ class _BusPublication(msgspec.Struct):
 _bus_body = msgspec.json.Decoder(_BusPublication)
 
 
-def refusal(status: int, reason: str, detail: str = "") -> bytes:
+def refusal(reason: str, detail: str = "") -> bytes:
     """The JSON body of an HTTP refusal: ``{"error": reason, "detail": ...}``."""
     return _encode({"error": reason, "detail": detail} if detail else {"error": reason})
 
@@ -176,7 +174,7 @@ class ServerApi:
         """Count and log (once, no traceback) a request refused before any method ran."""
         self._metrics.api_requests.labels(reason).inc()
         log.warning("server API refused a request: %d %s%s", status, reason, f" ({detail})" if detail else "")
-        return ApiAnswer(status, refusal(status, reason, detail))
+        return ApiAnswer(status, refusal(reason, detail))
 
     async def handle(self, authorization: str | None, body: bytes) -> ApiAnswer:
         """Answer one ``POST /api`` body (its size and media type already checked by the HTTP layer)."""
@@ -189,7 +187,7 @@ class ServerApi:
             self._metrics.bad(exc.kind, f"server API request: {exc.detail}")
             self._metrics.api_requests.labels("ok").inc()
             return ApiAnswer(200, jsonrpc.encode_error(exc.request_id, exc.code, exc.code.message,
-                                                       {"detail": exc.detail}), key.name)
+                                                       {"detail": exc.detail}))
         requests: list[jsonrpc.Request | jsonrpc.Invalid] = []
         for item in items:
             try:
@@ -204,8 +202,8 @@ class ServerApi:
         self._metrics.api_requests.labels("ok").inc()
         answers = [answer for answer in [await self._answer(key, r) for r in requests] if answer is not None]
         if not answers:
-            return ApiAnswer(204, None, key.name)
-        return ApiAnswer(200, jsonrpc.encode_batch(answers) if is_batch else answers[0], key.name)
+            return ApiAnswer(204, None)
+        return ApiAnswer(200, jsonrpc.encode_batch(answers) if is_batch else answers[0])
 
     def _count(self, method: str, outcome: str) -> None:
         child = self._outcome.get((method, outcome))
