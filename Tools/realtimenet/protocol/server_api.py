@@ -235,7 +235,7 @@ class TraceFrames(msgspec.Struct, kw_only=True, omit_defaults=True):
 class RoomPublishParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `room.publish` (scope `publish`): Publish an event into a room: members get `room.event` with `from: "server:<from>"`, stored in the room's history like a client's publication."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=128)]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
     data: msgspec.Raw  # Any JSON: the event's `data`.
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 
@@ -243,7 +243,7 @@ class RoomPublishParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid
 class RoomBroadcastParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `room.broadcast` (scope `publish`): Publish one event into many rooms (each room gets its own offset)."""
 
-    rooms: Annotated[list[Annotated[str, Meta(min_length=1, max_length=128)]], Meta(min_length=1)]  # The rooms (at most `api.max_rooms_per_broadcast`).
+    rooms: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]], Meta(min_length=1)]  # The rooms (at most `api.max_rooms_per_broadcast`).
     data: msgspec.Raw  # Any JSON: the event's `data`.
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 
@@ -268,20 +268,20 @@ class PlayerDisconnectParams(msgspec.Struct, kw_only=True, omit_defaults=True, f
 class RoomListParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `room.list` (scope `read`): Rooms with members on any node, by name, with member counts (paginated)."""
 
-    after: Annotated[str, Meta(max_length=128)] | UnsetType = UNSET  # List rooms whose name sorts after this one (the previous page's `next`).
+    after: Annotated[str, Meta(max_length=64)] | UnsetType = UNSET  # List rooms whose name sorts after this one (the previous page's `next`).
     limit: Annotated[int, Meta(ge=1, le=1000)] | UnsetType = UNSET  # Rooms per page (default 100).
 
 
 class RoomMembersParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `room.members` (scope `read`): The players in a room on any node, with their presence."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=128)]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
 
 
 class RoomHistoryParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `room.history` (scope `read`): A room's stored events after an offset (the same history `session.resume` replays)."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=128)]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
     since_offset: Annotated[int, Meta(ge=0)] | UnsetType = UNSET  # Events with a larger offset (default 0: all kept).
     limit: Annotated[int, Meta(ge=1, le=1000)] | UnsetType = UNSET  # Most events returned (default 100).
 
@@ -289,13 +289,13 @@ class RoomHistoryParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid
 class StateGetParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `state.get` (scope `read`): A room's state document and version."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=128)]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
 
 
 class StateUpdateParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
     """Params of `state.update` (scope `publish`): An authoritative change to a room's state: the same merge patch, conflict rules, validators and `state.delta` broadcast as a member's `state.update`."""
 
-    room: Annotated[str, Meta(min_length=1, max_length=128)]  # The room.
+    room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
     patch: dict[str, Any]  # RFC 7396 JSON Merge Patch.
     base_version: Annotated[int, Meta(ge=0)] | UnsetType = UNSET  # The version the patch was made against; absent: the current version (no conflict check).
 
