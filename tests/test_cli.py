@@ -89,3 +89,17 @@ def test_config_secrets_are_found_for_redaction() -> None:
     from realtimenet.config import secrets_of
 
     assert secrets_of(load_config(environ={}, overrides={"auth.secret": "x" * 40})) == ["x" * 40]
+
+
+def test_config_redacts_api_keys_and_only_their_secrets_count_as_secrets(tmp_path: Path) -> None:
+    from realtimenet.config import secrets_of
+
+    key = "k3y-" + "y" * 40
+    path = tmp_path / "gateway.toml"
+    path.write_text(f'[api.keys.matchmaker]\nsecret = "{key}"\nscopes = ["publish"]\n')
+    result = subprocess.run([*RTNET, "config", "-c", str(path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert key not in result.stdout
+    assert 'keys = {"matchmaker" = {"secret" = "[redacted]", "scopes" = ["publish"]}}' in result.stdout
+    secrets = secrets_of(load_config(path, environ={}))
+    assert key in secrets and "publish" not in secrets and "matchmaker" not in secrets

@@ -220,7 +220,7 @@ class BackendsConfig(_Section):
 class ApiKeyConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """One server API key: its secret and what it may do."""
 
-    secret: Annotated[str, Meta(min_length=16,
+    secret: Annotated[str, Meta(min_length=16, extra_json_schema={"x-secret": True},
                                 description="The key itself (sent as `Authorization: apikey <secret>`).")]
     scopes: Annotated[list[Literal["publish", "moderate", "read", "admin"]], Meta(
         min_length=1, description="What the key may call (protocol/server-api.openrpc.json `x-scope`); admin: all.")]
@@ -411,6 +411,21 @@ def secret_keys() -> set[tuple[str, str]]:
     return keys
 
 
+def secret_members() -> set[tuple[str, str, str]]:
+    """(section, key, member) of every secret member of a table of tables (``api.keys.<name>.secret``)."""
+    schema = msgspec.json.schema(Config)
+    defs = schema["$defs"]
+    members = set()
+    for section, ref in defs["Config"]["properties"].items():
+        for name, prop in defs[ref["$ref"].rsplit("/", 1)[1]]["properties"].items():
+            entry = prop.get("additionalProperties")
+            if isinstance(entry, dict) and "$ref" in entry:
+                for member, sub in defs[entry["$ref"].rsplit("/", 1)[1]]["properties"].items():
+                    if sub.get("x-secret"):
+                        members.add((section, name, member))
+    return members
+
+
 def _values(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value] if value else []
@@ -424,18 +439,23 @@ def _values(value: Any) -> list[str]:
 def secrets_of(config: Config) -> list[str]:
     """The configured secret values (to redact them from logs)."""
     tree = msgspec.to_builtins(config)
-    return [v for section, key in secret_keys() for v in _values(tree[section][key])]
+    nested = [entry[member] for section, key, member in secret_members() for entry in tree[section][key].values()
+              if entry.get(member)]
+    return [v for section, key in secret_keys() for v in _values(tree[section][key])] + nested
 
 
 def to_toml(config: Config, redact: bool = True) -> str:
     """Render a configuration as TOML (``rtnet config``), every key explicit; secrets show as
     ``"[redacted]"`` unless ``redact`` is False."""
     hidden = secret_keys() if redact else set()
+    hidden_members = secret_members() if redact else set()
     lines: list[str] = []
     for section, values in msgspec.to_builtins(config).items():
         lines.append(f"[{section}]")
         for key, value in values.items():
-            shown = _REDACTED if (section, key) in hidden and value else value
+            shown: Any = _REDACTED if (section, key) in hidden and value else value
+            for _, _, member in (m for m in hidden_members if m[:2] == (section, key)):
+                shown = {name: {**entry, member: _REDACTED} for name, entry in shown.items()}
             lines.append(f"{key} = {toml_value(shown)}")
         lines.append("")
     return "\n".join(lines)
