@@ -105,3 +105,18 @@ def test_every_key_is_compared_whatever_matched_first(monkeypatch: pytest.Monkey
     monkeypatch.setattr("realtimenet.gateway.api_keys.hmac.compare_digest", spy)
     assert isinstance(ring.identify(f"apikey {'a' * 32}"), ApiKey)
     assert len(compared) == 3  # a match does not stop the loop: the time says nothing about the keys
+
+
+def test_the_development_key_is_offered_on_loopback_only() -> None:
+    from realtimenet.config import load_config
+    from realtimenet.gateway.node import GatewayNode
+
+    def accepts_dev_key(**overrides: Any) -> bool:
+        node = GatewayNode(load_config(environ={}, overrides={"auth.allow_dev_secret_off_loopback": True,
+                                                              **overrides}))
+        return isinstance(node.api.keyring.identify(f"apikey {DEV_API_KEY}"), ApiKey)
+
+    assert accepts_dev_key()  # make run: 127.0.0.1
+    assert not accepts_dev_key(**{"server.host": "0.0.0.0"})  # one port, public: the key is public knowledge
+    assert accepts_dev_key(**{"server.host": "0.0.0.0", "server.internal_port": 9999})  # API on 127.0.0.1
+    assert not accepts_dev_key(**{"server.internal_host": "10.0.0.5", "server.internal_port": 9999})

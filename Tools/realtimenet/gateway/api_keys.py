@@ -4,6 +4,7 @@ constant time, and whether that key's scopes allow a method (protocol/server-api
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 
 from realtimenet.config import DEV_API_KEY, ApiConfig
@@ -30,8 +31,19 @@ class KeyRefusal:
     reason: str  # missing_key | unknown_key
 
 
+def loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (the development key is offered there only)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name may resolve to anything
+
+
 class ApiKeyring:
-    """The configured keys; with none configured, a development gateway accepts the development admin key."""
+    """The configured keys; with none configured, a development gateway whose API listens on a loopback address
+    accepts the development admin key (it is public: anywhere else anyone could use it)."""
 
     def __init__(self, config: ApiConfig, development: bool) -> None:
         keys = [(name, key.secret, frozenset(key.scopes)) for name, key in sorted(config.keys.items())]

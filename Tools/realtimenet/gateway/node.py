@@ -23,7 +23,7 @@ from realtimenet.backends.bus import EventBus
 from realtimenet.backends.registry import Stores, open_bus, open_stores, options_of
 from realtimenet.config import Config
 from realtimenet.exceptions import AuthError
-from realtimenet.gateway.api_keys import ApiKeyring
+from realtimenet.gateway.api_keys import ApiKeyring, loopback
 from realtimenet.gateway.auth import Principal, TokenVerifier
 from realtimenet.gateway.background import Background, Spawn
 from realtimenet.gateway.connection import Connection, ConnectionEnv, State, Transport
@@ -106,7 +106,12 @@ class GatewayNode:
         self.control = NodeControl(hub, self.registry, self.sessions, background, self.node_id, wall_clock)
         self.reporter = NodeReporter(self.node_id, self.stores.nodes, hub, metrics, background, wall_clock,
                                      lambda: (len(self.registry), self.registry.player_count))
-        self.api = ServerApi(config, ApiKeyring(config.api, config.server.environment == "development"), hub,
+        api_host = config.server.internal_host if config.server.internal_port else config.server.host
+        development_key = config.server.environment == "development" and loopback(api_host)
+        if config.server.environment == "development" and not config.api.keys and not development_key:
+            log.warning("no api.keys and the server API listens on %s: it accepts no key (the development "
+                        "key is offered on loopback only; rtnet genconfig writes keys)", api_host)
+        self.api = ServerApi(config, ApiKeyring(config.api, development_key), hub,
                              self.rooms, self.state, self.presence, self.sessions, self.control, self.reporter,
                              TraceCollector(hub, wall_clock), metrics, wall_clock)
         lim = config.limits
