@@ -348,9 +348,8 @@ def test_the_development_key_works_only_without_configured_keys(tmp_path: Path) 
         _stop([configured])
 
 
+@pytest.mark.parametrize("deployment", ["cluster"], indirect=True)  # the embedded bus has no NATS transport
 def test_the_nats_request_path_runs_the_same_handlers(deployment: Deployment) -> None:
-    if deployment.kind != "cluster":
-        pytest.skip("the embedded bus has no NATS transport: backends use POST /api (docs/integration-guide.md)")
     import json
 
     import nats
