@@ -311,6 +311,9 @@ def test_wrong_keys_scopes_bodies_and_params_get_documented_errors_counted_and_l
     assert bad.status_code == 200 and bad.json()["error"]["code"] == -32602 and "room" in bad.json()["error"]["data"]["detail"]
     parse = _post(embedded, "{not json")
     assert parse.status_code == 200 and parse.json()["error"]["code"] == -32700
+    surrogate = _post(embedded, '{"jsonrpc": "2.0", "id": 9, "method": "room.publish", '
+                                '"params": {"room": "r-x", "data": "\\udc80"}}')  # no client could decode it
+    assert surrogate.json()["error"]["code"] == -32700 and "surrogate" in surrogate.json()["error"]["data"]["detail"]
     unknown = _post(embedded, '{"jsonrpc": "2.0", "id": 8, "method": "room.delete", "params": {}}')
     assert unknown.json()["error"]["code"] == -32601
     note = _post(embedded, '{"jsonrpc": "2.0", "method": "room.publish", "params": {"room": "r-x", "data": 1}}')
