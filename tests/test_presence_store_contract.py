@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
+
 from realtimenet.backends.presence import DeviceEntry
 from realtimenet.backends.registry import Stores
 from tests.backend_fixtures import Clock, run
@@ -88,6 +90,25 @@ def test_room_directory_lists_rooms_with_live_members_by_name_in_pages(stores: t
         clock.now += 15
         backend.connection.sweep()
         assert [r.room for r in await presence.rooms("", 100)] == ["c-duel"]
+        await backend.connection.close()
+
+    run(scenario())
+
+
+def test_one_device_entry_is_found_by_its_session_until_it_expires(stores: tuple[Stores, Clock]) -> None:
+    backend, clock = stores
+    presence = backend.presence
+
+    async def scenario() -> None:
+        entry = DeviceEntry(status="away", node_id="n1", updated_at=clock.now, custom=msgspec.Raw(b'{"m":1}'))
+        await presence.put_device("alice", "s1", entry, 30)
+        found = await presence.device("alice", "s1")
+        assert found is not None and (found.status, bytes(found.custom or b"")) == ("away", b'{"m":1}')
+        assert await presence.device("alice", "s2") is None and await presence.device("bob", "s1") is None
+        [record] = await presence.presence(["alice"])  # a custom payload reads back from every store
+        assert bytes(record.devices[0].custom) == b'{"m":1}'
+        clock.now += 31
+        assert await presence.device("alice", "s1") is None  # not refreshed: gone
         await backend.connection.close()
 
     run(scenario())

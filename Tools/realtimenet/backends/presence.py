@@ -12,14 +12,22 @@ from typing import Protocol
 import msgspec
 
 
+NO_CUSTOM = msgspec.Raw(b"null")
+
+
 class DeviceEntry(msgspec.Struct, kw_only=True):
-    """One connected device's presence, written by the node that holds it."""
+    """One connected device's presence, written by the node that holds it. ``custom`` is the raw JSON the
+    player set (``null``: none); msgspec decodes a Raw only on its own, not in a union with None."""
 
     status: str
     node_id: str
     updated_at: float
-    custom: msgspec.Raw | None = None
+    custom: msgspec.Raw = msgspec.field(default_factory=lambda: NO_CUSTOM)
     session_id: str = ""  # the device's session (entries written before it existed have none)
+
+    @property
+    def has_custom(self) -> bool:
+        return bytes(self.custom) != b"null"
 
 
 class PresenceRecord(msgspec.Struct, kw_only=True):
@@ -48,6 +56,9 @@ class PresenceStore(Protocol):
 
     async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
         """Live devices and last-seen time of each player, in order."""
+
+    async def device(self, player_id: str, session_id: str) -> DeviceEntry | None:
+        """One live device entry (a session resumed elsewhere gets its status back from it), or None."""
 
     async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
         """Create or refresh one connection's membership of ``room`` for ``ttl`` seconds."""

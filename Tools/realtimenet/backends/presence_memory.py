@@ -36,6 +36,10 @@ class MemoryPresenceStore:
         return [PresenceRecord(devices=[entry for expires, entry in self._devices.get(p, {}).values() if expires > now],
                                last_seen=self._seen(p, now)) for p in player_ids]
 
+    async def device(self, player_id: str, session_id: str) -> DeviceEntry | None:
+        entry = self._devices.get(player_id, {}).get(session_id)
+        return entry[1] if entry is not None and entry[0] > self._clock() else None
+
     def _seen(self, player_id: str, now: float) -> float | None:
         entry = self._last_seen.get(player_id)
         return entry[1] if entry is not None and entry[0] > now else None

@@ -57,6 +57,14 @@ class RedisPresenceStore:
         return records
 
     @guarded
+    async def device(self, player_id: str, session_id: str) -> DeviceEntry | None:
+        data = await self._redis.hget(self._conn.key("p", player_id), session_id)
+        if data is None:
+            return None
+        stored = _device_decoder.decode(data)
+        return stored.entry if stored.expires_at > self._conn.clock() else None
+
+    @guarded
     async def put_member(self, room: str, session_id: str, player_id: str, ttl: float) -> None:
         await self._conn.put_field(self._conn.key("m", room), session_id,
                                    _encode(_StoredMember(self._conn.clock() + ttl, player_id)), ttl)

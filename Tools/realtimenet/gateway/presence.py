@@ -14,7 +14,7 @@ from typing import Literal
 from msgspec import UNSET
 
 from realtimenet.backends.bus import constant_frame
-from realtimenet.backends.presence import DeviceEntry, PresenceRecord, PresenceStore
+from realtimenet.backends.presence import NO_CUSTOM, DeviceEntry, PresenceRecord, PresenceStore
 from realtimenet.config import PresenceConfig
 from realtimenet.exceptions import RpcError
 from realtimenet.gateway.background import Background
@@ -44,7 +44,7 @@ def aggregate(player_id: str, record: PresenceRecord) -> PlayerPresence:
     elif devices:
         status = "away"
     latest = max(devices, key=lambda d: d.updated_at, default=None)
-    custom = latest.custom if latest is not None and latest.custom is not None else UNSET
+    custom = latest.custom if latest is not None and latest.has_custom else UNSET
     return PlayerPresence(player_id=player_id, status=status, devices=len(devices), custom=custom,
                           last_seen=None if devices else record.last_seen)
 
@@ -69,7 +69,8 @@ class PresenceService:
 
     def _device(self, caller: Caller, session_id: str) -> DeviceEntry:
         return DeviceEntry(status=caller.presence_status, node_id=self._node_id, updated_at=self._wall_clock(),
-                           custom=caller.presence_custom, session_id=session_id)
+                           custom=NO_CUSTOM if caller.presence_custom is None else caller.presence_custom,
+                           session_id=session_id)
 
     async def put_device(self, caller: Caller, session_id: str | None = None) -> None:
         """Write (or refresh) the caller's device, under ``session_id`` if given (a session it adopts)."""
