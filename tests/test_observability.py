@@ -48,7 +48,8 @@ EXPECTED_PANELS: dict[str, set[str]] = {
     "messages": {"Calls per second by method", "Request bytes by method", "Notifications per second by method",
                  "Notification bytes by method", "Async handler latency", "Handler errors (-32603) by method",
                  "Bad input by kind", "State rejections by reason", "State delta size"},
-    "recovery": {"Resume outcomes", "Resume failure ratio", "Publications replayed", "Draining nodes"},
+    "recovery": {"Resume outcomes", "Resume failure ratio", "Publications replayed", "Draining nodes",
+                 "Dropped devices: resumed within the grace, or left"},
     "backends": {"Backend up", "Backend errors", "Bus publish latency", "Bus delivery lag"},
 }
 EXPECTED_ALERTS = {"RealtimenetTargetDown", "RealtimenetConnectionDropSpike", "RealtimenetHandlerErrors",

@@ -8,8 +8,11 @@ from typing import Any
 import pytest
 
 from realtimenet.client import Client, RemoteError
+from realtimenet.client.backoff import Backoff
+from realtimenet.client.client import ClientEvent
+from realtimenet.exceptions import CallTimeout
 from realtimenet.protocol.codes import ErrorCode
-from tests.conftest import GatewayProcess, metric_value
+from tests.conftest import GatewayProcess, eventually, metric_value
 
 
 def changes(client: Client, count: int) -> list[dict[str, Any]]:
@@ -104,3 +107,59 @@ def test_only_members_may_list_a_room_and_the_question_must_be_one(gateway: Gate
             assert info.value.data == {"detail": "give exactly one of players or room"}
         refusals = metric_value(gateway.metrics(), "realtimenet_room_refusals_total", {"reason": "not_a_member"})
         assert refusals >= 1
+
+
+def _presence_events(client: Client, seconds: float) -> list[dict[str, Any]]:
+    """Every presence.changed the client gets within ``seconds``."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append(client.wait_notification("presence.changed", timeout=left).params)
+        except CallTimeout:
+            break
+    return got
+
+
+def test_a_resume_within_the_grace_is_invisible_to_the_other_members(gateway_factory: Any) -> None:
+    gw: GatewayProcess = gateway_factory({"presence": {"resume_grace": 5.0}})
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    alice.call("presence.set", {"status": "away", "custom": {"activity": "menu"}})
+    assert [e["event"] for e in changes(bob, 3)] == ["join", "join", "status"]  # bob's, alice's, alice's status
+    alice.drop_network()
+    assert eventually(lambda: "resumed" in [e.kind for e in lifecycle])
+    assert _presence_events(bob, 1.0) == []  # no leave, no join: the drop never showed
+    [seen] = bob.call("presence.query", {"room": "lobby"})["players"][:1]  # sorted: alice first
+    assert (seen["player_id"], seen["status"], seen["custom"]) == ("alice", "away", {"activity": "menu"})
+    [own] = alice.call("presence.query", {"players": ["alice"]})["players"]
+    assert (own["status"], own["devices"]) == ("away", 1)  # the resumed device kept its status
+    alice.call("presence.set", {"status": "online"})
+    assert [e["event"] for e in changes(bob, 1)] == ["status"]  # and it is still in the room
+    alice.close()
+    assert [e["event"] for e in changes(bob, 1)] == ["leave"]  # a normal close leaves at once
+    metrics = gw.metrics()
+    assert metric_value(metrics, "realtimenet_presence_grace_total", {"outcome": "resumed"}) == 1
+    bob.close()
+
+
+def test_a_device_that_does_not_come_back_leaves_when_the_grace_runs_out(gateway_factory: Any) -> None:
+    gw: GatewayProcess = gateway_factory({"presence": {"resume_grace": 1.5}})
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    alice = gw.connect("alice")
+    alice.join("lobby")
+    assert [e["event"] for e in changes(bob, 2)] == ["join", "join"]
+    dropped = time.monotonic()
+    alice.abort()  # the network drops and alice never returns
+    assert _presence_events(bob, 0.8) == []  # still within the grace: alice may come back
+    [left] = changes(bob, 1)
+    assert left["event"] == "leave" and left["presence"]["status"] == "offline"
+    assert 1.4 <= time.monotonic() - dropped < 4
+    assert bob.call("presence.query", {"room": "lobby"})["players"][0]["player_id"] == "bob"  # alice is gone
+    assert metric_value(gw.metrics(), "realtimenet_presence_grace_total", {"outcome": "after_grace"}) == 1
+    bob.close()

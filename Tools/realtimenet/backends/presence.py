@@ -11,7 +11,6 @@ from typing import Protocol
 
 import msgspec
 
-
 NO_CUSTOM = msgspec.Raw(b"null")
 
 

@@ -112,6 +112,9 @@ class Metrics:
         self.bytes_in_by_method = Counter(f"{NAMESPACE}_received_bytes_by_method", "Request payload bytes "
                                           "received, by JSON-RPC method (batches: per item).", ["method"],
                                           registry=r)
+        self.presence_departures = Counter(
+            f"{NAMESPACE}_presence_grace", "Dropped devices whose session was resumed within presence.resume_grace "
+            "(members saw nothing) or that left when it ran out.", ["outcome"], registry=r)
         self.loop_lag = Histogram(f"{NAMESPACE}_event_loop_lag_seconds",
                                   "How late the event loop ran the state tick (sampled at state.tick_rate): "
                                   "while it is late, every player on the node waits.",

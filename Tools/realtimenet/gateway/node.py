@@ -91,14 +91,15 @@ class GatewayNode:
         self.registry: ConnectionRegistry[Connection] = ConnectionRegistry()
         self.hub = hub = Hub(self.bus, metrics, background, wall_clock, clock)
         self.presence = PresenceService(config.presence, self.stores.presence, hub, metrics, background,
-                                        self.node_id, wall_clock)
+                                        self.node_id, wall_clock, call_later, resume_window=config.sessions.ttl)
         self.state = StateService(config.state, self.stores.state, hub, metrics, background)
         self.sessions = SessionKeeper(config.sessions, self.stores.sessions, self.presence, background,
                                       self.node_id, wall_clock)
         self.rooms = RoomService(config.rooms, hub, self.presence, self.state, self.sessions, metrics)
         self.router = Router()
         for service in (SystemService(self.verifier, metrics), self.rooms, self.state, self.presence,
-                        ResumeService(self.sessions, self.registry, self.rooms, self.state, hub, metrics)):
+                        ResumeService(self.sessions, self.registry, self.rooms, self.state, self.presence, hub,
+                                      metrics)):
             self.router.add_service(service)
         if config.faults.enabled:
             self.router.add_service(FaultService(config.faults, self.registry, metrics, clock))
@@ -192,12 +193,13 @@ class GatewayNode:
             return
         left = sorted(conn.rooms)
         for room in left:
-            self.rooms.exit(conn, room, announce=False)
+            self.rooms.unfollow(conn, room)
         self.hub.detach(conn, player_stream(conn.principal.player_id))
-        if not conn.replaced:
-            self.background.run(self.presence.gone(conn, left))
-        if conn.close_code == CloseCode.NORMAL and conn.closed_by == "client":
+        ended = conn.close_code == CloseCode.NORMAL and conn.closed_by == "client"
+        if ended:
             self.sessions.ended(conn.session_id)  # ended on purpose: not resumable
+        if not conn.replaced:  # a replaced socket's session lives on in another: nothing left
+            self.presence.disconnected(conn, left, resumable=not ended)
         self.metrics.disconnects.labels(close_code_label(conn.close_code), conn.closed_by).inc()
         self.metrics.fold(conn)
         self._update_gauges()

@@ -9,7 +9,7 @@ members on every node get them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from msgspec import UNSET
 
@@ -53,8 +53,14 @@ class PresenceService:
     """Devices and memberships in the presence store, and the announcements to co-members."""
 
     def __init__(self, config: PresenceConfig, store: PresenceStore, hub: Hub, metrics: Metrics,
-                 background: Background, node_id: str, wall_clock: Callable[[], float]) -> None:
+                 background: Background, node_id: str, wall_clock: Callable[[], float],
+                 call_later: Callable[[float, Callable[[], None]], Any] | None = None,
+                 resume_window: float = 0.0) -> None:
         self._config = config
+        # How long a dropped device's presence waits for a resume (capped by how long its session can be
+        # resumed at all); without a timer (sans-I/O tests) devices leave at once.
+        self._grace = min(config.resume_grace, resume_window) if call_later is not None else 0.0
+        self._call_later = call_later
         self._store = store
         self._hub = hub
         self._metrics = metrics
@@ -82,27 +88,59 @@ class PresenceService:
         """The device is gone; the player was last seen now."""
         await self._store.drop_device(player_id, session_id, self._wall_clock())
 
-    async def enter(self, caller: Caller, room: str) -> None:
-        """Record the caller's membership of ``room`` (on every node) and tell the members."""
+    async def enter(self, caller: Caller, room: str, announce: bool = True) -> None:
+        """Record the caller's membership of ``room`` (on every node) and tell the members, unless the caller
+        resumes a session whose presence never left (``announce`` False)."""
         await self._store.put_member(room, caller.session_id, caller.principal.player_id, self._config.ttl)
-        await self.announce(caller, "join", [room])
-
-    def leave(self, caller: Caller, room: str, announce: bool) -> None:
-        """Forget the caller's membership of ``room``; tell the members unless the whole device is going."""
-        self._background.run(self._store.drop_member(room, caller.session_id))
         if announce:
-            self._background.run(self.announce(caller, "leave", [room]))
+            await self.announce(caller.principal.player_id, "join", [room])
 
-    async def gone(self, caller: Caller, rooms: list[str]) -> None:
-        """The device disconnected for good: drop it and tell the members of ``rooms`` it left."""
-        await self.drop_device(caller.principal.player_id, caller.session_id)
-        await self.announce(caller, "leave", rooms)
+    def leave(self, caller: Caller, room: str) -> None:
+        """The caller left ``room``: forget its membership and tell the members."""
+        self._background.run(self._store.drop_member(room, caller.session_id))
+        self._background.run(self.announce(caller.principal.player_id, "leave", [room]))
 
-    async def announce(self, caller: Caller, event: Literal["join", "leave", "status"], rooms: list[str]) -> None:
+    def disconnected(self, caller: Caller, rooms: list[str], resumable: bool) -> None:
+        """The caller's socket is gone. A session that can be resumed keeps its device entry (status, custom
+        payload) and memberships for ``presence.resume_grace``: resumed within it, on any node, the members
+        never see it leave and come back; otherwise they are told when it runs out. Nothing here holds on to
+        the connection itself."""
+        player, session = caller.principal.player_id, caller.session_id
+        if not resumable or not self._grace or self._call_later is None:
+            self._background.run(self._depart(player, session, rooms))
+            return
+        closed_at = self._wall_clock()
+        self._call_later(self._grace, lambda: self._background.run(
+            self._depart_unless_resumed(player, session, rooms, closed_at)))
+
+    async def _depart_unless_resumed(self, player: str, session: str, rooms: list[str], closed_at: float) -> None:
+        held = await self._store.device(player, session)
+        if held is not None and held.updated_at > closed_at:
+            return  # resumed (a node wrote the device again since): nobody saw it go
+        self._metrics.presence_departures.labels("after_grace").inc()
+        await self._depart(player, session, rooms)
+
+    async def _depart(self, player: str, session: str, rooms: list[str]) -> None:
+        for room in rooms:
+            await self._store.drop_member(room, session)
+        await self._store.drop_device(player, session, self._wall_clock())
+        await self.announce(player, "leave", rooms)
+
+    async def resumed_presence(self, caller: Caller, session_id: str) -> bool:
+        """Before ``caller`` takes over ``session_id``: give it back the status and custom payload its device
+        had, if that device is still present (the session resumes within the grace); whether it was."""
+        held = await self._store.device(caller.principal.player_id, session_id)
+        if held is None:
+            return False
+        caller.presence_status = held.status
+        caller.presence_custom = held.custom if held.has_custom else None
+        self._metrics.presence_departures.labels("resumed").inc()
+        return True
+
+    async def announce(self, player: str, event: Literal["join", "leave", "status"], rooms: list[str]) -> None:
         """Tell the members of ``rooms`` about this player (after the store holds the change)."""
         if not rooms:
             return
-        player = caller.principal.player_id
         presence = aggregate(player, (await self._store.presence([player]))[0])
         for room in rooms:
             frame = jsonrpc.encode_notification("presence.changed",
@@ -137,7 +175,7 @@ class PresenceService:
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_custom_bytes": self._config.max_custom_bytes})
         caller.presence_status, caller.presence_custom = params.status, custom
         await self.put_device(caller)
-        await self.announce(caller, "status", sorted(caller.rooms))
+        await self.announce(caller.principal.player_id, "status", sorted(caller.rooms))
         player = caller.principal.player_id
         return aggregate(player, (await self._store.presence([player]))[0])
 

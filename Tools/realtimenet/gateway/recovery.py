@@ -18,6 +18,7 @@ from realtimenet.exceptions import BackendUnavailable, RpcError
 from realtimenet.gateway.connection import Connection, ReplayBuffer
 from realtimenet.gateway.hub import Hub
 from realtimenet.gateway.metrics import Metrics
+from realtimenet.gateway.presence import PresenceService
 from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.rooms import RoomService
 from realtimenet.gateway.router import method
@@ -43,8 +44,9 @@ class ResumeService:
     so it works on the node's ``Connection`` rather than a plain ``Caller``."""
 
     def __init__(self, sessions: SessionKeeper, registry: ConnectionRegistry[Connection], rooms: RoomService,
-                 state: StateService, hub: Hub, metrics: Metrics) -> None:
+                 state: StateService, presence: PresenceService, hub: Hub, metrics: Metrics) -> None:
         self._sessions = sessions
+        self._presence = presence
         self._registry = registry
         self._rooms = rooms
         self._state = state
@@ -85,6 +87,7 @@ class ResumeService:
         old = self._registry.get(grant.session_id)
         if old is not None and old is not conn:
             old.close(CloseCode.SESSION_REPLACED, "session resumed elsewhere")
+        present = await self._presence.resumed_presence(conn, grant.session_id)  # within the grace: invisible
         if conn.session_id != grant.session_id:  # else: a resume retried on this socket after an outage
             fresh = conn.session_id
             self._registry.rename(conn, grant.session_id)
@@ -99,7 +102,7 @@ class ResumeService:
             conn.replay_buffers[stream] = ReplayBuffer()  # live publications wait while history is read
         await self._hub.attach(conn, own)
         for room in rejoin:
-            await self._rooms.enter(conn, room)
+            await self._rooms.enter(conn, room, announce=not present)
         results = [await self._recover(conn, position) for position in wanted.values()]
         await self._catch_up_state(conn, params)
 

@@ -108,22 +108,27 @@ class RoomService:
 
     # ----- membership -------------------------------------------------------------------------------
 
-    async def enter(self, caller: Caller, room: str) -> None:
-        """Follow the room's events, state changes and presence; tell the members."""
+    async def enter(self, caller: Caller, room: str, announce: bool = True) -> None:
+        """Follow the room's events, state changes and presence; tell the members (not when the caller
+        resumes a session whose presence never left: ``announce`` False)."""
         caller.rooms.add(room)
         await self._hub.attach(caller, room_stream(room))  # first: nothing published from here on is missed
         await self._hub.attach(caller, state_stream(room))
         await self._hub.attach(caller, presence_stream(room))
-        await self._presence.enter(caller, room)
+        await self._presence.enter(caller, room, announce)
 
-    def exit(self, caller: Caller, room: str, announce: bool = True) -> None:
-        """Stop following the room; tell the members unless the whole device is going (``announce`` False)."""
+    def exit(self, caller: Caller, room: str) -> None:
+        """The caller leaves the room: it stops following it and the members are told."""
+        self.unfollow(caller, room)
+        self._presence.leave(caller, room)
+
+    def unfollow(self, caller: Caller, room: str) -> None:
+        """Stop delivering the room to this connection (its socket is gone; presence decides the rest)."""
         caller.rooms.discard(room)
         self._state.unfollow_entities(caller, room)
         self._hub.detach(caller, room_stream(room))
         self._hub.detach(caller, state_stream(room))
         self._hub.detach(caller, presence_stream(room))
-        self._presence.leave(caller, room, announce)
 
     def allowed(self, principal: Principal, room: str) -> bool:
         """Whether ``principal`` may be in ``room`` now (a resumed session's rooms are checked again)."""
