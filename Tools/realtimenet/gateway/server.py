@@ -8,6 +8,8 @@ where authentication happens: a refused token gets an HTTP 401 with a JSON reaso
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import logging
 import signal
@@ -195,6 +197,29 @@ class _SocketListener(WSListener):
         return 0 if self._ws is None else int(self._ws.underlying_transport.get_write_buffer_size())
 
 
+def _upgrade_problem(request: WSUpgradeRequest) -> WSUpgradeResponseWithListener | None:
+    """A JSON refusal for a request to /ws that is not a valid RFC 6455 upgrade (picows would answer those
+    with text/plain), or None. The ``Connection`` header is a token list (Firefox sends ``keep-alive,
+    Upgrade``); picows compares the whole value with ``upgrade``, so a valid list is normalised for it."""
+    headers = request.headers
+    tokens = {t.strip().lower() for t in headers.get("Connection", "").split(",")}
+    if headers.get("Upgrade", "").lower() != "websocket" or "upgrade" not in tokens:
+        return _json_response(400, {"error": "not_a_websocket_upgrade",
+                                    "detail": "send Upgrade: websocket and Connection: Upgrade"})
+    if headers.get("Sec-WebSocket-Version") != "13":
+        return _json_response(426, {"error": "unsupported_websocket_version", "detail": "RFC 6455: version 13"},
+                              {"Sec-WebSocket-Version": "13"})
+    key = headers.get("Sec-WebSocket-Key", "")
+    try:
+        valid_key = len(base64.b64decode(key.encode("ascii"), validate=True)) == 16
+    except (UnicodeEncodeError, binascii.Error):
+        valid_key = False
+    if not valid_key:
+        return _json_response(400, {"error": "bad_websocket_key", "detail": "Sec-WebSocket-Key: 16 bytes, base64"})
+    headers["Connection"] = "upgrade"
+    return None
+
+
 def _tls_context(cert_file: str, key_file: str) -> ssl.SSLContext | None:
     """The server's TLS context when a certificate is configured (``wss://`` without a balancer)."""
     if not cert_file and not key_file:
@@ -285,7 +310,7 @@ class Gateway:
             result = self.node.authenticate(token_from_request(request.headers, path))
             if isinstance(result, Refusal):
                 return _json_response(result.status, result.body(), result.headers())
-            return _SocketListener(self, result)
+            return _upgrade_problem(request) or _SocketListener(self, result)
         if not self.config.server.internal_port:
             ops = self._ops_response(route)
             if ops is not None:
