@@ -189,8 +189,9 @@ class PresenceConfig(_Section):
         "Seconds a player's last-seen time is remembered after their last device left.", gt=0)] = 30 * 86_400.0
     resume_grace: Annotated[float, _doc(
         "Seconds a dropped device keeps its presence (status, custom payload, room memberships) for a resume: "
-        "resumed within it (capped at `sessions.ttl`), on any node, nobody sees it leave and come back; else "
-        "the members are told it left when it runs out. 0 tells them at once. Below `presence.ttl`.",
+        "resumed within it, on any node, nobody sees it leave and come back; else the members are told it left "
+        "when it runs out. 0 tells them at once. Capped at `sessions.ttl` and at two thirds of `presence.ttl` "
+        "(the device entry must outlive it).",
         ge=0)] = 10.0
 
 
@@ -377,9 +378,6 @@ def _check_semantics(config: Config) -> None:
             "set auth.secret (rtnet genconfig writes one), bind 127.0.0.1, or set "
             "auth.allow_dev_secret_off_loopback = true")
     check_urls(config.backends.store, config.backends.bus)
-    if config.presence.resume_grace >= config.presence.ttl:
-        raise ConfigError("presence.resume_grace: must be below presence.ttl (the device entry it keeps would "
-                          "expire first)")
     if server.internal_port and server.internal_port == server.port:
         raise ConfigError("server.internal_port: must differ from server.port (or be 0)")
 

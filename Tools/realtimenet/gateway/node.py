@@ -91,7 +91,8 @@ class GatewayNode:
         self.registry: ConnectionRegistry[Connection] = ConnectionRegistry()
         self.hub = hub = Hub(self.bus, metrics, background, wall_clock, clock)
         self.presence = PresenceService(config.presence, self.stores.presence, hub, metrics, background,
-                                        self.node_id, wall_clock, call_later, resume_window=config.sessions.ttl)
+                                        self.node_id, wall_clock, call_later,
+                                        resume_window=min(config.sessions.ttl, config.presence.ttl * 2 / 3))
         self.state = StateService(config.state, self.stores.state, hub, metrics, background)
         self.sessions = SessionKeeper(config.sessions, self.stores.sessions, self.presence, background,
                                       self.node_id, wall_clock)

@@ -57,8 +57,8 @@ class PresenceService:
                  call_later: Callable[[float, Callable[[], None]], Any] | None = None,
                  resume_window: float = 0.0) -> None:
         self._config = config
-        # How long a dropped device's presence waits for a resume (capped by how long its session can be
-        # resumed at all); without a timer (sans-I/O tests) devices leave at once.
+        # How long a dropped device's presence waits for a resume (capped by how long its session can be resumed
+        # and its device entry lives unrefreshed); without a timer (sans-I/O tests) devices leave at once.
         self._grace = min(config.resume_grace, resume_window) if call_later is not None else 0.0
         self._call_later = call_later
         self._store = store
