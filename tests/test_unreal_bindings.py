@@ -129,7 +129,8 @@ def test_unreal_files_are_rendered_and_committed_fresh() -> None:
 
 def test_a_hand_edit_or_a_changed_description_makes_the_unreal_files_stale(tmp_path: Path) -> None:
     (tmp_path / "protocol").mkdir()
-    shutil.copy(ROOT / "protocol/openrpc.json", tmp_path / "protocol/openrpc.json")
+    for spec in ("openrpc.json", "server-api.openrpc.json"):
+        shutil.copy(ROOT / "protocol" / spec, tmp_path / "protocol" / spec)
     generate(tmp_path)
     assert check(tmp_path) == []
     header = tmp_path / TYPES_H
