@@ -39,10 +39,19 @@ def wait_until_healthy(healthy: Callable[[], bool], what: str, timeout: float) -
     raise RuntimeError(f"{what} not healthy after {timeout} s")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A loopback port nobody listens on now, never one this process handed out before: ports are picked
+    before their servers start, and the kernel may offer a released port again at once."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def _wait_port(port: int, timeout: float = 10.0) -> None:
