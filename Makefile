@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check codegen unit cpp bench system-deps js-deps admin admin-deps clean
+.PHONY: run test check codegen unit cpp bench system-deps js-deps admin admin-deps screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ admin-deps:
 
 admin: admin-deps
 	node admin/build.mjs
+
+## Retake the admin console screenshots the docs show (docs/images/): the browser tests take them.
+screenshots: $(STAMP) system-deps
+	$(BIN)/pytest -q tests/test_admin_console.py
+	cp build/screenshots/admin-console*.png docs/images/
 
 ## Benchmarks (not part of `make test`): figures go to docs/performance.md.
 bench: $(STAMP)

@@ -1,6 +1,7 @@
 """The admin console in a real browser: Debian's chromium driven by Playwright, against a gateway started as
-`make run` starts it (one port, embedded backends, the development admin key). The screenshots it takes are
-the ones docs/admin-console.md and the README show."""
+`make run` starts it (one port, embedded backends, the development admin key). The screenshots it takes go to
+build/screenshots/; `make screenshots` runs these tests and copies them to docs/images/, which
+docs/admin-console.md and the README show (a test run never rewrites committed files)."""
 
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ from tests.conftest import ROOT, GatewayProcess
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-IMAGES = ROOT / "docs/images"
+IMAGES = ROOT / "docs/images"  # committed: what the docs show
+SHOTS = ROOT / "build/screenshots"  # what this run took
 TIMEOUT = 15_000  # ms: every wait in the page (polls run every 1-2 s)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
@@ -65,7 +68,7 @@ def test_a_wrong_key_is_refused(page: Any, gateway: GatewayProcess) -> None:
     error.wait_for()
     assert "Wrong key" in error.inner_text()
     assert page.get_by_test_id("nodes").count() == 0
-    page.screenshot(path=str(IMAGES / "admin-console-login.png"))
+    page.screenshot(path=str(SHOTS / "admin-console-login.png"))
 
 
 def test_operator_sees_a_player_live_publishes_to_it_and_kicks_it(page: Any, gateway: GatewayProcess) -> None:
@@ -88,7 +91,7 @@ def test_operator_sees_a_player_live_publishes_to_it_and_kicks_it(page: Any, gat
     page.get_by_test_id("events").get_by_text("match starts").wait_for()  # the live tail shows it too
     page.get_by_test_id("node-connections").filter(has_text="1").wait_for()
     page.wait_for_timeout(5500)  # one more node sample, so the chart has a line
-    page.screenshot(path=str(IMAGES / "admin-console.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "admin-console.png"), full_page=True)
 
     page.get_by_test_id("lookup-player").fill("alice")
     page.get_by_test_id("lookup-submit").click()
@@ -99,7 +102,7 @@ def test_operator_sees_a_player_live_publishes_to_it_and_kicks_it(page: Any, gat
     page.get_by_test_id("trace").get_by_text("seen by the trace").first.wait_for()  # admin scope: payloads
     page.get_by_test_id("kick-code").fill("4403")
     page.get_by_test_id("kick-reason").fill("cheating")
-    page.screenshot(path=str(IMAGES / "admin-console-player.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "admin-console-player.png"), full_page=True)
     page.get_by_test_id("kick-submit").click()
     closed = alice.wait_closed(10)
     assert (closed.code, closed.reason) == (4403, "cheating")
