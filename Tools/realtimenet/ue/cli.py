@@ -1,8 +1,10 @@
-"""``rtnet ue lint | build | test | report``: the argument parsing; the work is in the sibling modules."""
+"""``rtnet ue lint | build | test | report | compile-check``: the argument parsing; the work is in the sibling
+modules."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -59,6 +61,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return summarise_report(Path(args.path), Path(args.junit) if args.junit else None)
 
 
+def cmd_compile_check(args: argparse.Namespace) -> int:
+    """Compile the plugin against engine headers (UHT emulated); 0 only when nothing is found."""
+    from realtimenet.ue.compile_check import check, engine
+
+    if args.skip_without_engine and not (args.engine_source or os.environ.get(engine.ENGINE_SOURCE_ENV)) \
+            and not engine.complete_entries():
+        print(f"rtnet ue compile-check: skipped: no engine source ({engine.ENGINE_SOURCE_ENV} is not set and "
+              f"{engine.cache_root()} holds no extracted engine; DEVELOPERS.md says how to get one)")
+        return 0
+    options = check.Options(root=Path(args.root), engine_source=args.engine_source, jobs=args.jobs,
+                            only=tuple(Path(p) for p in args.files),
+                            output_dir=Path(args.output_dir) if args.output_dir else None,
+                            ast_checks=not args.no_ast_checks)
+    try:
+        result = check.run(options)
+    except (check.CheckError, engine.EngineSourceError) as error:
+        print(f"rtnet ue compile-check: {error}", file=sys.stderr)
+        return 2
+    for diagnostic in result.diagnostics:
+        print(diagnostic if not args.brief else f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: error: "
+                                                f"{diagnostic.message}")
+    print(f"rtnet ue compile-check: {result.seconds:.0f} s", file=sys.stderr)
+    print(f"{len(result.units)} translation units, {len(result.diagnostics)} errors")
+    return 1 if result.diagnostics else 0
+
+
 def add_ue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``rtnet ue`` and its subcommands on the top-level subparsers."""
     ue = sub.add_parser("ue", help="Unreal plugin: lint headers, build, run automation tests, read their report")
@@ -91,6 +119,21 @@ def add_ue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     test.add_argument("--with-rhi", action="store_true", help="render (no -nullrhi), e.g. for screenshot tests")
     test.add_argument("extra", nargs="*", help="more editor arguments, after --")
     test.set_defaults(func=cmd_test)
+
+    compile_check = commands.add_parser(
+        "compile-check", help="compile the plugin's C++ against real engine headers (UHT emulated, clang 19, no link)")
+    compile_check.add_argument("files", nargs="*", help="only these .cpp files (default: every one of the 5 modules)")
+    compile_check.add_argument("--root", default=".", help="repository root")
+    compile_check.add_argument("--engine-source", help="engine tree or bare git directory of one (default "
+                               "$RTNET_UE_SOURCE, then the newest extracted engine in the cache)")
+    compile_check.add_argument("--jobs", "-j", type=int, default=2, help="parallel compiles (default %(default)s)")
+    compile_check.add_argument("--output-dir", help="generated headers and definitions (default build/ue-check)")
+    compile_check.add_argument("--no-ast-checks", action="store_true",
+                               help="compile only: skip the shadowing and export checks")
+    compile_check.add_argument("--brief", action="store_true", help="one line per error, without clang's notes")
+    compile_check.add_argument("--skip-without-engine", action="store_true",
+                               help="print one line and exit 0 when no engine source is available (make test)")
+    compile_check.set_defaults(func=cmd_compile_check)
 
     report = commands.add_parser("report", help="summarise an automation report (index.json or its folder)")
     report.add_argument("path", help="the -ReportExportPath folder or its index.json")
