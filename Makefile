@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check codegen unit cpp bench system-deps js-deps admin admin-deps screenshots clean
+.PHONY: run test check codegen unit cpp ue-check ue-check-if-available bench system-deps js-deps admin admin-deps \
+	screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/rtnet serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## Install everything, check generated files, lint, type-check and run the whole suite.
-test: $(STAMP) system-deps js-deps admin-deps check unit cpp
+test: $(STAMP) system-deps js-deps admin-deps check ue-check-if-available unit cpp
 
 system-deps:
 	./scripts/install-system-deps.sh
@@ -36,6 +37,15 @@ check: $(STAMP) admin-deps
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+## The Unreal layer compiled against real engine headers (clang 19, UnrealHeaderTool emulated, no link):
+## needs an engine source, from RTNET_UE_SOURCE or extracted once before (DEVELOPERS.md).
+ue-check: $(STAMP)
+	$(BIN)/rtnet ue compile-check
+
+# In `make test`: the same when an engine source is available, else one line saying it was skipped.
+ue-check-if-available: $(STAMP)
+	$(BIN)/rtnet ue compile-check --skip-without-engine
 
 # RealtimeNetCore (C++17): g++, clang++ and g++ with ASan+UBSan, each with warnings as errors.
 cpp:

@@ -14,6 +14,9 @@ PACKAGES+=(libboost-dev)
 PACKAGES+=(chromium)
 # The server API benchmark's load generator (bench/api_bench.py, `make bench` only).
 PACKAGES+=(wrk)
+# `rtnet ue compile-check` (make ue-check): clang 19 against Debian's libc++ 19 and GSL headers (the engine
+# mirror has neither: they are files without an extension), and libclang 19 for its AST checks.
+PACKAGES+=(clang-19 libc++-19-dev libc++abi-19-dev libmsgsl-dev libclang1-19)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
