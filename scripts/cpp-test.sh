@@ -3,6 +3,9 @@
 #   cpp-gcc    g++, optimised (RelWithDebInfo)
 #   cpp-clang  clang++, optimised, the core as a shared library with hidden symbols (as Unreal's editor
 #              builds it: a class or function missing RTNET_API fails the link)
+#   cpp-cxx20  clang++-19 in C++20 against libc++ 19, as Unreal 5.3+ compiles modules on Linux (clang rejects
+#              in C++20 what C++17 accepts, e.g. a constructor defined while a member's type is incomplete);
+#              GoogleTest is built from libgtest-dev's sources for libc++
 #   cpp-asan   g++ with AddressSanitizer + UndefinedBehaviorSanitizer, any finding fatal (g++ because
 #              its runtimes come with it; clang++ would also need libclang-rt-14-dev)
 #   cpp-fuzz   rtnet-fuzz-decode (clang++ libFuzzer + ASan + UBSan; a seeded standalone driver when the
@@ -15,7 +18,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SOURCE="$ROOT/Plugins/RealtimeNet"
-CONFIGS=(${RTNET_CPP_CONFIGS:-gcc clang asan fuzz})
+CONFIGS=(${RTNET_CPP_CONFIGS:-gcc clang cxx20 asan fuzz})
 JOBS="$(nproc 2>/dev/null || echo 2)"
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
@@ -30,6 +33,9 @@ run_config() {
   case "$name" in
     gcc) args+=(-DCMAKE_CXX_COMPILER=g++) ;;
     clang) args+=(-DCMAKE_CXX_COMPILER=clang++ -DRTNET_SHARED_HIDDEN=ON) ;;
+    cxx20) command -v clang++-19 >/dev/null || { echo "cpp-test: clang++-19 is missing (scripts/install-system-deps.sh)" >&2; return 1; }
+           args+=(-DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_CXX_STANDARD=20 -DCMAKE_CXX_FLAGS=-stdlib=libc++
+                  -DRTNET_GTEST_FROM_SOURCE=ON -DRTNET_HEADLESS=OFF) ;;
     asan) args+=(-DCMAKE_CXX_COMPILER=g++ -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
                  -DRTNET_SANITIZE=ON) ;;
     fuzz) # clang++ when its fuzzer and sanitizer runtimes link, else g++ with the standalone driver.

@@ -33,16 +33,19 @@ class RTNET_API Value {
   using Array = std::vector<Value>;
   using Object = std::vector<Member>;  // sorted by name, unique: only Value's methods change it
 
+  // Defined after Member (below): each of them constructs data_, whose destructor destroys a
+  // std::vector<Member>, and C++20's constexpr std::vector needs Member complete there (clang rejects
+  // these constructors defined in the class, where Member is still incomplete).
   Value() = default;
-  Value(std::nullptr_t) {}
-  Value(bool b) : data_(b) {}
+  Value(std::nullptr_t);
+  Value(bool b);
   template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>>>
-  Value(Int i) : data_(static_cast<std::int64_t>(i)) {}
-  Value(double d) : data_(d) {}
-  Value(const char* s) : data_(std::string(s)) {}
-  Value(std::string s) : data_(std::move(s)) {}
-  Value(std::string_view s) : data_(std::string(s)) {}
-  Value(Array a) : data_(std::move(a)) {}
+  Value(Int i);
+  Value(double d);
+  Value(const char* s);
+  Value(std::string s);
+  Value(std::string_view s);
+  Value(Array a);
 
   /// An empty object (the default-constructed Value is null).
   static Value MakeObject();
@@ -90,6 +93,16 @@ struct Member {
   std::string name;
   Value value;
 };
+
+inline Value::Value(std::nullptr_t) {}
+inline Value::Value(bool b) : data_(b) {}
+template <typename Int, typename>
+inline Value::Value(Int i) : data_(static_cast<std::int64_t>(i)) {}
+inline Value::Value(double d) : data_(d) {}
+inline Value::Value(const char* s) : data_(std::string(s)) {}
+inline Value::Value(std::string s) : data_(std::move(s)) {}
+inline Value::Value(std::string_view s) : data_(std::string(s)) {}
+inline Value::Value(Array a) : data_(std::move(a)) {}
 
 inline bool operator==(const Member& a, const Member& b) { return a.name == b.name && a.value == b.value; }
 inline bool operator!=(const Member& a, const Member& b) { return !(a == b); }
