@@ -63,12 +63,12 @@ Value MakeNotification(std::string_view method, Value params) {
   return message;
 }
 
-CallOutcome CallOutcome::Ended(std::int64_t id, std::string method, Status status, std::string reason) {
+CallOutcome CallOutcome::Ended(std::int64_t call_id, std::string call_method, Status ended_as, std::string why) {
   CallOutcome outcome;
-  outcome.id = id;
-  outcome.method = std::move(method);
-  outcome.status = status;
-  outcome.reason = std::move(reason);
+  outcome.id = call_id;
+  outcome.method = std::move(call_method);
+  outcome.status = ended_as;
+  outcome.reason = std::move(why);
   return outcome;
 }
 

@@ -61,14 +61,14 @@ std::optional<Step> Step::Of(double step) {
     ++exponent;
   }
   if (digits.empty() || digits.size() > 16) return std::nullopt;
-  std::int64_t multiple = 0;
-  std::from_chars(digits.data(), digits.data() + digits.size(), multiple);  // at most 16 digits: fits
+  std::int64_t scaled_digits = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), scaled_digits);  // at most 16 digits: fits
   for (; exponent > 0; --exponent) {
-    if (multiple > kExactInt / 10) return std::nullopt;
-    multiple *= 10;
+    if (scaled_digits > kExactInt / 10) return std::nullopt;
+    scaled_digits *= 10;
   }
-  if (multiple > kExactInt || -exponent > kMaxDecimals) return std::nullopt;
-  return Step{multiple, -exponent};
+  if (scaled_digits > kExactInt || -exponent > kMaxDecimals) return std::nullopt;
+  return Step{scaled_digits, -exponent};
 }
 
 std::optional<std::int64_t> Step::Quantum(double value) const {

@@ -55,8 +55,9 @@ struct RTNET_API CallOutcome {
   RpcError error;      // kError
   std::string reason;  // kTimeout, kCancelled: why (e.g. the close reason)
 
-  /// An outcome without a result or error (a timeout, a cancellation) or to be filled in.
-  static CallOutcome Ended(std::int64_t id, std::string method, Status status, std::string reason);
+  /// An outcome without a result or error (a timeout, a cancellation) or to be filled in. The parameters
+  /// are not named after the fields: MSVC's C4458 (an error in Unreal builds) rejects that even here.
+  static CallOutcome Ended(std::int64_t call_id, std::string call_method, Status ended_as, std::string why);
 };
 
 }  // namespace rtnet
