@@ -4,6 +4,7 @@
 // client (FRealtimeNetScriptedGateway); each spec then lets time pass and adds the stimuli that could fire a
 // pin a second time (a repeated answer, the socket loss that follows, a timeout).
 #include "RealtimeNetSpecFlags.h"
+#include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
@@ -70,7 +71,7 @@ BEGIN_DEFINE_SPEC(FRealtimeNetAsyncActionsSpec, "RealtimeNet.AsyncActions", REAL
 		Scenario->Wait(TEXT("time for a second firing, which must not come"), Linger)
 			.Then(TEXT("check the pins"), [this, Expected, Check]()
 			{
-				TestEqual(TEXT("pins fired"), FString::Join(Listener->Pins, TEXT(", ")), FString::Join(Expected, TEXT(", ")));
+				TestSameText(*this, TEXT("pins fired"), FString::Join(Listener->Pins, TEXT(", ")), FString::Join(Expected, TEXT(", ")));
 				if (Check)
 				{
 					Check();
@@ -197,7 +198,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				Gateway->Reply(Id, Echo);  // a late duplicate answer matches no pending call
 			}, Success, 0.5, [this]()
 			{
-				TestEqual(TEXT("result JSON"), Listener->LastResultJson, FString(TEXT("{\"data\":{\"n\":9007199254740993}}")));
+				TestSameText(*this, TEXT("result JSON"), Listener->LastResultJson, FString(TEXT("{\"data\":{\"n\":9007199254740993}}")));
 			});
 		});
 
@@ -215,7 +216,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				TestEqual(TEXT("the refusal comes on the next tick, not inside Activate"), Listener->Pins.Num(), 0);
 			}, Failure, 0.5, [this]()
 			{
-				TestEqual(TEXT("method"), Listener->LastError.Method, FString(TEXT("sys.echo")));
+				TestSameText(*this, TEXT("method"), Listener->LastError.Method, FString(TEXT("sys.echo")));
 			});
 		});
 
@@ -290,7 +291,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				TestTrue(TEXT("RoomJoined as JSON"), Listener->LastResultJson.Contains(TEXT("\"state_version\":3")));
 				TestTrue(TEXT("GetRooms"), Subsystem()->GetRooms().Contains(TEXT("lobby")));
 				TestEqual(TEXT("GetStateVersion"), Subsystem()->GetStateVersion(TEXT("lobby")), static_cast<int64>(3));
-				TestEqual(TEXT("GetStateJson"), Subsystem()->GetStateJson(TEXT("lobby")), FString(TEXT("{\"round\":2}")));
+				TestSameText(*this, TEXT("GetStateJson"), Subsystem()->GetStateJson(TEXT("lobby")), FString(TEXT("{\"round\":2}")));
 			});
 		});
 
@@ -305,7 +306,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				Node->Activate();  // never connected: the join waits queued until the 0.4 s timeout
 			}, Failure, 0.6, [this]()
 			{
-				TestEqual(TEXT("method"), Listener->LastError.Method, FString(TEXT("room.join")));
+				TestSameText(*this, TEXT("method"), Listener->LastError.Method, FString(TEXT("room.join")));
 				TestFalse(TEXT("not held"), Subsystem()->GetRooms().Contains(TEXT("lobby")));
 			});
 		});
@@ -379,7 +380,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), TEXT("lobby"), TEXT("[1]"));
 				Listener->Listen(Node);
 				Node->Activate();
-				TestEqual(TEXT("failed inside Activate"), FString::Join(Listener->Pins, TEXT(", ")), FString(TEXT("failure")));
+				TestSameText(*this, TEXT("failed inside Activate"), FString::Join(Listener->Pins, TEXT(", ")), FString(TEXT("failure")));
 			}, Failure, 0.3);
 		});
 
@@ -438,7 +439,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				Node->Activate();
 			}, Failure, 0.5, [this]()
 			{
-				TestEqual(TEXT("method"), Listener->LastError.Method, FString(TEXT("presence.set")));
+				TestSameText(*this, TEXT("method"), Listener->LastError.Method, FString(TEXT("presence.set")));
 			});
 		});
 
@@ -481,7 +482,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				Gateway->Reply(Node->GetCallId(), rtnet::Value::MakeObject({{"data", rtnet::Value::MakeObject({{"n", 9007199254740993LL}})}}));
 			}, Success, 0.5, [this]()
 			{
-				TestEqual(TEXT("FRealtimeNetEcho::DataJson"), Listener->LastResultJson, FString(TEXT("{\"n\":9007199254740993}")));
+				TestSameText(*this, TEXT("FRealtimeNetEcho::DataJson"), Listener->LastResultJson, FString(TEXT("{\"n\":9007199254740993}")));
 			});
 		});
 

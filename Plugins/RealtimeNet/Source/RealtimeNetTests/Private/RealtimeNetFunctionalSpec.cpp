@@ -7,6 +7,7 @@
 // a gap beyond rooms.history_size -> recovered: false -> snapshot reload and OnResynced.
 // Without a gateway on the command line every spec here passes with a warning saying how to run them.
 #include "RealtimeNetSpecFlags.h"
+#include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
@@ -483,7 +484,7 @@ void FRealtimeNetFunctionalSpec::Define()
 			.Then(TEXT("check"), [this, Away, SessionBefore]()
 			{
 				const TArray<FString> Expected = RealtimeNetFunctional::Numbers(0, Before + Away);
-				TestEqual(TEXT("room.event data: zero lost, zero duplicated, in order"),
+				TestSameText(*this, TEXT("room.event data: zero lost, zero duplicated, in order"),
 					FString::Join(A->Heard()->EventData(Room), TEXT(",")), FString::Join(Expected, TEXT(",")));
 				TestEqual(TEXT("OnEvent, dynamic and native"), A->Heard()->Of(TEXT("event"), true).Num(), A->Heard()->Of(TEXT("event"), false).Num());
 
@@ -494,7 +495,7 @@ void FRealtimeNetFunctionalSpec::Define()
 						Recovered[0].Number >= 1 && Recovered[0].Number <= Away);
 				}
 				TestEqual(TEXT("no OnResynced: the stream was recovered"), A->Heard()->Count(TEXT("resynced")), 0);
-				TestEqual(TEXT("the session was resumed, not replaced"), A->Net()->GetSessionId(), *SessionBefore);
+				TestSameText(*this, TEXT("the session was resumed, not replaced"), A->Net()->GetSessionId(), *SessionBefore);
 
 				const TArray<FRealtimeNetHeard> Reconnecting = A->Heard()->Of(TEXT("reconnecting"), true);
 				if (TestEqual(TEXT("OnReconnecting once"), Reconnecting.Num(), 1))
@@ -611,7 +612,7 @@ void FRealtimeNetFunctionalSpec::Define()
 			.Then(TEXT("the stream goes on from where the gateway is"), [this, EventsBefore]()
 			{
 				const TArray<FString> Events = A->Heard()->EventData(Room);
-				TestEqual(TEXT("the next event is the live one"), Events[*EventsBefore], FString(TEXT("\"live\"")));
+				TestSameText(*this, TEXT("the next event is the live one"), Events[*EventsBefore], FString(TEXT("\"live\"")));
 			});
 			Scenario->Start();
 		});

@@ -2,6 +2,7 @@
 // in and out goes through it, so what it loses the whole plugin loses: integers beyond 2^53 (stream
 // offsets, state versions, ids), member names, non-ASCII text.
 #include "RealtimeNetSpecFlags.h"
+#include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
@@ -78,7 +79,7 @@ void FRealtimeNetJsonSpec::Define()
 				return;
 			}
 			TestEqual(TEXT("offset"), static_cast<int64>(*Offset->AsInt()), BeyondDouble);
-			TestEqual(TEXT("written"), FRealtimeNetJson::Write(Parsed), FString(TEXT("{\"offset\":9007199254740993}")));
+			TestSameText(*this, TEXT("written"), FRealtimeNetJson::Write(Parsed), FString(TEXT("{\"offset\":9007199254740993}")));
 		});
 
 		It(TEXT("keeps the int64 extremes exact"), [this]()
@@ -87,7 +88,7 @@ void FRealtimeNetJsonSpec::Define()
 				{"max", std::numeric_limits<std::int64_t>::max()},
 				{"min", std::numeric_limits<std::int64_t>::min()},
 			});
-			TestEqual(TEXT("written"), FRealtimeNetJson::Write(Extremes),
+			TestSameText(*this, TEXT("written"), FRealtimeNetJson::Write(Extremes),
 				FString(TEXT("{\"max\":9223372036854775807,\"min\":-9223372036854775808}")));
 			rtnet::Value Parsed;
 			TestTextRoundTrip(TEXT("extremes"), FRealtimeNetJson::Write(Extremes), Parsed);
@@ -163,7 +164,7 @@ void FRealtimeNetJsonSpec::Define()
 			rtnet::Value Parsed;
 			if (TestTrue(TEXT("parses"), FRealtimeNetJson::Parse(TEXT("{ \"b\" : [ 1 , 2 ] ,\n \"a\" : { \"d\" : true , \"c\" : null } }"), Parsed)))
 			{
-				TestEqual(TEXT("written"), FRealtimeNetJson::Write(Parsed), FString(TEXT("{\"a\":{\"c\":null,\"d\":true},\"b\":[1,2]}")));
+				TestSameText(*this, TEXT("written"), FRealtimeNetJson::Write(Parsed), FString(TEXT("{\"a\":{\"c\":null,\"d\":true},\"b\":[1,2]}")));
 			}
 		});
 
@@ -173,7 +174,7 @@ void FRealtimeNetJsonSpec::Define()
 			const TSharedPtr<FJsonObject> Object = FRealtimeNetJson::ToJsonObject(Params);
 			if (TestTrue(TEXT("an object converts"), Object.IsValid()))
 			{
-				TestEqual(TEXT("room"), Object->GetStringField(TEXT("room")), FString(TEXT("lobby")));
+				TestSameText(*this, TEXT("room"), Object->GetStringField(TEXT("room")), FString(TEXT("lobby")));
 				TestEqual(TEXT("offset"), static_cast<int32>(Object->GetNumberField(TEXT("offset"))), 7);
 				TestTrue(TEXT("data is an object"), Object->HasField(TEXT("data")));
 			}

@@ -2,6 +2,7 @@
 // seen" text, and reach URealtimeNetSubsystem::GetPresence, OnPresenceChanged, the player list and row widget
 // bases and the presence toast. The notifications are scripted into the subsystem's core client.
 #include "RealtimeNetSpecFlags.h"
+#include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
@@ -140,7 +141,7 @@ void FRealtimeNetPresenceSpec::Define()
 			{
 				FromSubsystem.Add(RowText(Row));
 			}
-			TestEqual(TEXT("GetPresence"), FString::Join(FromSubsystem, TEXT(" | ")), Expected);
+			TestSameText(*this, TEXT("GetPresence"), FString::Join(FromSubsystem, TEXT(" | ")), Expected);
 
 			TArray<FString> FromWidgets;
 			for (URealtimeNetTestPlayerRowWidget* RowWidget : List->GetRows())
@@ -155,18 +156,18 @@ void FRealtimeNetPresenceSpec::Define()
 					continue;
 				}
 				// What the designer's bound widgets show.
-				TestEqual(TEXT("NameText"), RowWidget->GetNameText()->GetText().ToString(), RowWidget->Row.PlayerId);
-				TestEqual(TEXT("StatusText"), RowWidget->GetStatusText()->GetText().ToString(),
+				TestSameText(*this, TEXT("NameText"), RowWidget->GetNameText()->GetText().ToString(), RowWidget->Row.PlayerId);
+				TestSameText(*this, TEXT("StatusText"), RowWidget->GetStatusText()->GetText().ToString(),
 					URealtimeNetTextLibrary::PresenceStatusText(RowWidget->Row.Status));
-				TestEqual(TEXT("LastSeenText"), RowWidget->GetLastSeenText()->GetText().ToString(), RowWidget->Row.LastSeenText);
+				TestSameText(*this, TEXT("LastSeenText"), RowWidget->GetLastSeenText()->GetText().ToString(), RowWidget->Row.LastSeenText);
 				const FLinearColor ExpectedColor = RowWidget->Row.Status == ERealtimeNetPresenceStatus::Online ? RowWidget->OnlineColor
 					: RowWidget->Row.Status == ERealtimeNetPresenceStatus::Away ? RowWidget->AwayColor
 					: RowWidget->OfflineColor;
 				TestTrue(*FString::Printf(TEXT("indicator colour of %s"), *RowWidget->Row.PlayerId),
 					RowWidget->GetOnlineIndicator()->GetColorAndOpacity().Equals(ExpectedColor));
 			}
-			TestEqual(TEXT("row widgets"), FString::Join(FromWidgets, TEXT(" | ")), Expected);
-			TestEqual(TEXT("CountText"), List->GetCountText()->GetText().ToString(), FString(TEXT("5")));
+			TestSameText(*this, TEXT("row widgets"), FString::Join(FromWidgets, TEXT(" | ")), Expected);
+			TestSameText(*this, TEXT("CountText"), List->GetCountText()->GetText().ToString(), FString(TEXT("5")));
 
 			const TArray<FRealtimeNetPresenceRow> Rows = Instance->GetSubsystem()->GetPresence(TEXT("lobby"));
 			if (Rows.Num() == 5)
@@ -218,7 +219,7 @@ void FRealtimeNetPresenceSpec::Define()
 		.Wait(TEXT("the second message waits its turn"), 0.2)
 		.Then(TEXT("check"), [this]()
 		{
-			TestEqual(TEXT("the first news, not the local player's own join"), Toast->GetMessageText()->GetText().ToString(),
+			TestSameText(*this, TEXT("the first news, not the local player's own join"), Toast->GetMessageText()->GetText().ToString(),
 				URealtimeNetTextLibrary::PresenceToastText(TEXT("zoe"), TEXT("join"), ERealtimeNetPresenceStatus::Online));
 			TestTrue(TEXT("shown"), Toast->GetVisibility() == ESlateVisibility::HitTestInvisible);
 		});

@@ -2,6 +2,7 @@
 // frames are scripted into the subsystem's own core client (FRealtimeNetScriptedGateway); the socket loss that
 // follows is real (nothing listens at the scripted address), and so are the reconnect attempts after it.
 #include "RealtimeNetSpecFlags.h"
+#include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
@@ -144,7 +145,7 @@ void FRealtimeNetSubsystemSpec::Define()
 					TEXT("Connecting<-Reconnecting"),
 					TEXT("Closed<-Connecting"),
 				};
-				TestEqual(TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")), FString::Join(Expected, TEXT(", ")));
+				TestSameText(*this, TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")), FString::Join(Expected, TEXT(", ")));
 				TestBothSidesAgree(TEXT("state"));
 				TestBothSidesAgree(TEXT("reconnecting"));
 
@@ -152,10 +153,10 @@ void FRealtimeNetSubsystemSpec::Define()
 				if (States.Num() == Expected.Num())
 				{
 					// The core's reasons, passed through unchanged.
-					TestEqual(TEXT("reason of Connecting"), States[0].Text, FString(TEXT("connect")));
-					TestEqual(TEXT("reason of Connected"), States[1].Text, FString(TEXT("welcome")));
+					TestSameText(*this, TEXT("reason of Connecting"), States[0].Text, FString(TEXT("connect")));
+					TestSameText(*this, TEXT("reason of Connected"), States[1].Text, FString(TEXT("welcome")));
 					TestFalse(TEXT("the loss has a reason"), States[2].Text.IsEmpty());
-					TestEqual(TEXT("reason of a retry"), States[3].Text, FString(TEXT("retry")));
+					TestSameText(*this, TEXT("reason of a retry"), States[3].Text, FString(TEXT("retry")));
 					TestTrue(*FString::Printf(TEXT("giving up says so: <%s>"), *States[6].Text),
 						States[6].Text.Contains(TEXT("gave up after 2 attempts")));
 				}
@@ -233,12 +234,12 @@ void FRealtimeNetSubsystemSpec::Define()
 			Subsystem()->Disconnect();  // the core's rule: Close from Disconnected goes straight to Closed
 			Subsystem()->Disconnect();
 			Subsystem()->Disconnect();
-			TestEqual(TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")), FString(TEXT("Closed<-Disconnected")));
+			TestSameText(*this, TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")), FString(TEXT("Closed<-Disconnected")));
 			TestBothSidesAgree(TEXT("state"));
 			const TArray<FRealtimeNetHeard> States = Listener->Of(TEXT("state"), true);
 			if (States.Num() == 1)
 			{
-				TestEqual(TEXT("reason"), States[0].Text, FString(TEXT("closed by the game")));
+				TestSameText(*this, TEXT("reason"), States[0].Text, FString(TEXT("closed by the game")));
 			}
 		});
 
@@ -259,7 +260,7 @@ void FRealtimeNetSubsystemSpec::Define()
 				TestTrue(TEXT("the first Connect starts"), Subsystem()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")));
 				TestFalse(TEXT("a second Connect while connecting is refused"),
 					Subsystem()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")));
-				TestEqual(TEXT("one transition"), FString::Join(Transitions(), TEXT(", ")), FString(TEXT("Connecting<-Disconnected")));
+				TestSameText(*this, TEXT("one transition"), FString::Join(Transitions(), TEXT(", ")), FString(TEXT("Connecting<-Disconnected")));
 				Subsystem()->Disconnect();  // Connecting -> Closing now; Closed when the abandoned socket is reported
 				Subsystem()->Disconnect();
 			})
@@ -270,7 +271,7 @@ void FRealtimeNetSubsystemSpec::Define()
 			.Wait(TEXT("nothing more arrives"), 0.3)
 			.Then(TEXT("check, then connect again"), [this]()
 			{
-				TestEqual(TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")),
+				TestSameText(*this, TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")),
 					FString(TEXT("Connecting<-Disconnected, Closing<-Connecting, Closed<-Closing")));
 				TestBothSidesAgree(TEXT("state"));
 				TestTrue(TEXT("a closed client connects again"), Subsystem()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")));
@@ -317,19 +318,19 @@ void FRealtimeNetSubsystemSpec::Define()
 			.Wait(TEXT("anything late arrives"), 0.2)
 			.Then(TEXT("check"), [this]()
 			{
-				TestEqual(TEXT("room.event data, once"), FString::Join(Listener->EventData(TEXT("lobby")), TEXT(" | ")),
+				TestSameText(*this, TEXT("room.event data, once"), FString::Join(Listener->EventData(TEXT("lobby")), TEXT(" | ")),
 					FString(TEXT("{\"n\":9007199254740993}")));
 				const TArray<FRealtimeNetHeard> Events = Listener->Of(TEXT("event"), true);
 				if (TestEqual(TEXT("OnEvent (dynamic)"), Events.Num(), 1))
 				{
-					TestEqual(TEXT("room"), Events[0].Room, FString(TEXT("lobby")));
-					TestEqual(TEXT("from"), Events[0].Text, FString(TEXT("p2")));
+					TestSameText(*this, TEXT("room"), Events[0].Room, FString(TEXT("lobby")));
+					TestSameText(*this, TEXT("from"), Events[0].Text, FString(TEXT("p2")));
 				}
 				TestBothSidesAgree(TEXT("event"));
 				TestBothSidesAgree(TEXT("version"));
 				TestBothSidesAgree(TEXT("presence"));
 				TestEqual(TEXT("GetStateVersion"), Subsystem()->GetStateVersion(TEXT("lobby")), static_cast<int64>(2));
-				TestEqual(TEXT("GetStateJson"), Subsystem()->GetStateJson(TEXT("lobby")), FString(TEXT("{\"a\":1,\"b\":2}")));
+				TestSameText(*this, TEXT("GetStateJson"), Subsystem()->GetStateJson(TEXT("lobby")), FString(TEXT("{\"a\":1,\"b\":2}")));
 				TestTrue(TEXT("GetRooms has the room"), Subsystem()->GetRooms().Contains(TEXT("lobby")));
 				TestTrue(TEXT("joining is a presence change for the room"), Listener->Count(TEXT("presence"), TEXT("lobby")) >= 1);
 				TestEqual(TEXT("duplicates dropped"), Subsystem()->GetNetworkStats().DuplicatesDropped, static_cast<int64>(1));
@@ -375,7 +376,7 @@ void FRealtimeNetSubsystemSpec::Define()
 			{
 				TestEqual(TEXT("completions"), Outcome->Calls, 1);
 				TestFalse(TEXT("failed"), Outcome->Result.bSuccess);
-				TestEqual(TEXT("method"), Outcome->Result.Error.Method, FString(TEXT("sys.echo")));
+				TestSameText(*this, TEXT("method"), Outcome->Result.Error.Method, FString(TEXT("sys.echo")));
 				const double Elapsed = Outcome->At - Started;
 				TestTrue(*FString::Printf(TEXT("ended after %.2f s: not before the 0.3 s timeout, long before the default"), Elapsed),
 					Elapsed >= 0.29 && Elapsed < 5.0);

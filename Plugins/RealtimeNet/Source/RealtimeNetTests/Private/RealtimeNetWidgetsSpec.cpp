@@ -3,6 +3,7 @@
 // samples go straight into the core's NetworkMetrics (URealtimeNetSubsystem::GetCoreClient()->metrics()), so
 // the grade is exact and needs no server.
 #include "RealtimeNetSpecFlags.h"
+#include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
@@ -73,7 +74,7 @@ BEGIN_DEFINE_SPEC(FRealtimeNetWidgetsSpec, "RealtimeNet.Widgets", REALTIMENET_SP
 		{
 			return;
 		}
-		TestEqual(TEXT("QualityText"), Widget->GetQualityText()->GetText().ToString(), URealtimeNetTextLibrary::QualityText(Grade));
+		TestSameText(*this, TEXT("QualityText"), Widget->GetQualityText()->GetText().ToString(), URealtimeNetTextLibrary::QualityText(Grade));
 		for (int32 Index = 0; Index < 4; ++Index)
 		{
 			const FLinearColor Expected = Index < Bars ? Widget->BarLitColor : Widget->BarUnlitColor;
@@ -134,7 +135,7 @@ void FRealtimeNetWidgetsSpec::Define()
 			{
 				return;
 			}
-			TestEqual(TEXT("StateText"), Status->GetStateText()->GetText().ToString(),
+			TestSameText(*this, TEXT("StateText"), Status->GetStateText()->GetText().ToString(),
 				URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Disconnected));
 			TestTrue(TEXT("ReconnectText collapsed"), Status->GetReconnectText()->GetVisibility() == ESlateVisibility::Collapsed);
 			TestTrue(TEXT("ReconnectButton collapsed"), Status->GetReconnectButton()->GetVisibility() == ESlateVisibility::Collapsed);
@@ -162,7 +163,7 @@ void FRealtimeNetWidgetsSpec::Define()
 					return;
 				}
 				// Connect broadcast Connecting before it returned; the widget refreshed on it.
-				TestEqual(TEXT("StateText while connecting"), Status->GetStateText()->GetText().ToString(),
+				TestSameText(*this, TEXT("StateText while connecting"), Status->GetStateText()->GetText().ToString(),
 					URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Connecting));
 			})
 			.WaitUntil(TEXT("the widget shows reconnecting (the scripted socket is lost)"), [this]()
@@ -184,7 +185,7 @@ void FRealtimeNetWidgetsSpec::Define()
 				TestTrue(TEXT("ReconnectButton shown"), Status->GetReconnectButton()->GetVisibility() == ESlateVisibility::Visible);
 
 				Status->GetReconnectButton()->OnClicked.Broadcast();  // what a click does
-				TestEqual(TEXT("StateText after the click"), Status->GetStateText()->GetText().ToString(),
+				TestSameText(*this, TEXT("StateText after the click"), Status->GetStateText()->GetText().ToString(),
 					URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Connecting));
 				TestTrue(TEXT("ReconnectButton hidden again"), Status->GetReconnectButton()->GetVisibility() == ESlateVisibility::Collapsed);
 				TestTrue(TEXT("ReconnectText hidden again"), Status->GetReconnectText()->GetVisibility() == ESlateVisibility::Collapsed);
@@ -219,9 +220,9 @@ void FRealtimeNetWidgetsSpec::Define()
 			TestTrue(*FString::Printf(TEXT("StateText <%s> names the state, session and player"), *State),
 				State.StartsWith(TEXT("connected")) && State.Contains(Instance->GetSubsystem()->GetSessionId())
 				&& State.Contains(TEXT("inspector-player")));
-			TestEqual(TEXT("LinkText"), Inspector->GetLinkText()->GetText().ToString(), URealtimeNetTextLibrary::LinkText(Stats));
+			TestSameText(*this, TEXT("LinkText"), Inspector->GetLinkText()->GetText().ToString(), URealtimeNetTextLibrary::LinkText(Stats));
 			TestTrue(TEXT("LinkText shows the RTT"), Inspector->GetLinkText()->GetText().ToString().Contains(TEXT("RTT 42 ms")));
-			TestEqual(TEXT("QueueText"), Inspector->GetQueueText()->GetText().ToString(), URealtimeNetTextLibrary::QueueText(Stats));
+			TestSameText(*this, TEXT("QueueText"), Inspector->GetQueueText()->GetText().ToString(), URealtimeNetTextLibrary::QueueText(Stats));
 		});
 	});
 }
