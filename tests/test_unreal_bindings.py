@@ -619,7 +619,8 @@ class FJsonValueNumberString : public FJsonValue {
 public:
 	FJsonValueNumberString(const FString& In) : Value(In) { Type = EJson::Number; }
 	bool TryGetNumber(double& Out) const override { wchar_t* End = nullptr; Out = std::wcstod(*Value, &End); return !Value.IsEmpty() && *End == 0; }
-	bool TryGetNumber(int64& Out) const override { wchar_t* End = nullptr; Out = std::wcstoll(*Value, &End, 10); return !Value.IsEmpty() && *End == 0; }
+	// As the engine's LexTryParseString<int64> (Atoi64): it stops at the first non-digit, so "1.5" reads as 1.
+	bool TryGetNumber(int64& Out) const override { wchar_t* End = nullptr; Out = std::wcstoll(*Value, &End, 10); return !Value.IsEmpty() && End != *Value; }
 	bool TryGetString(FString& Out) const override { Out = Value; return true; }
 	FString Value;
 };
@@ -685,6 +686,7 @@ struct FRealtimeNetJson {
 	static bool Parse(const FString& Text, rtnet::Value& Out);
 	static std::string ToStd(const FString& Text);
 	static FString ToUnreal(std::string_view Text);
+	static bool ToExactInt(const FJsonValue& Json, int64& Out);
 };
 std::string Narrow(const FString& Text);
 FString Widen(const std::string& Text);
@@ -695,6 +697,13 @@ _STUB_JSON_BRIDGE_CPP = r"""
 #include "JsonAdapter.h"
 std::string Narrow(const FString& Text) { return std::string(Text.Data.begin(), Text.Data.end()); }
 FString Widen(const std::string& Text) { return FString(std::wstring(Text.begin(), Text.end())); }
+bool FRealtimeNetJson::ToExactInt(const FJsonValue& Json, int64& Out)
+{
+	if (Json.Type != EJson::Number) return false;
+	FString Text; Json.TryGetString(Text);
+	if (Narrow(Text).find_first_of(".eE") != std::string::npos) return false;
+	return Json.TryGetNumber(Out);
+}
 rtnet::Value FRealtimeNetJson::ToValue(const TSharedPtr<FJsonValue>& In)
 {
 	if (!In.IsValid()) return rtnet::Value();
@@ -882,6 +891,9 @@ int main()
 	CHECK(!Joined.FromJson(*Object(R"({"room":"x"})"), &Error) && Has(Error, "missing member \"stream\""));
 	CHECK(Narrow(Joined.Room) == "r");  // a failed read leaves the struct as it was
 	CHECK(!Joined.FromJson(*Object(R"({"room":"r","stream":"s","epoch":"e","offset":"3","state_version":1,"state":{}})"), &Error) && Has(Error, "\"offset\""));
+	// An integer member takes an integer literal only: not 1.5 (Atoi64 would read 1), not 1e3 (1 again).
+	CHECK(!Joined.FromJson(*Object(R"({"room":"r","stream":"s","epoch":"e","offset":1.5,"state_version":1,"state":{}})"), &Error) && Has(Error, "\"offset\""));
+	CHECK(!Joined.FromJson(*Object(R"({"room":"r","stream":"s","epoch":"e","offset":1e3,"state_version":1,"state":{}})"), &Error) && Has(Error, "\"offset\""));
 
 	FRealtimeNetPresenceList List;
 	CHECK(List.FromJson(*Object(R"({"players":[{"player_id":"p","status":"away","devices":2,"last_seen":null,"custom":{"mood":"ok"}},{"player_id":"q","status":"offline","devices":0,"last_seen":1700000000.5}]})"), &Error));

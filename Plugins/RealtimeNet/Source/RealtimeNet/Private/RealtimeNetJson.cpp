@@ -202,6 +202,21 @@ rtnet::Value FRealtimeNetJson::ToValue(const TSharedRef<FJsonObject>& Object)
 	return Result;
 }
 
+bool FRealtimeNetJson::ToExactInt(const FJsonValue& Json, int64& Out)
+{
+	if (Json.Type != EJson::Number)
+	{
+		return false;
+	}
+	const rtnet::Value Number = RealtimeNetJsonPrivate::NumberToValue(Json);
+	if (const std::int64_t* Integer = Number.AsInt())
+	{
+		Out = static_cast<int64>(*Integer);
+		return true;
+	}
+	return false;
+}
+
 TSharedPtr<FJsonValue> FRealtimeNetJson::ToJsonValue(const rtnet::Value& Value)
 {
 	switch (Value.type())

@@ -16,6 +16,13 @@ struct REALTIMENET_API FRealtimeNetJson
 	static rtnet::Value ToValue(const TSharedPtr<FJsonValue>& Json);
 	static rtnet::Value ToValue(const TSharedRef<FJsonObject>& Object);
 
+	/**
+	 * A JSON number as an exact integer: a literal of digits (kept as text by StoreNumbersAsStrings) that fits
+	 * in int64, or a game-built number whose value is integral and within 2^53. False for "1.5", "1e3" and
+	 * anything out of range (TryGetNumber(int64&) would read those first two as 1).
+	 */
+	static bool ToExactInt(const FJsonValue& Json, int64& Out);
+
 	/** Integers become FJsonValueNumberString, so FJsonObjectConverter reads int64 fields exactly. */
 	static TSharedPtr<FJsonValue> ToJsonValue(const rtnet::Value& Value);
 	/** Null when Value is not an object. */

@@ -44,8 +44,9 @@ namespace RealtimeNetProtocolTypesPrivate
 
 	bool ReadInt(const TSharedPtr<FJsonValue>& In, int64& Out, FString& OutError)
 	{
-		// A number read with StoreNumbersAsStrings (FJsonValueNumberString) parses its own text: exact.
-		if (In->Type == EJson::Number && In->TryGetNumber(Out))
+		// Not TryGetNumber(int64&): on a number kept as text (StoreNumbersAsStrings) it is Atoi64, which reads
+		// "1.5" and "1e3" as 1. ToExactInt accepts an integer literal that fits, nothing else.
+		if (FRealtimeNetJson::ToExactInt(*In, Out))
 		{
 			return true;
 		}
