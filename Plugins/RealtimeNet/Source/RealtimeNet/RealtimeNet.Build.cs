@@ -8,8 +8,9 @@ public class RealtimeNet : ModuleRules
 	{
 		PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
 
-		// Public: the subsystem's and JSON adapter's headers use FJsonObject, UDeveloperSettings and rtnet::Value;
-		// the generated Protocol bindings use FJsonObjectConverter (JsonUtilities).
+		// Public: the subsystem's and JSON adapter's headers use FJsonObject, UDeveloperSettings and rtnet::Value.
+		// (The generated Protocol bindings read and write every member by its wire name, not through
+		// FJsonObjectConverter, so JsonUtilities is not needed.)
 		PublicDependencyModuleNames.AddRange(new string[]
 		{
 			"Core",
@@ -17,7 +18,6 @@ public class RealtimeNet : ModuleRules
 			"Engine",
 			"DeveloperSettings",
 			"Json",
-			"JsonUtilities",
 			"RealtimeNetCore",
 		});
 

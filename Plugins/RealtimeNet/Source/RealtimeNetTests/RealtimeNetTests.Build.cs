@@ -20,7 +20,6 @@ public class RealtimeNetTests : ModuleRules
 			"CoreUObject",
 			"Engine",
 			"Json",
-			"JsonUtilities",
 			"UMG",
 			"Slate",
 			"SlateCore",
