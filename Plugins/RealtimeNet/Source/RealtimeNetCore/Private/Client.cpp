@@ -248,7 +248,11 @@ std::int64_t Client::StartCall(const std::string& method, Value params, double n
 }
 
 CallTicket Client::Enqueue(std::int64_t id) {
-  PendingCall& call = pending_.at(id);
+  // find, not at(): with exceptions off (the core's rule, and Unreal's), at() on a missing id terminates.
+  // Every caller passes an id it just started or checked, so a miss is only refused, never reached.
+  auto found = pending_.find(id);
+  if (found == pending_.end()) return CallTicket{0, EnqueueStatus::kRejectedInvalid};
+  PendingCall& call = found->second;
   SendOptions send;
   send.lane = call.options.lane;
   send.resendable = call.options.resendable;
