@@ -34,7 +34,7 @@ URealtimeNetConnectAction* URealtimeNetConnectAction::Connect(UObject* WorldCont
 	Action->WorldContext = WorldContextObject;
 	Action->RequestUrl = Url;
 	Action->RequestToken = Token;
-	// Registered, the node outlives the Blueprint frame that started it (and ShouldBroadcastDelegates is true).
+	// Registered (when there is a game instance), the node outlives the Blueprint frame that started it.
 	Action->RegisterWithGameInstance(WorldContextObject);
 	return Action;
 }
@@ -78,8 +78,19 @@ void URealtimeNetConnectAction::Cancel()
 		return;
 	}
 	bFinished = true;
+	bCancelled = true;
 	Unbind();
 	Super::Cancel();  // SetReadyToDestroy
+}
+
+bool URealtimeNetConnectAction::IsActive() const
+{
+	return !bFinished;
+}
+
+bool URealtimeNetConnectAction::ShouldBroadcastDelegates() const
+{
+	return !bCancelled;
 }
 
 void URealtimeNetConnectAction::HandleStateChanged(ERealtimeNetConnectionState NewState,

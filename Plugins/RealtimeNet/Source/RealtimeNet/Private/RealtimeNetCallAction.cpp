@@ -54,6 +54,7 @@ void URealtimeNetCallActionBase::Cancel()
 	}
 	// Ended first, so a cancellation the subsystem reports synchronously fires nothing.
 	bFinished = true;
+	bCancelled = true;
 	const int64 Pending = CallId;
 	CallId = 0;
 	URealtimeNetSubsystem* System = Subsystem.Get();
@@ -62,6 +63,16 @@ void URealtimeNetCallActionBase::Cancel()
 		System->CancelCall(Pending);  // its OnDone will not run
 	}
 	Super::Cancel();  // SetReadyToDestroy
+}
+
+bool URealtimeNetCallActionBase::IsActive() const
+{
+	return !bFinished;
+}
+
+bool URealtimeNetCallActionBase::ShouldBroadcastDelegates() const
+{
+	return !bCancelled;
 }
 
 int64 URealtimeNetCallActionBase::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)

@@ -51,6 +51,11 @@ URealtimeNetSubsystem* URealtimeNetSubsystem::Get(const UObject* WorldContextObj
 	return World != nullptr ? UGameInstance::GetSubsystem<URealtimeNetSubsystem>(World->GetGameInstance()) : nullptr;
 }
 
+bool URealtimeNetSubsystem::ShouldCreateSubsystem(UObject* Outer) const
+{
+	return !IsRunningDedicatedServer() && Super::ShouldCreateSubsystem(Outer);
+}
+
 void URealtimeNetSubsystem::Initialize(FSubsystemCollectionBase& Collection)
 {
 	Super::Initialize(Collection);

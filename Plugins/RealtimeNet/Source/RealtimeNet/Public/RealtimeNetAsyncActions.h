@@ -43,6 +43,11 @@ public:
 
 	virtual void Activate() override;
 	virtual void Cancel() override;
+	/** Still waiting (not connected, failed or cancelled). */
+	virtual bool IsActive() const override;
+	/** True unless cancelled: not only inside a game instance (UCancellableAsyncAction's default), so the
+	    failure pin fires where there is no subsystem. */
+	virtual bool ShouldBroadcastDelegates() const override;
 
 private:
 	void HandleStateChanged(ERealtimeNetConnectionState NewState, ERealtimeNetConnectionState OldState, const FString& Reason);
@@ -58,6 +63,7 @@ private:
 	FDelegateHandle ErrorHandle;
 	FRealtimeNetError LastRetriedError;
 	bool bFinished = false;
+	bool bCancelled = false;
 };
 
 /** The hand-written call nodes: OnSuccess with the result as JSON text (integers exact), OnFailure with the error. */

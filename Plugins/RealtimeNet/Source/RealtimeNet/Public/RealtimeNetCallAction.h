@@ -34,6 +34,11 @@ class REALTIMENET_API URealtimeNetCallActionBase : public UCancellableAsyncActio
 public:
 	virtual void Activate() override;
 	virtual void Cancel() override;
+	/** Still waiting for its answer (not ended, not cancelled). */
+	virtual bool IsActive() const override;
+	/** True unless cancelled. UCancellableAsyncAction's default asks for a game instance; outside one (an editor
+	    utility, a commandlet) there is no subsystem either, and the failure pin must still say so. */
+	virtual bool ShouldBroadcastDelegates() const override;
 
 	/** The JSON-RPC method this node calls. */
 	const FString& GetMethod() const { return RequestMethod; }
@@ -43,7 +48,7 @@ public:
 
 protected:
 	/** For the factories: the method, and the world whose subsystem sends it. Registers the node with the game
-	    instance, so it outlives the Blueprint frame that started it (and ShouldBroadcastDelegates is true). */
+	    instance (when there is one), so it outlives the Blueprint frame that started it. */
 	void Init(UObject* WorldContextObject, const FString& Method);
 
 	/** For nodes that send a params object as it is (the default StartCall): null Params sends none. A non-empty
@@ -98,4 +103,5 @@ private:
 	FRealtimeNetCallOptions RequestOptions;
 	int64 CallId = 0;
 	bool bFinished = false;
+	bool bCancelled = false;
 };

@@ -78,6 +78,9 @@ public:
 	/** The subsystem of the context object's game instance; null outside a game world. */
 	static URealtimeNetSubsystem* Get(const UObject* WorldContextObject);
 
+	/** Not on a dedicated server: this is a player's session with the gateway, and a server has no player (its
+	    backend talks to the gateway's POST /api). There Get returns null and the async nodes fail saying so. */
+	virtual bool ShouldCreateSubsystem(UObject* Outer) const override;
 	virtual void Initialize(FSubsystemCollectionBase& Collection) override;
 	virtual void Deinitialize() override;
 
