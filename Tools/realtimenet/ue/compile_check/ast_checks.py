@@ -284,7 +284,12 @@ def check(ast_file: Path, root: Path) -> list[Diagnostic]:
     from realtimenet.ue.compile_check.check import PLUGIN_DIR, Diagnostic
 
     ci = _cindex()
-    tu = ci.TranslationUnit.from_ast_file(str(ast_file))
+    try:
+        tu = ci.TranslationUnit.from_ast_file(str(ast_file))
+    except ci.TranslationUnitLoadError:
+        # libclang refuses an AST whose sources changed since it was written (an edit during the run).
+        return [Diagnostic(str(ast_file), 1, 1, "clang's AST could not be loaded (a source file changed during "
+                                                "the check?): run it again")]
     checker = _Checker(ci, root.resolve(), (root / PLUGIN_DIR / "Source").resolve())
     checker.run(tu)
     return [Diagnostic(path, line, column, message) for path, line, column, message in checker.found]
