@@ -3,8 +3,8 @@
 // sources build standalone with CMake (Plugins/RealtimeNet/CMakeLists.txt), where its tests run.
 //
 // Fields follow Epic's documented ModuleRules (PCHUsage, bEnableExceptions, bUseRTTI,
-// PublicIncludePaths). NOT YET COMPILED UNDER UNREAL: Unreal cannot be
-// installed on the machines this was written on.
+// PublicIncludePaths). Compiled against the UE 5.5.2 headers by `rtnet ue compile-check` (make ue-check),
+// never linked under Unreal: it cannot be installed on the machines this was written on.
 //
 // Private/Unreal/RealtimeNetCoreModule.cpp (Unreal only; CMake does not compile that folder) is the module
 // shell: IMPLEMENT_MODULE carries Unreal's per-module operator new/delete (Modules/ModuleManager.h,
@@ -32,6 +32,7 @@ public class RealtimeNetCore : ModuleRules
 		PublicIncludePaths.Add(Path.Combine(ModuleDirectory, "Public"));
 
 		// Standard C++17 only. No CppStandard override: the engine's default (C++20 in UE 5.3+) compiles
-		// the same sources, which CI also builds as C++17 with g++ and clang++.
+		// the same sources, which CI also builds as C++17 with g++ and clang++ and as C++20 with clang++ 19
+		// against libc++ (scripts/cpp-test.sh, cpp-cxx20).
 	}
 }

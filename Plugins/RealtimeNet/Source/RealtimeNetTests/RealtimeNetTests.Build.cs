@@ -4,8 +4,8 @@
 //
 // A "DeveloperTool" module (RealtimeNet.uplugin), as heroiclabs/nakama-unreal ships NakamaTests: it is built
 // for the editor and development targets, never for Shipping. Every spec file is also guarded with
-// WITH_DEV_AUTOMATION_TESTS. NOT YET COMPILED UNDER UNREAL: Unreal cannot be installed on the machines this
-// was written on (docs/integration-testing.md says what was run instead).
+// WITH_DEV_AUTOMATION_TESTS. Compiled against the UE 5.5.2 headers by `rtnet ue compile-check`, never run: Unreal
+// cannot be installed on the machines this was written on (docs/integration-testing.md says what was run instead).
 using UnrealBuildTool;
 
 public class RealtimeNetTests : ModuleRules
