@@ -22,6 +22,7 @@ from realtimenet.backends.bus import (
     Publication,
     ServerPublicationHandler,
 )
+from realtimenet.protocol.streams import RESUMABLE_PREFIXES
 
 
 class _Stream:
@@ -107,6 +108,10 @@ class MemoryBus:
         state.offset += 1
         now = self._clock()
         publication = Publication(stream, state.epoch, state.offset, build(state.epoch, state.offset), now)
+        if not stream.startswith(RESUMABLE_PREFIXES):  # internal streams (state records, presence) keep no history
+            if stream in self._subscribed and self._listener is not None:
+                self._listener(publication)
+            return publication
         if len(state.ring) >= self._history_size:
             self._drop_history(state, len(state.ring) - self._history_size + 1)
         state.ring.append(publication)

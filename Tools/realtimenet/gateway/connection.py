@@ -436,7 +436,8 @@ class Connection:
             finally:
                 if handle is not None and self.tasks is not _NO_TASKS:
                     self.tasks.discard(handle)
-                self.env.metrics.handler_seconds.labels(route.name).observe(self.env.clock() - started)
+                metrics = self.env.metrics
+                metrics.child(metrics.handler_seconds, route.name).observe(self.env.clock() - started)
             if batch is not None and not is_notification:
                 batch.finish_one(answer)
             elif answer is not None:

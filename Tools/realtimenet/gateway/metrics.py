@@ -7,7 +7,7 @@ folded into these counters once per tick and at close, so a message costs no met
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -126,6 +126,15 @@ class Metrics:
                                  "name) and outcome (`ok` or the error code's name).", ["method", "outcome"],
                                  registry=r)
         self._notified: dict[str, tuple[Counter, Counter]] = {}
+        self._children: dict[tuple[int, str], Any] = {}
+
+    def child(self, metric: Any, label: str) -> Any:
+        """``metric.labels(label)``, looked up once: for the few labelled metrics touched per message."""
+        key = (id(metric), label)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(label)
+        return found
 
     def notified(self, method: str, frame_bytes: int, recipients: int = 1) -> None:
         """Count a notification frame sent to ``recipients`` connections (once per broadcast)."""

@@ -121,7 +121,7 @@ class StateService:
             state = await self._store.load_state(room)
             change = patch if quantizer is None else quantizer.apply(patch, state.document)
             if not change:
-                self._metrics.state_versions.labels("unchanged").inc()
+                self._metrics.child(self._metrics.state_versions, "unchanged").inc()
                 return state.version  # nothing left after rounding
             try:
                 new = apply_update(state, state.version if base_version is None else base_version, change,
@@ -140,7 +140,7 @@ class StateService:
             if await self._store.commit_state(room, state.version, new):
                 record = _encode(StateChange(new.version, change))
                 await self._hub.publish(state_stream(room), constant_frame(record))
-                self._metrics.state_versions.labels("committed").inc()
+                self._metrics.child(self._metrics.state_versions, "committed").inc()
                 return new.version
             # Another update won the race: check this one again against what it did.
         self._metrics.state_rejections.labels("contention").inc()
