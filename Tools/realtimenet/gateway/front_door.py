@@ -22,16 +22,10 @@ log = logging.getLogger("realtimenet.front_door")
 PEEK_BYTES = 2048  # a request line longer than this goes to picows, which refuses it
 RETRY_SECONDS = 0.005  # the request line arrived in parts: look again shortly (never busy-wait on the reader)
 
-try:
-    import aiofastnet
-
-    async def _connect_accepted(loop: asyncio.AbstractEventLoop, factory: Callable[[], Any],
-                                sock: socket.socket) -> None:
-        await aiofastnet.connect_accepted_socket(loop, factory, sock)
-except ImportError:  # pragma: no cover - picows installs aiofastnet
-    async def _connect_accepted(loop: asyncio.AbstractEventLoop, factory: Callable[[], Any],
-                                sock: socket.socket) -> None:
-        await loop.connect_accepted_socket(factory, sock)
+async def _connect_accepted(loop: asyncio.AbstractEventLoop, factory: Callable[[], Any], sock: socket.socket) -> None:
+    """Wrap an accepted socket in the loop's own transport (uvloop's), as ``ws_create_server`` does with
+    ``use_aiofastnet=False`` (server.py says why)."""
+    await loop.connect_accepted_socket(factory, sock)
 
 
 def picows_protocol_factory(listener_factory: Callable[..., Any], *, handshake_timeout: float, max_frame_size: int,

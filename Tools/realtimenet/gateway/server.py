@@ -33,6 +33,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from realtimenet.config import Config
 from realtimenet.exceptions import ConfigError
+from realtimenet.gateway import frames
 from realtimenet.gateway.auth import JwksUrlSource, Principal, token_from_request
 from realtimenet.gateway.connection import Connection, State
 from realtimenet.gateway.front_door import FrontDoor, picows_protocol_factory
@@ -60,7 +61,7 @@ def _json_response(status: int, body: dict[str, Any], headers: dict[str, str] | 
 class _SocketListener(WSListener):
     """Adapts one picows socket to a sans-I/O ``Connection`` (and implements its ``Transport``)."""
 
-    __slots__ = ("_fragment_bytes", "_fragments", "_gateway", "_principal", "_ws", "conn")
+    __slots__ = ("_fragment_bytes", "_fragments", "_gateway", "_out", "_principal", "_ws", "conn")
 
     def __init__(self, gateway: Gateway, principal: Principal) -> None:
         self._gateway = gateway
@@ -69,6 +70,7 @@ class _SocketListener(WSListener):
         self.conn: Connection | None = None
         self._fragments: list[bytes] | None = None
         self._fragment_bytes = 0
+        self._out: list[bytes] | None = None  # headers and payloads waiting for this iteration's write
 
     # picows callbacks ------------------------------------------------------------------------------
 
@@ -97,7 +99,7 @@ class _SocketListener(WSListener):
         elif kind is WSMsgType.CONTINUATION:
             self._continue(conn, frame)
         elif kind is WSMsgType.PING:  # answered here, not by picows, so a ping with reserved bits fails
-            transport.send_pong(frame.get_payload_as_bytes())
+            self._queue(frames.control(frames.PONG, frame.get_payload_as_bytes()))
             conn.on_pong(time.monotonic())
         elif kind is WSMsgType.PONG:
             conn.on_pong(time.monotonic())
@@ -119,6 +121,7 @@ class _SocketListener(WSListener):
                 self._fail(conn, f"invalid close code {code}")
                 return
             conn.close(code, frame.get_close_reason() or "", initiator="client")
+            self.flush()
             transport.send_close(WSCloseCode(code))
         transport.disconnect()
 
@@ -176,20 +179,37 @@ class _SocketListener(WSListener):
     # Transport for Connection ----------------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
+        """Queue a text frame; the socket is written once per loop iteration (``flush``)."""
+        out = self._out
+        if out is None:
+            out = self._out = []
+            self._gateway.flush_soon(self)
+        out.append(frames.header(len(data)))
+        out.append(data)
+
+    def _queue(self, frame: bytes) -> None:
+        if self._out is None:
+            self._out = []
+            self._gateway.flush_soon(self)
+        self._out.append(frame)
+
+    def flush(self) -> None:
+        """Write every frame queued since the last flush with one ``writelines``."""
+        out, self._out = self._out, None
         ws = self._ws
         # A peer that vanished mid-burst: the loss is noticed on write, but picows reports it a little
         # later; writes in between would each log "write() called after connection lost".
-        if ws is not None and not ws.underlying_transport.is_closing():
-            ws.send(WSMsgType.TEXT, data)
+        if out and ws is not None and not ws.underlying_transport.is_closing():
+            ws.underlying_transport.writelines(out)
 
     def ping(self) -> None:
-        if self._ws is not None:
-            self._ws.send_ping()
+        self._queue(frames.control(frames.PING))
 
     def close(self, code: int, reason: str) -> None:
         ws = self._ws
         if ws is None:
             return
+        self.flush()  # what was sent before the close goes before it
         ws.send_close(WSCloseCode(code), reason.encode()[:123])
         asyncio.get_running_loop().call_later(CLOSE_GRACE_SECONDS, ws.disconnect)
 
@@ -248,6 +268,7 @@ class Gateway:
         self.ports: dict[str, int] = {}
         self._state_handle: asyncio.TimerHandle | None = None
         self._state_due = 0.0
+        self._to_flush: list[_SocketListener] = []  # sockets with frames queued in this loop iteration
         self.backends_up: dict[str, bool] = {"store": True, "bus": True}
         self._checking: asyncio.Task[None] | None = None
         self._last_check = 0.0
@@ -261,6 +282,19 @@ class Gateway:
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         assert self._loop is not None
         return self._loop.create_task(coro)
+
+    def flush_soon(self, listener: _SocketListener) -> None:
+        """``listener`` has frames queued: write them at the end of this loop iteration, with every other
+        socket's (one ``call_soon`` per iteration, one system call per socket)."""
+        if not self._to_flush:
+            assert self._loop is not None
+            self._loop.call_soon(self._flush)
+        self._to_flush.append(listener)
+
+    def _flush(self) -> None:
+        listeners, self._to_flush = self._to_flush, []
+        for listener in listeners:
+            listener.flush()
 
     # HTTP and upgrade routing -----------------------------------------------------------------------
 
@@ -341,10 +375,12 @@ class Gateway:
                 read_buffer_init_size=server.read_buffer_bytes,
                 enable_auto_pong=False,  # on_ws_frame answers pings after checking the frame
                 logger_name="gateway",
-                # Keep picows's default aiofastnet transport: with use_aiofastnet=False (uvloop's transport,
-                # ~5.8 KB less per socket) frames queued under back-pressure arrive corrupted, because picows
-                # reuses its frame buffer while uvloop still holds a view of it (test_frames_queued_under_
-                # back_pressure_arrive_intact; docs/performance.md).
+                # uvloop's own transports (about 5.8 KB less per socket than picows's default aiofastnet). They
+                # keep a reference to what they could not send at once instead of copying it; picows's send()
+                # hands them a view of a buffer it reuses, which corrupted frames queued under back-pressure.
+                # The gateway writes its frames itself, as immutable bytes (frames.py), so nothing queued can
+                # change (test_frames_queued_under_back_pressure_arrive_intact).
+                use_aiofastnet=False,
             )
             if not server.internal_port:
                 log.warning("TLS on the public port without server.internal_port: /api and /admin are off "
