@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test check codegen unit cpp ue-check ue-check-if-available bench system-deps js-deps admin admin-deps \
 	screenshots clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py Tools/realtimenet/native/speedups.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -33,7 +33,7 @@ from realtimenet.logs import client_log
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode
 from realtimenet.protocol.messages import SessionTokenExpiringParams
-from realtimenet.protocol.text import InvalidText, check_text
+from realtimenet.protocol.text import InvalidText
 
 log = logging.getLogger("realtimenet.connection")
 
@@ -295,13 +295,11 @@ class Connection:
         if self.state is not State.OPEN:
             return
         try:
-            check_text(frame)
+            is_batch, items = jsonrpc.split_frame(frame, self._limits)
         except InvalidText as exc:  # refused before it can reach anyone, the history or a log
             self.env.metrics.bad("invalid_text", str(exc))
             self.close(CloseCode.INVALID_PAYLOAD, str(exc))
             return
-        try:
-            is_batch, items = jsonrpc.split_frame(frame, self._limits)
         except jsonrpc.Invalid as exc:
             self._reject(exc)
             return

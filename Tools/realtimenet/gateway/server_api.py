@@ -181,15 +181,13 @@ class ServerApi:
         key = self.keyring.identify(authorization)
         if isinstance(key, KeyRefusal):
             return self.refuse(401, key.reason, "send `Authorization: apikey <key>` with a key of `api.keys`")
-        try:
-            check_text(body)  # as at the socket's door: nothing the API publishes may break a client's decoder
+        try:  # as at the socket's door: nothing the API publishes may break a client's decoder
+            is_batch, items = jsonrpc.split_frame(body, self._limits)
         except InvalidText as exc:
             self._metrics.bad("invalid_text", f"server API request: {exc}")
             self._metrics.api_requests.labels("ok").inc()
             return ApiAnswer(200, jsonrpc.encode_error(None, ErrorCode.PARSE_ERROR, ErrorCode.PARSE_ERROR.message,
                                                        {"detail": str(exc)}))
-        try:
-            is_batch, items = jsonrpc.split_frame(body, self._limits)
         except jsonrpc.Invalid as exc:
             self._metrics.bad(exc.kind, f"server API request: {exc.detail}")
             self._metrics.api_requests.labels("ok").inc()

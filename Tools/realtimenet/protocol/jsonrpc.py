@@ -12,6 +12,7 @@ number check matters: msgspec skips raw values without range-checking them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,13 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from realtimenet.protocol.codes import ErrorCode
+from realtimenet.protocol.text import check_text
+
+_scan: Callable[[bytes, int, int, int], bool] | None
+try:
+    from realtimenet._speedups import scan_frame as _scan
+except ImportError:  # built without a C compiler: the Python checks alone
+    _scan = None
 
 RequestId = int | str | None
 
@@ -255,13 +263,24 @@ def decode_request(item: bytes) -> Request:
     return req
 
 
-def split_frame(frame: bytes, limits: Limits) -> tuple[bool, list[bytes]]:
-    """Return (is_batch, items) for a text frame, after the sanitising limits.
-
-    Raises ``Invalid`` for a frame that must be answered with one error: a parse error, an empty or
-    oversized batch, or a limit exceeded.
-    """
+def check_frame(frame: bytes, limits: Limits) -> None:
+    """Raise ``InvalidText`` (not UTF-8 text, protocol/text.py) or ``Invalid`` (a limit exceeded) unless the
+    frame passes every check a client message must pass. The native scan (realtimenet._speedups, built when a C
+    compiler is there) certifies the common case in one pass; anything it is not sure of, and every frame when
+    it is not built, goes through the Python checks, which alone decide what is refused and say why."""
+    if _scan is not None and _scan(frame, limits.max_depth, limits.max_string_length, limits.max_array_length):
+        return
+    check_text(frame)
     check_limits(frame, limits)
+
+
+def split_frame(frame: bytes, limits: Limits) -> tuple[bool, list[bytes]]:
+    """Return (is_batch, items) for a text frame, after ``check_frame``.
+
+    Raises ``InvalidText`` for bytes that are not text, and ``Invalid`` for a frame that must be answered with
+    one error: a parse error, an empty or oversized batch, or a limit exceeded.
+    """
+    check_frame(frame, limits)
     first = frame[:1]
     if first.isspace():  # rare: avoid copying every frame to strip it
         first = frame.lstrip()[:1]
