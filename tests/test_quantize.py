@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from realtimenet.state import merge_patch
 from realtimenet.state.quantize import Quantizer
 from tests.conftest import GatewayProcess
@@ -51,3 +53,11 @@ def test_the_gateway_rounds_and_skips_no_op_updates(gateway_factory: Any) -> Non
     time.sleep(0.2)
     deltas = [n.params for n in list(alice.notifications.queue) if n.method == "state.delta"]
     assert deltas == [{"room": "arena-1", "from": 0, "to": 1, "patch": {"players": {"alice": {"x": 1.23, "rot": 45}}}}]
+
+
+def test_a_named_member_wins_over_a_wildcard_and_partial_globs_are_refused() -> None:
+    quantizer = Quantizer({"players.*.x": 1, "players.boss.x": 0.5})
+    assert quantizer.apply({"players": {"boss": {"x": 1.3}, "p1": {"x": 1.3}}}, {}) == {
+        "players": {"boss": {"x": 1.5}, "p1": {"x": 1}}}
+    with pytest.raises(ValueError, match="a name or"):
+        Quantizer({"play*.x": 1})

@@ -165,8 +165,9 @@ class StateConfig(_Section):
         "Seconds a room's state outlives its last update (Redis key expiry; swept in memory); 0 keeps it "
         "forever, which lets any client that may join rooms grow the store without bound.", ge=0)] = 86_400.0
     quantize: Annotated[dict[str, dict[str, float]], _doc(
-        "Room glob pattern -> {dotted path glob: step}: numbers written there are rounded to the step, and "
-        "changes that round to the held value are dropped (e.g. `\"match-*\" = {\"players.*.x\" = 0.01}`).")] = (
+        "Room glob pattern -> {dotted path: step}, where a `*` part stands for any one member name and a named "
+        "member wins over `*`: numbers written there are rounded to the step, and changes that round to the held "
+        "value are dropped (e.g. `\"match-*\" = {\"players.*.x\" = 0.01}`).")] = (
         msgspec.field(default_factory=dict))
     entities: Annotated[dict[str, dict[str, dict[str, float]]], _doc(
         "Room glob pattern -> {collection: {field: step}}: entity collections whose numeric fields are "

@@ -162,20 +162,28 @@ class EntityMirror:
 def _split(table: EntityTable, held: Quanta, change: dict[str, Any]) -> tuple[list[bool], list[int],
                                                                                dict[str, Any]]:
     """One entity's patch: (changed-field mask, quantum differences, what cannot be packed); the packed
-    fields' new quanta are written into ``held``."""
+    fields' new quanta are written into ``held``. Runs once per moved entity per tick: kept to plain lookups."""
     packable: dict[int, int] = {}
     left: dict[str, Any] = {}
+    index, steps = table.index, table.steps
     for field, value in change.items():
-        j = table.index.get(field)
-        old = held[j] if j is not None else None
-        new = _quantum(table.steps[j], value) if j is not None else None
-        if j is None or old is None or new is None or table.steps[j].value(new) != value:
-            left[field] = value  # not a declared, quantised number both before and after: a plain patch
+        j = index.get(field)
+        old = None if j is None else held[j]
+        if j is None or old is None or type(value) not in (int, float):
+            left[field] = value  # not a declared number both before and after: a plain patch
+            continue
+        step = steps[j]
+        try:
+            new = step.quantum(value)
+        except ValueError:  # too large to carry a fraction: the quantiser kept it as it is
+            left[field] = value
+            continue
+        if step.value(new) != value:
+            left[field] = value  # not on the step
             continue
         packable[j] = new - old
         held[j] = new
-    mask = [j in packable for j in range(len(table.fields))]
-    return mask, [packable[j] for j in sorted(packable)], left
+    return [j in packable for j in range(len(steps))], [packable[j] for j in sorted(packable)], left
 
 
 def _pack(names: list[str], updates: dict[str, tuple[list[bool], list[int]]], field_count: int) -> bytes:

@@ -8,8 +8,7 @@ receive ordinary RFC 7396 patches, only with fewer digits and fewer members.
 
 from __future__ import annotations
 
-import fnmatch
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,10 @@ class Step:
 
     multiple: int
     decimals: int
+    pow10: int = field(init=False, repr=False, compare=False)  # 10**decimals, computed once: used per value
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pow10", 10**self.decimals)
 
     @classmethod
     def of(cls, step: float) -> Step:
@@ -42,59 +45,74 @@ class Step:
     def quantum(self, value: float) -> int:
         """The integer ``q`` whose value is nearest ``value``; ValueError when ``|q|`` would pass 2**53
         (beyond that doubles hold no fractions to round, and C++ could not hold ``q`` exactly)."""
-        scaled: float = value * 10**self.decimals / self.multiple
+        scaled: float = value * self.pow10 / self.multiple
         if not abs(scaled) < _EXACT:
             raise ValueError(f"{value!r} is too large to quantise to {self}")
         return round(scaled)
 
     def value(self, quantum: int) -> float | int:
         numerator = quantum * self.multiple
-        return numerator if self.decimals == 0 else numerator / 10**self.decimals
+        return numerator if self.decimals == 0 else numerator / self.pow10
+
+
+class _Rules:
+    """One level of the rule tree: the rules below a member of this name, or below any member (``*``), and
+    the step of a number found here."""
+
+    __slots__ = ("any", "named", "step")
+
+    def __init__(self) -> None:
+        self.named: dict[str, _Rules] = {}
+        self.any: _Rules | None = None
+        self.step: Step | None = None
+
+    def child(self, name: str) -> _Rules | None:
+        """The rules for member ``name`` (a name beats ``*``, as the first matching rule used to)."""
+        return self.named.get(name, self.any)
 
 
 class Quantizer:
-    """Rounds the numbers a patch writes at the declared paths, and drops changes that vanish."""
+    """Rounds the numbers a patch writes at the declared paths, and drops changes that vanish. The rules are a
+    tree walked beside the patch: one dictionary lookup per member, nothing per path."""
 
     def __init__(self, rules: dict[str, float]) -> None:
         self.rules = [(tuple(pattern.split(".")), Step.of(step)) for pattern, step in rules.items()]
-        self._cache: dict[tuple[str, ...], Step | None] = {}  # paths repeat every tick
+        self._root = _Rules()
+        for pattern, step in reversed(self.rules):  # the first rule that matches wins: it is written last
+            node = self._root
+            for part in pattern:
+                if part == "*":
+                    node.any = node.any or _Rules()
+                    node = node.any
+                elif any(ch in part for ch in "*?["):
+                    raise ValueError(f"{'.'.join(pattern)}: a pattern part is a name or '*', not {part!r}")
+                else:
+                    node = node.named.setdefault(part, _Rules())
+            node.step = step
 
-    def _rule(self, path: tuple[str, ...]) -> Step | None:
-        if path in self._cache:
-            return self._cache[path]
-        found = None
-        for pattern, step in self.rules:
-            if len(pattern) == len(path) and all(fnmatch.fnmatchcase(p, q) for p, q in zip(path, pattern,
-                                                                                              strict=True)):
-                found = step
-                break
-        if len(self._cache) < 100_000:  # bounded: member names come from clients
-            self._cache[path] = found
-        return found
-
-    def apply(self, patch: dict[str, Any], document: dict[str, Any] | None,
-              prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+    def apply(self, patch: dict[str, Any], document: dict[str, Any] | None) -> dict[str, Any]:
         """The patch with declared numbers rounded and no-op members removed (relative to ``document``)."""
+        return self._apply(patch, document, self._root)
+
+    def _apply(self, patch: dict[str, Any], document: dict[str, Any] | None, rules: _Rules | None) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for name, value in patch.items():
-            path = (*prefix, name)
-            current = document.get(name) if isinstance(document, dict) else None
-            if isinstance(value, dict):
-                inner = self.apply(value, current if isinstance(current, dict) else None, path)
-                if inner or not isinstance(current, dict):
+            current = document.get(name) if document is not None else None
+            below = rules.child(name) if rules is not None else None
+            if type(value) is dict:
+                inner = self._apply(value, current if type(current) is dict else None, below)
+                if inner or type(current) is not dict:
                     result[name] = inner
                 continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                step = self._rule(path)
-                if step is not None:
-                    try:
-                        value = step.value(step.quantum(value))
-                    except ValueError:
-                        pass  # too large to carry a fraction: kept as it is
-            if value is None and isinstance(document, dict) and name not in document:
+            if below is not None and below.step is not None and type(value) in (int, float):
+                step = below.step
+                try:
+                    value = step.value(step.quantum(value))
+                except ValueError:
+                    pass  # too large to carry a fraction: kept as it is
+            if value is None and document is not None and name not in document:
                 continue  # deleting what is not there: nothing changes
             if value == current and value is not None:
                 continue  # rounds to what is already there: nothing changes
             result[name] = value
         return result
-
