@@ -1,5 +1,5 @@
-"""``rtnet``: run the gateway, mint development tokens, generate code from the protocol description, and
-lint, build and test the Unreal plugin (``rtnet ue``)."""
+"""``rtnet``: run the gateway, mint development tokens, generate code from the protocol description, run
+headless players against a gateway (``rtnet bots``), and lint, build and test the Unreal plugin (``rtnet ue``)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from realtimenet.bots.cli import add_bots_parser
 from realtimenet.config import Config, load_config, secrets_of, to_toml
 from realtimenet.exceptions import ConfigError
 from realtimenet.ue.cli import add_ue_parser
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_args(config)
     config.set_defaults(func=cmd_config)
 
+    add_bots_parser(sub, _config_args, _load)  # rtnet bots
     add_ue_parser(sub)  # rtnet ue lint | build | test | report
     return parser
 
