@@ -34,12 +34,21 @@ class TokenCommandError(Exception):
     """Raised when the token command fails, times out or prints nothing."""
 
 
+def split_command(command: str, platform: str = sys.platform) -> list[str]:
+    """A command line as its arguments: POSIX shell rules, or on Windows the usual ones (double quotes group,
+    backslashes are path separators), e.g. ``"C:\\Program Files\\Python311\\python.exe" mint.py``."""
+    if platform != "win32":
+        return shlex.split(command)
+    return [part[1:-1] if len(part) >= 2 and part[0] == part[-1] == '"' else part
+            for part in shlex.split(command, posix=False)]
+
+
 class CommandTokens:
-    """Runs ``command`` (a command line, split like a shell would on this platform) with the player id appended;
+    """Runs ``command`` (a command line, split as this platform's shell would) with the player id appended;
     its standard output, stripped, is the token."""
 
-    def __init__(self, command: str, timeout: float = 10.0) -> None:
-        self.argv = shlex.split(command, posix=sys.platform != "win32")
+    def __init__(self, command: str, timeout: float = 10.0, platform: str = sys.platform) -> None:
+        self.argv = split_command(command, platform)
         if not self.argv:
             raise ValueError("the token command is empty")
         self.timeout = timeout

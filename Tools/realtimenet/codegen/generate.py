@@ -88,13 +88,16 @@ def _cpp_headers(root: Path) -> dict[Path, str]:
 
 
 def generate(root: Path) -> list[Path]:
-    """Write every target under ``root``; returns the files whose content changed."""
+    """Write every target under ``root``; returns the files whose content changed.
+
+    Files are written with LF line ends on every system (Windows' text mode would write CRLF) and compared as
+    text, so a checkout whose line ends Git turned into CRLF counts as fresh."""
     changed = []
     for rel, text in render_all(root).items():
         path = root / rel
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_text(text, encoding="utf-8", newline="\n")
             changed.append(rel)
     return changed
 

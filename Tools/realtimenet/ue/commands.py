@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from realtimenet.ue.fault_gateway import DEFAULT_HOST, FaultGateway, GatewayError, rtnet_command
 
@@ -51,35 +51,48 @@ def host_platform(system: str = sys.platform) -> str:
     return "Linux"
 
 
+def filesystem_exists(path: PurePath) -> bool:
+    """Whether ``path`` exists on this machine."""
+    return Path(path).exists()
+
+
 @dataclass(frozen=True)
 class Engine:
-    """An engine install or source build: ``root`` holds ``Engine/``."""
+    """An engine install or source build: ``root`` holds ``Engine/``.
 
-    root: Path
+    ``root`` may be a pure path of another system's kind (``PureWindowsPath`` in tests): the launchers are
+    derived from it without touching the disk, so command lines for a Windows engine are built and checked
+    on any machine; whether it is a UE4 tree (``UE4Editor-Cmd``) is decided once, by ``engine_at``.
+    """
+
+    root: PurePath
     platform: str
+    legacy_editor: bool = False
 
     @property
-    def run_uat(self) -> Path:
+    def run_uat(self) -> PurePath:
         """The Unreal Automation Tool launcher (BuildPlugin and friends)."""
         script = "RunUAT.bat" if self.platform == "Win64" else "RunUAT.sh"
         return self.root / "Engine" / "Build" / "BatchFiles" / script
 
     @property
-    def editor_cmd(self) -> Path:
+    def editor_cmd(self) -> PurePath:
         """The console editor: UnrealEditor-Cmd (UE5), or UE4Editor-Cmd on a UE4 tree."""
-        binaries = self.root / "Engine" / "Binaries" / self.platform
         suffix = ".exe" if self.platform == "Win64" else ""
-        editor = binaries / f"UnrealEditor-Cmd{suffix}"
-        legacy = binaries / f"UE4Editor-Cmd{suffix}"
-        return legacy if not editor.exists() and legacy.exists() else editor
+        name = "UE4Editor-Cmd" if self.legacy_editor else "UnrealEditor-Cmd"
+        return self.root / "Engine" / "Binaries" / self.platform / f"{name}{suffix}"
 
 
-def engine_at(path: Path, platform: str) -> Engine:
-    """The engine at ``path`` (the folder holding Engine/, or Engine/ itself)."""
-    root = path.parent if path.name == "Engine" and (path / "Build").is_dir() else path
+def engine_at(path: PurePath, platform: str, exists: Callable[[PurePath], bool] = filesystem_exists) -> Engine:
+    """The engine at ``path`` (the folder holding Engine/, or Engine/ itself); ``exists`` answers for files
+    and folders (the disk by default; a fake tree in tests)."""
+    root = path.parent if path.name == "Engine" and exists(path / "Build") else path
     engine = Engine(root, platform)
-    if not engine.run_uat.exists():
+    if not exists(engine.run_uat):
         raise NoEngineError(f"rtnet ue: {path} is not an Unreal Engine folder (no {engine.run_uat})")
+    legacy = Engine(root, platform, legacy_editor=True)
+    if not exists(engine.editor_cmd) and exists(legacy.editor_cmd):
+        return legacy
     return engine
 
 
@@ -111,7 +124,7 @@ def find_engine(engine_dir: str | None, environ: Mapping[str, str] = os.environ,
     raise NoEngineError(NO_ENGINE_MESSAGE)
 
 
-def build_plugin_command(engine: Engine, plugin: Path, package_dir: Path,
+def build_plugin_command(engine: Engine, plugin: PurePath, package_dir: PurePath,
                          target_platforms: Sequence[str] = (), extra: Sequence[str] = ()) -> list[str]:
     """RunUAT BuildPlugin: compiles every module of the plugin for the editor and game targets into
     ``package_dir``, as a plugin consumer would get it (the strictest build short of a game)."""
@@ -120,7 +133,7 @@ def build_plugin_command(engine: Engine, plugin: Path, package_dir: Path,
             f"-TargetPlatforms={'+'.join(platforms)}", *extra]
 
 
-def automation_test_command(engine: Engine, project: Path, test_filter: str, report_dir: Path,
+def automation_test_command(engine: Engine, project: PurePath, test_filter: str, report_dir: PurePath,
                             gateway_args: Sequence[str] = (), extra: Sequence[str] = (),
                             null_rhi: bool = True) -> list[str]:
     """UnrealEditor-Cmd running the automation tests whose path starts with ``test_filter``, headless, then
@@ -223,7 +236,7 @@ def run_build(options: BuildOptions) -> int:
         return EXIT_NO_ENGINE
     package_dir = (options.package_dir or options.root / DEFAULT_PACKAGE_DIR).resolve()
     argv = build_plugin_command(engine, plugin, package_dir, options.target_platforms, options.extra)
-    return _run(argv, engine.platform, cwd=engine.root)
+    return _run(argv, engine.platform, cwd=Path(engine.root))
 
 
 def summarise_report(report_dir: Path, junit: Path | None) -> int:
