@@ -95,6 +95,14 @@ def test_generated_files_are_lf_and_a_crlf_checkout_is_fresh(tmp_path: Path) -> 
     assert generate(root) == []  # and nothing is rewritten
 
 
+def test_the_compile_check_says_where_it_runs_instead_of_failing_on_linux_paths() -> None:
+    from realtimenet.ue.compile_check import check
+
+    with pytest.raises(check.CheckError, match="on Windows, run it in WSL 2") as error:
+        check.check_toolchain("win32")
+    assert "rtnet ue build --engine-dir" in str(error.value)
+
+
 BLOCKED_AS_ON_WINDOWS = ("fcntl", "resource", "pwd", "grp", "termios", "pty", "tty", "syslog", "uvloop")
 TOOLING_RUN = """
 import sys

@@ -237,7 +237,12 @@ def parse_diagnostics(output: str, root: Path) -> list[Diagnostic]:
     return diagnostics
 
 
-def check_toolchain() -> None:
+def check_toolchain(platform: str | None = None) -> None:
+    """CheckError, saying what to install, when the toolchain the check emulates UBT with is missing."""
+    if (platform or sys.platform) == "win32":
+        raise CheckError("the compile check emulates UnrealBuildTool's Linux editor build with Debian's clang 19, "
+                         "libc++ 19 and GSL, so it runs on Linux: on Windows, run it in WSL 2 (a Linux clone of "
+                         "the repository), or compile with MSVC for real: rtnet ue build --engine-dir DIR")
     if shutil.which(COMPILER) is None:
         raise CheckError(f"{COMPILER} is missing (Debian: apt-get install clang-19; scripts/install-system-deps.sh)")
     if not (LIBCXX_INCLUDE / "vector").is_file():
