@@ -111,17 +111,21 @@ for name in {blocked!r}:
 from realtimenet.cli import main
 codes = [main(["codegen", "--check", "--root", {root!r}]), main(["ue", "lint", "--root", {root!r}]),
          main(["token", "--sub", "alice", "--ttl", "60"]),
+         main(["ue", "package", "--root", {root!r}, "--output", {archive!r}, "--docs-url", "https://d.example",
+               "--support-url", "https://s.example"]),
          main(["bots", "--url", {url!r}, "--count", "2", "--duration", "1.5", "--quiet"])]
 print("CODES", codes)
 """
 
 
 def test_the_tooling_runs_without_posix_modules_uvloop_or_a_shell(gateway: GatewayProcess, tmp_path: Path) -> None:
-    code = TOOLING_RUN.format(blocked=BLOCKED_AS_ON_WINDOWS, root=str(ROOT), url=gateway.url)
+    code = TOOLING_RUN.format(blocked=BLOCKED_AS_ON_WINDOWS, root=str(ROOT), url=gateway.url,
+                              archive=str(tmp_path / "RealtimeNet.zip"))
     empty = tmp_path / "no-shell-here"
     empty.mkdir()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={"PATH": str(empty)}, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert "CODES [0, 0, 0, 0]" in done.stdout, done.stdout + done.stderr
+    assert "CODES [0, 0, 0, 0, 0]" in done.stdout, done.stdout + done.stderr
     assert "rtnet bots: 2 bots" in done.stdout and "no errors" in done.stdout
+    assert (tmp_path / "RealtimeNet.zip").is_file()

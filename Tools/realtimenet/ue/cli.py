@@ -1,4 +1,4 @@
-"""``rtnet ue lint | build | test | report | compile-check``: the argument parsing; the work is in the sibling
+"""``rtnet ue lint | build | test | report | package | compile-check``: the argument parsing; the work is in the sibling
 modules."""
 
 from __future__ import annotations
@@ -87,6 +87,24 @@ def cmd_compile_check(args: argparse.Namespace) -> int:
     return 1 if result.diagnostics else 0
 
 
+def cmd_package(args: argparse.Namespace) -> int:
+    """Write the plugin's source archive; 2 when it cannot be packaged (the reasons are printed)."""
+    from realtimenet.ue.package import PackageError, PackageOptions, package, summary
+
+    links = {"DocsURL": args.docs_url, "SupportURL": args.support_url, "CreatedByURL": args.created_by_url,
+             "FabURL": args.fab_url}
+    options = PackageOptions(root=Path(args.root), engine_version=args.engine_version,
+                             output=Path(args.output) if args.output else None,
+                             links={k: v for k, v in links.items() if v}, copyright=args.copyright)
+    try:
+        path, contents = package(options)
+    except PackageError as error:
+        print(f"rtnet ue package: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(summary(path, contents)))
+    return 0
+
+
 def add_ue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``rtnet ue`` and its subcommands on the top-level subparsers."""
     ue = sub.add_parser("ue", help="Unreal plugin: lint headers, build, run automation tests, read their report")
@@ -119,6 +137,22 @@ def add_ue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     test.add_argument("--with-rhi", action="store_true", help="render (no -nullrhi), e.g. for screenshot tests")
     test.add_argument("extra", nargs="*", help="more editor arguments, after --")
     test.set_defaults(func=cmd_test)
+
+    from realtimenet.ue.package import DEFAULT_COPYRIGHT, DEFAULT_ENGINE_VERSION
+
+    pack = commands.add_parser("package", help="the plugin as a source archive (zip) for projects, engines and Fab")
+    pack.add_argument("--root", default=".", help="repository root")
+    pack.add_argument("--engine-version", default=DEFAULT_ENGINE_VERSION,
+                      help="the engine the archive is for: its descriptor's EngineVersion (default %(default)s)")
+    pack.add_argument("--output", help="the zip to write (default build/ue/package/RealtimeNet-<version>-UE<x.y>.zip)")
+    pack.add_argument("--docs-url", help="DocsURL of the descriptor (required unless the .uplugin has one)")
+    pack.add_argument("--support-url", help="SupportURL of the descriptor (required unless the .uplugin has one)")
+    pack.add_argument("--created-by-url", help="CreatedByURL of the descriptor")
+    pack.add_argument("--fab-url",
+                      help="FabURL (com.epicgames.launcher://ue/Fab/product/<id>), once the listing exists")
+    pack.add_argument("--copyright", default=DEFAULT_COPYRIGHT,
+                      help="notice put at the top of source files that have none (default: %(default)s)")
+    pack.set_defaults(func=cmd_package)
 
     compile_check = commands.add_parser(
         "compile-check", help="compile the plugin's C++ against real engine headers (UHT emulated, clang 19, no link)")
