@@ -298,3 +298,46 @@ def test_a_late_joiner_sees_who_was_already_in_the_room(gateway_factory: Factory
     assert [(r["player_id"], r["status"]) for r in rows] == [("alice", "online"), ("bob", "online"), ("ann", "away")]
     bob.close()
     ann.close()
+
+
+def test_an_expiring_token_is_refreshed_and_the_session_carries_on_without_a_reconnect(
+        gateway_factory: Factory, spawn: Callable[..., Headless]) -> None:
+    """The gateway says the token expired (session.token_expiring); the game's new token goes out as auth.refresh
+    (rtnet::Client::UseToken, as the Unreal subsystem's SetToken does) and the same socket and session outlive
+    the deadline at which the gateway would have closed with 4001."""
+    gw = gateway_factory({"auth": {"leeway": 0, "expiry_grace": 4}})
+    alice = spawn(gw, "alice", "--token", gw.token("alice", ttl=2))
+    alice.wait("session_started")
+    assert alice.call("j", cmd="join", room="lobby")["status"] == "result"
+    expiring = alice.wait("token_expiring", timeout=10)
+    assert expiring["deadline"] > time.time()
+    alice.send(cmd="token", token=gw.token("alice", ttl=600), tag="refresh")
+    used = alice.wait("token_used", tag="refresh")
+    assert used["token_state"] == "expiring" and used["refresh_sent"] is True
+    refreshed = alice.wait("call_done", tag="refresh")
+    assert refreshed["method"] == "auth.refresh" and refreshed["status"] == "result", refreshed
+    assert abs(refreshed["result"]["expires_at"] - (time.time() + 600)) < 30
+    time.sleep(max(0.0, expiring["deadline"] - time.time()) + 2.0)  # past the 4001 that did not come
+    assert alice.call("after", cmd="call", method="sys.echo", params={"data": "still here"})["status"] == "result"
+    assert len(alice.events("session_started")) == 1
+    assert not alice.events("reconnecting") and not alice.events("recovered") and not alice.events("token_required")
+    assert not [e for e in alice.events("error") if e.get("close_code") == 4001]
+
+
+def test_a_token_closed_with_4001_comes_back_with_a_new_one_and_resumes(
+        gateway_factory: Factory, spawn: Callable[..., Headless]) -> None:
+    """No new token within the grace: the gateway closes with 4001, the client waits for one (token_required)
+    instead of retrying with the dead token, and the new token reconnects and resumes the same session."""
+    gw = gateway_factory({"auth": {"leeway": 0, "expiry_grace": 1}})
+    bob = spawn(gw, "bob", "--token", gw.token("bob", ttl=2), "--backoff-base", "0.05")
+    bob.wait("session_started")
+    assert bob.call("j", cmd="join", room="lobby")["status"] == "result"
+    bob.wait("token_required", timeout=10)
+    time.sleep(0.5)
+    assert not bob.events("recovered")  # waiting for a token, not reconnecting with the expired one
+    bob.send(cmd="token", token=gw.token("bob", ttl=600), tag="new")
+    used = bob.wait("token_used", tag="new")
+    assert used["token_state"] == "required" and used["refresh_sent"] is False
+    bob.wait("recovered", timeout=10)
+    assert bob.call("after", cmd="call", method="sys.echo", params={"data": 1})["status"] == "result"
+    assert len(bob.events("session_started")) == 1  # the same session, resumed

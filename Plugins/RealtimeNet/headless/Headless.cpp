@@ -9,7 +9,9 @@
 //   {"cmd":"call","method":"sys.echo","params":{...},"tag":"t1"}   -> {"event":"call_done","tag":"t1",...}
 //   {"cmd":"join","room":"lobby","state_encoding":"","tag":...}   {"cmd":"leave","room":"lobby"}
 //   {"cmd":"update","room":"lobby","patch":{...}}   {"cmd":"presence","status":"away"}
-//   {"cmd":"reconnect"}  {"cmd":"cut"} (drop the socket, no close frame)  {"cmd":"token","token":"..."}
+//   {"cmd":"reconnect"}  {"cmd":"cut"} (drop the socket, no close frame)
+//   {"cmd":"token","token":"...","tag":...} (rtnet::Client::UseToken: auth.refresh while expiring -> call_done,
+//   a reconnect after 4001) -> {"event":"token_used","token_state":...,"refresh_sent":...}
 //   {"cmd":"stats"}  {"cmd":"close"}  {"cmd":"quit"}
 // Events: client events by kind (state_changed, reconnecting, session_started, recovered, resynced,
 // error, ...), room_event (every room.event the game sees, after de-duplication), state (a room's
@@ -216,8 +218,13 @@ int main(int argc, char** argv) {
     } else if (*cmd == "cut") {
       transport.Cut();
     } else if (*cmd == "token") {
+      // As the Unreal subsystem's SetToken: the transport presents it from now on, and the core decides what
+      // else it is for (auth.refresh while expiring, a reconnect after 4001, nothing otherwise).
+      const rtnet::TokenState state = client.token_state();
       transport.SetToken(text("token"));
-      client.TokenRefreshed(at);
+      const rtnet::CallTicket ticket = client.UseToken(text("token"), at, done_with(tag));
+      Print(Value::MakeObject({{"event", "token_used"}, {"tag", tag}, {"token_state", rtnet::ToString(state)},
+                               {"refresh_sent", ticket.ok()}}));
     } else if (*cmd == "stats") {
       const rtnet::NetworkMetrics& metrics = client.metrics();
       Print(Value::MakeObject({{"event", "stats"},
