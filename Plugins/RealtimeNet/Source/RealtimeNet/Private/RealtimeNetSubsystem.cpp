@@ -265,14 +265,18 @@ void URealtimeNetSubsystem::BroadcastEvent(const rtnet::ClientEvent& Event)
 		return;
 	}
 	case Kind::kTokenRequired:
-		// The OnError for close 4001 (Recovery = RefreshToken) tells the game; SetToken resumes.
+		// Also an OnError for close 4001 (Recovery = RefreshToken); SetToken reconnects and resumes.
 		UE_LOG(LogRealtimeNet, Log, TEXT("waiting for a new token (SetToken): %s"), *Reason);
+		AskForToken(ERealtimeNetTokenNeed::Required, 0.f);
 		return;
 	case Kind::kTokenExpiring:
-		// ProtocolEvents' session.token_expiring event tells the game; SetToken sends auth.refresh (the core
-		// remembers that it is expiring).
-		UE_LOG(LogRealtimeNet, Log, TEXT("token expiring: SetToken before %.0f (Unix seconds)"), Event.deadline);
+	{
+		// SetToken sends auth.refresh: the core remembers that the token is expiring.
+		const double SecondsLeft = FMath::Max(0.0, Event.deadline - FDateTime::UtcNow().ToUnixTimestampDecimal());
+		UE_LOG(LogRealtimeNet, Log, TEXT("token expiring: SetToken within %.0f s"), SecondsLeft);
+		AskForToken(ERealtimeNetTokenNeed::Expiring, static_cast<float>(SecondsLeft));
 		return;
+	}
 	case Kind::kDraining:
 		UE_LOG(LogRealtimeNet, Log, TEXT("gateway node draining: moving within %.1f s"), Event.deadline);
 		return;
@@ -348,6 +352,33 @@ void URealtimeNetSubsystem::SetToken(const FString& Token)
 	// 4001, otherwise nothing more: the core knows which.
 	Session->Client->UseToken(FRealtimeNetJson::ToStd(Token), GetNow());
 	Flush();
+}
+
+void URealtimeNetSubsystem::SetTokenProvider(FRealtimeNetTokenProvider Provider)
+{
+	TokenProvider = MoveTemp(Provider);
+}
+
+void URealtimeNetSubsystem::AskForToken(ERealtimeNetTokenNeed Need, float SecondsLeft)
+{
+	OnTokenNeededNative.Broadcast(Need, SecondsLeft);
+	OnTokenNeeded.Broadcast(Need, SecondsLeft);
+	if (TokenProvider)
+	{
+		// The provider may answer much later (an HTTP round trip): by then the subsystem may be gone.
+		TWeakObjectPtr<URealtimeNetSubsystem> Self(this);
+		TokenProvider(Need, [Self](const FString& Token)
+		{
+			if (Token.IsEmpty())
+			{
+				UE_LOG(LogRealtimeNet, Warning, TEXT("the token provider gave an empty token: ignored"));
+			}
+			else if (URealtimeNetSubsystem* Subsystem = Self.Get())
+			{
+				Subsystem->SetToken(Token);
+			}
+		});
+	}
 }
 
 ERealtimeNetConnectionState URealtimeNetSubsystem::GetConnectionState() const

@@ -61,6 +61,14 @@ DECLARE_MULTICAST_DELEGATE_OneParam(FOnRealtimeNetPresenceChangedNative, const F
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnRealtimeNetStateChanged, const FString&, Room, int64, Version);
 DECLARE_MULTICAST_DELEGATE_TwoParams(FOnRealtimeNetStateChangedNative, const FString&, int64);
 
+/** The session needs a new token (Need), within SecondsLeft for Expiring (0 for Required). */
+DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FOnRealtimeNetTokenNeeded, ERealtimeNetTokenNeed, Need, float, SecondsLeft);
+DECLARE_MULTICAST_DELEGATE_TwoParams(FOnRealtimeNetTokenNeededNative, ERealtimeNetTokenNeed, float);
+
+/** The game's C++ token provider: gets a fresh token for the player (at once, or later: an HTTP request to the
+    game's backend) and calls Done with it on the game thread. An empty token is ignored. */
+using FRealtimeNetTokenProvider = TFunction<void(ERealtimeNetTokenNeed /*Need*/, TFunction<void(const FString& /*Token*/)> /*Done*/)>;
+
 /** A presence.changed in a joined room, worded by the core for a toast ("bob joined", rtnet::PresenceChangeText). */
 DECLARE_MULTICAST_DELEGATE_ThreeParams(FRealtimeNetPresenceNewsNative, const FString& /*Room*/, const FString& /*PlayerId*/,
 	const FString& /*Text*/);
@@ -100,9 +108,13 @@ public:
 
 	/** The token for the next socket. The core decides what else it is for (rtnet::Client::UseToken): after a
 	    session.token_expiring notice it goes to the gateway with auth.refresh; after close 4001 the client
-	    reconnects with it at once. */
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Connection")
+	    reconnects with it at once. The answer to On Token Needed. */
+	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Connection", meta = (Keywords = "jwt auth refresh login"))
 	void SetToken(const FString& Token);
+
+	/** C++: called whenever OnTokenNeeded fires; its Done goes to SetToken. Replaces the provider set before (an
+	    empty one removes it). Blueprints bind On Token Needed and call Set Token instead. */
+	void SetTokenProvider(FRealtimeNetTokenProvider Provider);
 
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Connection")
 	ERealtimeNetConnectionState GetConnectionState() const;
@@ -236,6 +248,13 @@ public:
 
 	FRealtimeNetNotificationNative OnNotification;
 
+	/** The session needs a new token: get one from the game's backend and call Set Token (Expiring: before
+	    SecondsLeft run out, and the session carries on without a reconnect; Required: the client reconnects once
+	    it has it). A token provider (SetTokenProvider) is asked at the same moment. */
+	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Events")
+	FOnRealtimeNetTokenNeeded OnTokenNeeded;
+	FOnRealtimeNetTokenNeededNative OnTokenNeededNative;
+
 	/** One typed Blueprint event per notification of protocol/openrpc.json (generated). */
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet")
 	TObjectPtr<URealtimeNetProtocolEvents> ProtocolEvents;
@@ -245,6 +264,8 @@ private:
 	/** Broadcasts what the core produced, after it returned: handlers may call back into the client freely. */
 	void Flush();
 	void BroadcastEvent(const rtnet::ClientEvent& Event);
+	/** OnTokenNeeded, then the provider. */
+	void AskForToken(ERealtimeNetTokenNeed Need, float SecondsLeft);
 	FRealtimeNetCallResult MakeResult(const rtnet::CallOutcome& Outcome) const;
 	/** Runs OnDone with the outcome at the next flush (the core calls back from inside OnMessage / Tick / Close). */
 	void CompleteLater(const FRealtimeNetCallCompleted& OnDone, const rtnet::CallOutcome& Outcome);
@@ -254,6 +275,7 @@ private:
 	void DeferRefusal(const FRealtimeNetCallCompleted& OnDone, const FString& Method, const FString& Why);
 
 	TSharedPtr<FRealtimeNetSession> Session;
+	FRealtimeNetTokenProvider TokenProvider;
 	/** Broadcasts queued while the core runs; Flush() runs them once it has returned. */
 	TArray<TFunction<void()>> Deferred;
 	TArray<TFunction<void()>> NextTick;

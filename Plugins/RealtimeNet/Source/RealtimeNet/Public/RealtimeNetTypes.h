@@ -39,6 +39,18 @@ enum class ERealtimeNetRecovery : uint8
 	GiveUp
 };
 
+/** Why the session needs a new token (rtnet::TokenState): the game gets one from its backend and calls Set Token. */
+UENUM(BlueprintType)
+enum class ERealtimeNetTokenNeed : uint8
+{
+	/** session.token_expiring: the token has expired and the gateway closes the socket at the deadline unless a new
+	    one arrives first; Set Token sends it with auth.refresh and the session carries on, socket and all. */
+	Expiring,
+	/** The gateway closed with 4001 (the deadline passed): the client waits for Set Token, then reconnects and
+	    resumes the session with it. */
+	Required
+};
+
 /** The core's connection-quality grade (rtnet::ConnectionQuality); Unknown before the first RTT sample. */
 UENUM(BlueprintType)
 enum class ERealtimeNetQuality : uint8
