@@ -175,3 +175,67 @@ def test_every_close_and_error_code_is_explained_in_the_guide() -> None:
         assert str(code["code"]) in guide, code
     for code in spec["x-error-codes"]:
         assert str(code["code"]) in guide or code["code"] in range(-32006, -32001), code
+
+
+@pytest.mark.parametrize("algorithm", ["ES256", "RS256"])
+def test_authentication_examples_issue_rotate_and_retire_keys(algorithm: str, tmp_path: Path,
+                                                              gateway_factory: Any) -> None:
+    """docs/authentication.md as a backend would run it: make a key and publish its JWKS, configure the gateway
+    with the guide's TOML (its JWKS URL pointed at a local file server), sign and connect; publish a second key
+    and sign with it without restarting the gateway; retire the first and see its tokens refused."""
+    import functools
+    import threading
+    import tomllib
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    doc = (ROOT / "docs/authentication.md").read_text()
+    make_key, sign, retire = blocks("docs/authentication.md", "python")
+    [toml] = re.findall(r"```toml\n(.*?)```", doc, re.S)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(keys)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "RTNET_KEYS": str(keys), "RTNET_ALG": algorithm, **env})
+
+    try:
+        made = run(make_key, RTNET_KID="k1")
+        assert made.returncode == 0, made.stderr
+        assert "the JWKS now holds ['k1']" in made.stdout
+        settings = tomllib.loads(toml)
+        assert settings["auth"]["issuer"] == "https://auth.example.com" and "RS256" in settings["auth"]["algorithms"]
+        settings["auth"].update({"jwks_url": f"http://127.0.0.1:{server.server_port}/jwks.json",
+                                 "jwks_cache_seconds": 1, "jwks_min_refresh_interval": 2})
+        gw = gateway_factory(settings)
+
+        signed = run(sign, RTNET_KID="k1", RTNET_URL=gw.url)
+        assert signed.returncode == 0, signed.stderr
+        assert "connected as alice with key k1" in signed.stdout and "joined lobby" in signed.stdout
+
+        assert "holds ['k1', 'k2']" in run(make_key, RTNET_KID="k2").stdout  # rotation, step 1
+        time.sleep(2.5)  # auth.jwks_cache_seconds (and the refetch interval) pass: every gateway holds k2
+        for kid in ("k2", "k1"):  # step 2: the new key works, and the old one still does
+            signed = run(sign, RTNET_KID=kid, RTNET_URL=gw.url)
+            assert signed.returncode == 0 and f"with key {kid}" in signed.stdout, signed.stderr
+
+        (tmp_path / "old").mkdir()
+        shutil.copy(keys / "k1.pem", tmp_path / "old" / "k1.pem")  # a token signed with the retired key
+        retired = run(retire, RTNET_RETIRE_KID="k1")
+        assert "retired k1 ; the JWKS now holds ['k2']" in retired.stdout and not (keys / "k1.pem").exists()
+        deadline = time.monotonic() + 15
+        while True:  # the gateway forgets the key at its next fetch (jwks_cache_seconds = 1 here)
+            old = run(sign, RTNET_KID="k1", RTNET_KEYS=str(tmp_path / "old"), RTNET_URL=gw.url)
+            if old.returncode != 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert old.returncode != 0 and "connect failed (401): unknown_kid" in old.stderr, old.stdout + old.stderr
+        assert run(sign, RTNET_KID="k2", RTNET_URL=gw.url).returncode == 0
+    finally:
+        server.shutdown()
