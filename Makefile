@@ -31,7 +31,7 @@ js-deps:
 check: $(STAMP) admin-deps
 	$(BIN)/rtnet codegen --check
 	node admin/build.mjs --check
-	$(BIN)/ruff check Tools tests bench scripts Plugins/RealtimeNet/tools PythonScripts
+	$(BIN)/ruff check Tools tests bench scripts Plugins/RealtimeNet/tools Plugins/RealtimeNet/Content/Python PythonScripts
 	$(BIN)/mypy
 	$(BIN)/rtnet ue lint
 

@@ -1,5 +1,7 @@
-"""PythonScripts/ without the editor: the pure planning and parsing, and the editor flows against a small fake
-of the ``unreal`` calls they make (the real module exists only inside the editor)."""
+"""The plugin's editor Python (``Plugins/RealtimeNet/Content/Python``: ``init_unreal.py`` and the
+``realtimenet_editor`` package) and its entry points in PythonScripts/, without the editor: the pure planning and
+parsing, and the editor flows (the menu, widget Blueprints, functional tests, a local gateway) against a small
+fake of the ``unreal`` calls they make (the real module exists only inside the editor)."""
 
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ import pytest
 from realtimenet.ue import commands
 from tests.conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "PythonScripts"))
+sys.path.insert(0, str(ROOT / "Plugins" / "RealtimeNet" / "Content" / "Python"))  # as the editor's Python plugin does
 
-import create_widget_blueprints as cwb  # PythonScripts is a folder of scripts, not a package
-import run_functional_tests as rft
-import script_env
+from realtimenet_editor import env as script_env
+from realtimenet_editor import functional_tests as rft
+from realtimenet_editor import local_gateway, menu
+from realtimenet_editor import widgets as cwb
 
+PLUGIN_PYTHON = ROOT / "Plugins" / "RealtimeNet" / "Content" / "Python"
 FIXTURE_REPORT = ROOT / "tests" / "fixtures" / "ue" / "automation-report"
 
 
@@ -51,10 +55,43 @@ def test_only_the_editor_counts_as_the_editor() -> None:
 
 def test_repository_tools_go_on_the_path_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "Tools" / "realtimenet").mkdir(parents=True)
+    (tmp_path / "Tools" / "realtimenet" / "__init__.py").write_text("")
     script_env.use_repository_tools(tmp_path)
     script_env.use_repository_tools(tmp_path)
     assert sys.path.count(str(tmp_path / "Tools")) == 1
-    assert script_env.ROOT == ROOT
+    assert script_env.ROOT == ROOT and script_env.repository_root() == ROOT
+    assert script_env.PLUGIN_DIR == ROOT / "Plugins" / "RealtimeNet"
+
+
+def test_a_copied_plugin_finds_the_tooling_only_where_it_is_told(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    copied = tmp_path / "MyGame" / "Plugins" / "RealtimeNet"  # no Tools/ two levels up: a game project
+    copied.mkdir(parents=True)
+    assert script_env.repository_root(copied) is None
+    assert script_env.tools_dir({}, copied) is None
+    checkout = tmp_path / "checkout" / "Tools"
+    (checkout / "realtimenet").mkdir(parents=True)
+    assert script_env.tools_dir({script_env.TOOLS_ENV: str(checkout)}, copied) is None  # a folder, not the package
+    (checkout / "realtimenet" / "__init__.py").write_text("")
+    assert script_env.tools_dir({script_env.TOOLS_ENV: str(checkout)}, copied) == checkout
+
+
+def test_rtnet_is_found_by_env_then_venvs_then_path(tmp_path: Path) -> None:
+    project, repo = tmp_path / "MyGame", tmp_path / "repo"
+    venv_rtnet = project / ".venv" / "bin" / "rtnet"
+    venv_rtnet.parent.mkdir(parents=True)
+    venv_rtnet.write_text("")
+    windows_rtnet = repo / ".venv" / "Scripts" / "rtnet.exe"
+    windows_rtnet.parent.mkdir(parents=True)
+    windows_rtnet.write_text("")
+    on_path = lambda name: "/usr/local/bin/rtnet"  # noqa: E731
+    nowhere = lambda name: None  # noqa: E731
+    assert script_env.find_rtnet([repo, project], {"RTNET_EXE": "/opt/rtnet"}, "linux", on_path) == ["/opt/rtnet"]
+    assert script_env.find_rtnet([repo, project], {}, "linux", on_path) == [str(venv_rtnet)]
+    assert script_env.find_rtnet([repo, project], {}, "win32", on_path) == [str(windows_rtnet)]
+    assert script_env.find_rtnet([tmp_path], {}, "linux", on_path) == ["/usr/local/bin/rtnet"]
+    assert script_env.find_rtnet([tmp_path], {}, "linux", nowhere) is None
 
 
 # --- create_widget_blueprints: pure parts --------------------------------------------------------------------
@@ -351,8 +388,10 @@ def test_an_editor_run_that_never_starts_says_why(monkeypatch: pytest.MonkeyPatc
 
 EDITOR_PYTHON_SMOKE = """
 import sys
-sys.path[:0] = [sys.argv[1] + "/Tools", sys.argv[1] + "/PythonScripts"]
-import create_widget_blueprints as cwb, run_functional_tests as rft
+sys.path[:0] = [sys.argv[1] + "/Tools", sys.argv[1] + "/Plugins/RealtimeNet/Content/Python"]
+from realtimenet_editor import widgets as cwb, functional_tests as rft, menu, local_gateway
+assert [a.name for a in menu.available(rtnet=False, tooling=False)] == ["create_widget_blueprints", "open_admin_console"]
+assert local_gateway.parse_ready('READY {"port": 1}') == {"port": 1}
 from realtimenet.ue import commands, fault_gateway
 assert cwb.plan(cwb.WIDGETS, "/Game/UI", lambda path: False, False)[0].action == "create"
 assert rft.RunWatch(0.0).update(True, 1.0) == "running"
@@ -374,3 +413,222 @@ def test_the_editor_side_runs_on_the_python_of_ue_5_3(tmp_path: Path) -> None:
     done = subprocess.run([python, "-I", "-c", EDITOR_PYTHON_SMOKE, str(ROOT)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+# --- the RealtimeNet menu (init_unreal.py, realtimenet_editor.menu) ---------------------------------------------
+
+
+class FakeMenus:
+    """``unreal.ToolMenus`` as far as the menu uses it: menus by name, their entries by section."""
+
+    def __init__(self) -> None:
+        self.menus: dict[str, FakeMenu] = {}
+        self.unregistered: list[str] = []
+        self.refreshed = 0
+
+    def unregister_owner_by_name(self, owner: Any) -> None:
+        self.unregistered.append(str(owner))
+        for fake in self.menus.values():
+            for section in fake.entries.values():
+                section[:] = [e for e in section if e.owner != str(owner)]
+
+    def extend_menu(self, name: Any) -> FakeMenu:
+        return self.menus.setdefault(str(name), FakeMenu(self, str(name)))
+
+    def refresh_all_widgets(self) -> None:
+        self.refreshed += 1
+
+
+class FakeMenu:
+    def __init__(self, menus: FakeMenus, name: str) -> None:
+        self.menus, self.name = menus, name
+        self.entries: dict[str, list[Any]] = {}
+        self.sub_menus: list[tuple[str, str, str]] = []
+
+    def add_sub_menu(self, owner: Any, section: Any, name: Any, label: Any, tool_tip: Any = "") -> FakeMenu:
+        self.sub_menus.append((str(owner), str(name), str(label)))
+        return self.menus.extend_menu(f"{self.name}.{name}")
+
+    def add_menu_entry(self, section: Any, entry: Any) -> None:
+        entry.owner = "RealtimeNet"
+        self.entries.setdefault(str(section), []).append(entry)
+
+
+class FakeEntry:
+    def __init__(self, name: Any = "None", type: Any = None) -> None:
+        self.name, self.type = str(name), type
+        self.label = self.tool_tip = self.command = ""
+        self.owner = ""
+
+    def set_label(self, label: Any) -> None:
+        self.label = str(label)
+
+    def set_tool_tip(self, tool_tip: Any) -> None:
+        self.tool_tip = str(tool_tip)
+
+    def set_string_command(self, kind: Any, custom: Any, command: str) -> None:
+        assert kind == "PYTHON"
+        self.command = command
+
+
+class FakeEditor:
+    """The ``unreal`` module of an editor with a project at ``project``."""
+
+    def __init__(self, project: Path) -> None:
+        self.menus = FakeMenus()
+        self.logs: list[str] = []
+        self.errors: list[str] = []
+        self.launched: list[str] = []
+        self.module = types.ModuleType("unreal")
+        fields: dict[str, Any] = {
+            "Name": str, "Text": str,
+            "ToolMenus": types.SimpleNamespace(get=lambda: self.menus),
+            "ToolMenuEntry": FakeEntry,
+            "MultiBlockType": types.SimpleNamespace(MENU_ENTRY="MENU_ENTRY"),
+            "ToolMenuStringCommandType": types.SimpleNamespace(PYTHON="PYTHON"),
+            "Paths": types.SimpleNamespace(project_dir=lambda: str(project) + "/",
+                                           convert_relative_path_to_full=lambda path: path),
+            "SystemLibrary": types.SimpleNamespace(get_engine_version=lambda: "5.5.2-0+++UE5+Release-5.5",
+                                                   launch_url=self.launched.append),
+            "log": self.logs.append, "log_error": self.errors.append, "log_warning": self.logs.append,
+        }
+        for name, value in fields.items():
+            setattr(self.module, name, value)
+
+    def entries(self) -> dict[str, list[FakeEntry]]:
+        return self.menus.menus["LevelEditor.MainMenu.RealtimeNet"].entries
+
+
+@pytest.fixture
+def editor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeEditor]:
+    fake = FakeEditor(tmp_path / "MyGame")
+    monkeypatch.setitem(sys.modules, "unreal", fake.module)
+    monkeypatch.delenv("RTNET_EXE", raising=False)
+    monkeypatch.delenv("RTNET_TOOLS", raising=False)
+    yield fake
+    menu.stop_gateway() if menu._gateway is not None and menu._gateway.running else None
+
+
+def without_rtnet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(script_env, "repository_root", lambda plugin_dir=None: None)  # a copied plugin
+    monkeypatch.setattr(script_env, "tools_dir", lambda environ=None, plugin_dir=None: None)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+
+
+def test_the_menu_lists_every_action_in_a_checkout_and_each_command_runs_it(editor: FakeEditor) -> None:
+    assert menu.register() == ["create_widget_blueprints", "start_gateway", "stop_gateway", "open_admin_console",
+                               "run_functional_tests"]
+    parent = editor.menus.menus["LevelEditor.MainMenu"]
+    assert parent.sub_menus == [("RealtimeNet", "RealtimeNet", "RealtimeNet")]
+    entries = editor.entries()
+    assert {section: [e.label for e in items] for section, items in entries.items()} == {
+        "Content": ["Create Widget Blueprints"], "Gateway": ["Start Local Gateway", "Stop Local Gateway",
+                                                             "Open Admin Console"],
+        "Tests": ["Run Functional Tests"]}
+    assert all(e.type == "MENU_ENTRY" and e.tool_tip for items in entries.values() for e in items)
+    assert editor.menus.refreshed == 1
+    admin = next(e for e in entries["Gateway"] if e.name == "open_admin_console")
+    exec(admin.command, {})  # what the editor's Python does with the entry's string command
+    assert editor.launched == ["http://127.0.0.1:8765/admin"]
+    menu.register()  # again (a reload): replaced, not doubled
+    assert sum(len(items) for items in editor.entries().values()) == 5 and editor.menus.unregistered == ["RealtimeNet"] * 2
+
+
+def test_without_rtnet_only_what_needs_nothing_is_listed(editor: FakeEditor, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    without_rtnet(monkeypatch, tmp_path)
+    assert menu.register() == ["create_widget_blueprints", "open_admin_console"]
+    monkeypatch.setenv("RTNET_EXE", "/opt/realtimenet/bin/rtnet")  # installed, but no tooling modules
+    assert menu.register() == ["create_widget_blueprints", "start_gateway", "stop_gateway", "open_admin_console"]
+
+
+def test_a_failing_action_is_logged_not_raised(editor: FakeEditor, monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    without_rtnet(monkeypatch, tmp_path)
+    menu.run("start_gateway")
+    assert editor.errors[0] == "RealtimeNet: start_gateway failed: no `rtnet`: pip install realtimenet (or set RTNET_EXE to its path)"
+    assert "Traceback" in editor.errors[1]
+    menu.run("no_such_action")
+    assert editor.errors[-1] == "RealtimeNet: no menu action 'no_such_action'"
+    menu.run("stop_gateway")
+    assert editor.logs[-1] == "RealtimeNet: no gateway was started from this menu"
+
+
+def test_create_widget_blueprints_from_the_menu(monkeypatch: pytest.MonkeyPatch) -> None:
+    unreal, assets, _ = fake_editor(set(), "works", ALL_CLASSES)
+    monkeypatch.setitem(sys.modules, "unreal", unreal)
+    menu.run("create_widget_blueprints")
+    assert assets.saved == [f"/Game/RealtimeNet/UI/{w.asset_name}" for w in cwb.WIDGETS]
+
+
+def test_init_unreal_registers_the_menu_and_never_breaks_the_editor(editor: FakeEditor,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    source = (PLUGIN_PYTHON / "init_unreal.py").read_text()
+    exec(compile(source, "init_unreal.py", "exec"), {"__name__": "init_unreal"})
+    assert editor.logs[-1].startswith("RealtimeNet: editor menu ready (create_widget_blueprints, start_gateway")
+    assert "LevelEditor.MainMenu.RealtimeNet" in editor.menus.menus
+
+    def broken() -> list[str]:
+        raise RuntimeError("ToolMenus is not ready")
+
+    monkeypatch.setattr(menu, "register", broken)
+    exec(compile(source, "init_unreal.py", "exec"), {"__name__": "init_unreal"})
+    assert editor.errors == ["RealtimeNet: the editor menu could not be added: ToolMenus is not ready"]
+
+
+def test_the_uplugin_declares_the_editor_plugins_the_python_needs() -> None:
+    import json
+
+    descriptor = json.loads((ROOT / "Plugins/RealtimeNet/RealtimeNet.uplugin").read_text())
+    plugins = {p["Name"]: p for p in descriptor["Plugins"]}
+    assert set(plugins) == {"PythonScriptPlugin", "EditorScriptingUtilities"}
+    assert all(p["Enabled"] is True and p["TargetAllowList"] == ["Editor"] for p in plugins.values())
+    assert descriptor["CanContainContent"] is True and (PLUGIN_PYTHON / "init_unreal.py").is_file()
+
+
+# --- the local gateway (a real `rtnet serve`) ---------------------------------------------------------------------
+
+
+def test_the_local_gateway_starts_serves_the_admin_console_and_stops(editor: FakeEditor,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import http_get
+
+    monkeypatch.setenv("RTNET_EXE", str(Path(sys.executable).parent / "rtnet"))
+    monkeypatch.setattr(local_gateway, "DEFAULT_PORT", 0)  # a free port, not the developer's 8765
+    monkeypatch.setattr(local_gateway, "serve_command",
+                        lambda rtnet, port=0, config=None: [*rtnet, "serve", "--host", "127.0.0.1", "--port", "0"])
+    menu.run("start_gateway")
+    assert editor.errors == []
+    gateway = menu._gateway
+    assert gateway is not None and gateway.running and gateway.started is not None
+    url = gateway.started.url
+    assert editor.logs[0] == f"RealtimeNet: gateway on {url}, admin console {gateway.started.admin_url}"
+    assert editor.logs[1].startswith("RealtimeNet: development token for player 'dev-player': eyJ")
+    menu.run("open_admin_console")
+    assert editor.launched == [gateway.started.admin_url]
+    status, body = http_get(gateway.started.admin_url)
+    assert status == 200 and b"<html" in body.lower()
+    menu.run("start_gateway")
+    assert editor.logs[-1] == f"RealtimeNet: the local gateway is already running on {url}"
+    process = gateway.process
+    menu.run("stop_gateway")
+    assert process is not None and process.poll() is not None and editor.logs[-1] == "RealtimeNet: local gateway stopped"
+
+
+def test_a_taken_port_fails_with_the_gateways_own_words(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        gateway = local_gateway.LocalGateway([str(Path(sys.executable).parent / "rtnet")], cwd=ROOT, port=port)
+        with pytest.raises(local_gateway.LocalGatewayError, match=r"exited with 1: .*cannot listen on 127\.0\.0\.1"):
+            gateway.start()
+    assert not gateway.running
+
+
+def test_the_entry_points_in_python_scripts_run_the_plugin_code() -> None:
+    for script, words in (("create_widget_blueprints.py", "runs inside the Unreal editor"),
+                          ("run_functional_tests.py", "no Unreal Engine found")):
+        done = subprocess.run([sys.executable, str(ROOT / "PythonScripts" / script)], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "PATH": "/nonexistent", "UE_ENGINE_DIR": ""})
+        assert done.returncode == 2 and words in done.stderr, done.stderr
