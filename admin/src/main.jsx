@@ -163,6 +163,120 @@ function Rooms({ api, selected, onSelect }) {
   );
 }
 
+// The room's moving things on a plane: every member of the state document that is an object whose own members
+// are objects with numeric x and y (the shape the Unreal movement component and `rtnet bots` write, and
+// `state.entities` packs) becomes a layer of dots, one per entity, labelled, with its heading (`rot`, degrees)
+// when it has one. Positions glide between two polls; the view only grows, so nothing jumps as it rescales.
+export function entityLayers(document) {
+  const layers = [];
+  for (const [name, members] of Object.entries(document || {})) {
+    if (!members || typeof members !== "object" || Array.isArray(members)) continue;
+    const dots = [];
+    for (const [id, e] of Object.entries(members)) {
+      if (e && typeof e.x === "number" && typeof e.y === "number") dots.push({ id, x: e.x, y: e.y, rot: e.rot });
+    }
+    if (dots.length) layers.push({ name, dots });
+  }
+  return layers;
+}
+
+function hue(text) {
+  let h = 2166136261; // FNV-1a: ids that differ in one character get far-apart colours
+  for (const c of text) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return (h >>> 0) % 360;
+}
+
+function EntityView({ document, interval }) {
+  const canvas = useRef(null);
+  const motion = useRef({ from: new Map(), to: new Map(), at: 0 });
+  const bounds = useRef(null);
+  const layers = entityLayers(document);
+  useEffect(() => {
+    const m = motion.current;
+    const now = performance.now();
+    const progress = Math.min(1, (now - m.at) / interval);
+    const shown = new Map();
+    for (const [id, to] of m.to) {
+      const from = m.from.get(id) || to;
+      shown.set(id, { x: from.x + (to.x - from.x) * progress, y: from.y + (to.y - from.y) * progress });
+    }
+    m.from = shown;
+    m.to = new Map(layers.flatMap((l) => l.dots.map((d) => [`${l.name}/${d.id}`, d])));
+    m.at = now;
+    for (const d of m.to.values()) {
+      const b = bounds.current;
+      bounds.current = b
+        ? { minX: Math.min(b.minX, d.x), maxX: Math.max(b.maxX, d.x), minY: Math.min(b.minY, d.y), maxY: Math.max(b.maxY, d.y) }
+        : { minX: d.x - 1, maxX: d.x + 1, minY: d.y - 1, maxY: d.y + 1 };
+    }
+  }, [document]);
+  useEffect(() => {
+    let frame;
+    const draw = () => {
+      const c = canvas.current;
+      const b = bounds.current;
+      if (c && b) {
+        const g = c.getContext("2d");
+        const size = Math.max(b.maxX - b.minX, b.maxY - b.minY) * 1.1 || 1;
+        const cx = (b.minX + b.maxX) / 2;
+        const cy = (b.minY + b.maxY) / 2;
+        const scale = c.width / size;
+        const px = (x) => c.width / 2 + (x - cx) * scale;
+        const py = (y) => c.height / 2 - (y - cy) * scale; // y up, as in the game
+        g.fillStyle = "#0f172a";
+        g.fillRect(0, 0, c.width, c.height);
+        g.strokeStyle = "#1e293b";
+        g.beginPath();
+        g.moveTo(px(0), 0);
+        g.lineTo(px(0), c.height);
+        g.moveTo(0, py(0));
+        g.lineTo(c.width, py(0));
+        g.stroke();
+        const m = motion.current;
+        const progress = Math.min(1, (performance.now() - m.at) / interval);
+        g.font = "10px system-ui, sans-serif";
+        for (const [key, to] of m.to) {
+          const from = m.from.get(key) || to;
+          const x = px(from.x + (to.x - from.x) * progress);
+          const y = py(from.y + (to.y - from.y) * progress);
+          const id = key.slice(key.indexOf("/") + 1);
+          g.fillStyle = `hsl(${hue(id)}, 80%, 60%)`;
+          g.beginPath();
+          g.arc(x, y, 5, 0, 2 * Math.PI);
+          g.fill();
+          if (typeof to.rot === "number") {
+            const a = (to.rot * Math.PI) / 180;
+            g.strokeStyle = g.fillStyle;
+            g.beginPath();
+            g.moveTo(x, y);
+            g.lineTo(x + Math.cos(a) * 11, y - Math.sin(a) * 11);
+            g.stroke();
+          }
+          g.fillStyle = "#94a3b8";
+          g.fillText(id, x + 7, y - 7);
+        }
+      }
+      frame = requestAnimationFrame(draw);
+    };
+    frame = requestAnimationFrame(draw);
+    return () => cancelAnimationFrame(frame);
+  }, []);
+  if (!layers.length) return null;
+  return (
+    <div class="entities">
+      <h3>
+        Entities{" "}
+        <span class="muted" data-testid="entity-legend">
+          {layers.map((l) => `${l.name}: ${l.dots.length}`).join(", ")}
+        </span>
+      </h3>
+      <canvas ref={canvas} width="520" height="520" data-testid="entity-canvas" />
+    </div>
+  );
+}
+
+const STATE_POLL_MS = 500;
+
 function Room({ api, room }) {
   const [members, setMembers] = useState([]);
   const [state, setState] = useState(null);
@@ -174,7 +288,7 @@ function Room({ api, room }) {
     offset.current = null;
   }, [room]);
   usePoll(async () => setMembers((await api("room.members", { room })).players), 1500, [room]);
-  usePoll(async () => setState(await api("state.get", { room })), 1000, [room]);
+  usePoll(async () => setState(await api("state.get", { room })), STATE_POLL_MS, [room]);
   usePoll(
     async (alive) => {
       if (offset.current === null) {
@@ -234,6 +348,7 @@ function Room({ api, room }) {
           <pre class="json" data-testid="state">{state ? JSON.stringify(state.document, null, 2) : ""}</pre>
         </div>
       </div>
+      {state && <EntityView document={state.document} interval={STATE_POLL_MS} />}
       <h3>Live events</h3>
       <ol class="tail" data-testid="events">
         {events.map((e) => (
