@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check codegen unit cpp ue-check ue-check-if-available bench system-deps js-deps admin admin-deps \
+.PHONY: run demo test check codegen unit cpp ue-check ue-check-if-available bench system-deps js-deps admin admin-deps \
 	screenshots clean
 
 $(STAMP): pyproject.toml setup.py Tools/realtimenet/native/speedups.c
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml setup.py Tools/realtimenet/native/speedups.c
 ## `make run HOST=192.168.1.20 PORT=9000` binds elsewhere (off loopback it needs a secret of your own).
 run: $(STAMP)
 	$(BIN)/rtnet serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+
+## A gateway and twenty bots moving in room arena-1: watch them at http://127.0.0.1:8765/admin (Ctrl-C stops).
+demo: $(STAMP)
+	$(BIN)/rtnet demo
 
 ## Install everything, check generated files, lint, type-check and run the whole suite.
 test: $(STAMP) system-deps js-deps admin-deps check ue-check-if-available unit cpp

@@ -143,3 +143,53 @@ def test_the_committed_screenshots_exist_for_the_docs() -> None:
     for name in ("admin-console.png", "admin-console-login.png", "admin-console-player.png"):
         assert (IMAGES / name).stat().st_size > 10_000, name
     assert "docs/images/admin-console.png" in (ROOT / "README.md").read_text()
+
+
+def test_the_demo_draws_its_bots_moving_in_the_room_view(browser: Any, tmp_path: Path) -> None:
+    """`make demo` (rtnet demo): a gateway and bots; the admin console's room view draws the room's entities on a
+    canvas that changes as they move."""
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    demo = subprocess.Popen([sys.executable, "-m", "realtimenet.cli", "demo", "--port", "0", "--count", "6",
+                             "--duration", "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert demo.stdout is not None
+        said = ""
+        while "watch them:" not in said:
+            line = demo.stdout.readline()
+            assert line, f"the demo exited: {demo.stderr.read() if demo.stderr else ''}"
+            said += line
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/admin", said)
+        assert match is not None
+        port = int(match.group(1))
+        context = browser.new_context(viewport={"width": 1280, "height": 1100})
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+            f"http://127.0.0.1:{port}/") else route.abort())
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"http://127.0.0.1:{port}/admin")
+        page.get_by_test_id("login-key").fill(DEV_API_KEY)
+        page.get_by_test_id("login-submit").click()
+        page.get_by_test_id("room-arena-1").click()
+        page.get_by_test_id("entity-legend").filter(has_text="players: 6").wait_for()
+        canvas = page.get_by_test_id("entity-canvas")
+        picture = "el => el.toDataURL()"
+        page.wait_for_timeout(1500)  # two polls: every bot is drawn
+        first = canvas.evaluate(picture)
+        page.wait_for_timeout(1000)
+        second = canvas.evaluate(picture)
+        assert first != second  # the bots moved, and the canvas with them
+        blank = page.evaluate("() => { const c = document.createElement('canvas'); c.width = c.height = 520; "
+                              "const g = c.getContext('2d'); g.fillStyle = '#0f172a'; g.fillRect(0, 0, 520, 520); "
+                              "return c.toDataURL(); }")
+        assert second != blank  # something is drawn on the background
+        canvas.screenshot(path=str(SHOTS / "admin-console-entities.png"))
+        context.close()
+    finally:
+        demo.send_signal(signal.SIGINT)  # as Ctrl-C: the bots stop and print their summary, the gateway stops
+        out, err = demo.communicate(timeout=60)
+    assert demo.returncode == 0, out + err
+    assert "rtnet bots: 6 bots" in out and "no errors" in out

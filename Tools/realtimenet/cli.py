@@ -13,6 +13,7 @@ from typing import Any
 
 from realtimenet.bots.cli import add_bots_parser
 from realtimenet.config import Config, load_config, secrets_of, to_toml
+from realtimenet.demo import add_demo_parser
 from realtimenet.exceptions import ConfigError
 from realtimenet.ue.cli import add_ue_parser
 
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.set_defaults(func=cmd_config)
 
     add_bots_parser(sub, _config_args, _load)  # rtnet bots
+    add_demo_parser(sub)  # rtnet demo
     add_ue_parser(sub)  # rtnet ue lint | build | test | report
     return parser
 
