@@ -45,6 +45,19 @@ def test_overlapping_changes_conflict_with_the_current_version_and_paths() -> No
     assert apply_update(state, 1, {"score": {"a": 5}}, 100).document["score"] == {"a": 5}  # rebased: fine
 
 
+def test_an_authors_own_earlier_changes_are_no_conflict_but_anyone_elses_are() -> None:
+    state = RoomState()
+    for x in (1, 2, 3):  # a pawn moving every 50 ms, each move made against the version it last saw: 0
+        state = apply_update(state, 0, {"players": {"p1": {"x": x}}}, 100, author="p1")
+    assert (state.version, state.document) == (3, {"players": {"p1": {"x": 3}}})
+    with pytest.raises(Conflict) as info:  # someone else wrote p1's x since version 0
+        apply_update(state, 0, {"players": {"p1": {"x": 9}}}, 100, author="p2")
+    assert info.value.paths == ["players/p1/x"]
+    anonymous = apply_update(RoomState(), 0, {"a": 1}, 100)
+    with pytest.raises(Conflict):  # without an author every change is someone else's, as before
+        apply_update(anonymous, 0, {"a": 2}, 100)
+
+
 def test_future_and_forgotten_versions_are_refused() -> None:
     state = build(*({"n": i} for i in range(10)), log_size=3)
     with pytest.raises(VersionFromTheFuture):

@@ -125,7 +125,7 @@ class StateService:
                 return state.version  # nothing left after rounding
             try:
                 new = apply_update(state, state.version if base_version is None else base_version, change,
-                                   self._config.log_size)
+                                   self._config.log_size, author.player_id)
             except VersionFromTheFuture as exc:
                 self._metrics.state_rejections.labels("unknown_version").inc()
                 raise RpcError(ErrorCode.UNKNOWN_VERSION, {"current_version": exc.current_version}) from None

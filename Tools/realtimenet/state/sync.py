@@ -2,10 +2,12 @@
 catch-up planning. Sans-I/O: plain values in, plain values out.
 
 Conflict policy (documented in docs/state-management.md): an update names the version it was made
-against (``base_version``). Every member path it touches is compared with the paths changed by the
-updates committed after that version; if one is a prefix of the other, the update is rejected with a
-conflict carrying the current version (the client rebases and retries). Disjoint changes merge.
-An update against a version older than the kept log cannot be checked and is rejected the same way.
+against (``base_version``). Every member path it touches is compared with the paths changed by someone
+else's updates committed after that version (an author's own earlier changes are not a conflict: a client
+that moves every 50 ms writes again before it has seen its last move come back); if one is a prefix of the
+other, the update is rejected with a conflict carrying the current version (the client rebases and
+retries). Disjoint changes merge. An update against a version older than the kept log cannot be checked
+and is rejected the same way.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ Path = tuple[str, ...]
 
 
 class StateChange(msgspec.Struct, array_like=True, dict=True):
-    """One committed update: the version it produced and its merge patch. Treat it as immutable: the paths
-    the patch writes are computed once and kept on the object (``written``; not encoded)."""
+    """One committed update: the version it produced, its merge patch and who wrote it (a player id, or
+    ``server:…``; "" in logs written before authors were kept). Treat it as immutable: the paths the patch
+    writes are computed once and kept on the object (``written``; not encoded)."""
 
     version: int
     patch: dict[str, Any]
+    author: str = ""
 
     def written(self) -> frozenset[Path]:
         """The member paths the patch writes (``patch_paths``), computed once per change."""
@@ -97,20 +101,23 @@ def _clashes(mine: list[Path], since: list[StateChange]) -> list[str]:
     return sorted("/".join(path) for path in clashes)
 
 
-def apply_update(state: RoomState, base_version: int, patch: dict[str, Any], log_size: int) -> RoomState:
-    """The state after ``patch`` (made against ``base_version``), or raise Conflict/VersionFromTheFuture."""
+def apply_update(state: RoomState, base_version: int, patch: dict[str, Any], log_size: int,
+                 author: str = "") -> RoomState:
+    """The state after ``author``'s ``patch`` (made against ``base_version``), or raise Conflict or
+    VersionFromTheFuture."""
     if base_version > state.version:
         raise VersionFromTheFuture(state.version)
     if base_version < state.version:
         oldest_checkable = state.log[0].version - 1 if state.log else state.version
         if base_version < oldest_checkable:
             raise Conflict(state.version, reason="base_version_too_old")
-        clashes = _clashes(patch_paths(patch), [c for c in state.log if c.version > base_version])
+        others = [c for c in state.log if c.version > base_version and (not author or c.author != author)]
+        clashes = _clashes(patch_paths(patch), others)
         if clashes:
             raise Conflict(state.version, clashes)
     document = merge_patch(state.document, patch)
     version = state.version + 1
-    log = [*state.log, StateChange(version, patch)][-log_size:]
+    log = [*state.log, StateChange(version, patch, author)][-log_size:]
     return RoomState(version, document, log)
 
 
