@@ -310,6 +310,18 @@ def _connect_retrying_503(url: str, token: str, attempts: int = 50) -> Client:
     raise AssertionError("still 503")
 
 
+def test_an_unknown_kid_is_answered_401_after_the_fetch_it_caused_even_with_no_refresh_interval(
+        gateway_factory: Any, jwks_server: _JwksServer) -> None:
+    key = ec_key()
+    jwks_server.document = {"keys": [jwk(key, "a")]}
+    gw: GatewayProcess = gateway_factory({"auth": {"algorithms": ["ES256"], "jwks_url": jwks_server.url,
+                                                   "jwks_min_refresh_interval": 0}})
+    time.sleep(1.0)
+    with pytest.raises(ConnectFailed) as info:
+        _connect_retrying_503(gw.url, sign(ec_key(), "ES256", "never-published"))
+    assert (info.value.status, info.value.reason) == (401, "unknown_kid")  # not 503 for ever
+
+
 def test_gateway_with_jwks_url_accepts_rotated_keys(gateway_factory: Any, jwks_server: _JwksServer) -> None:
     old, new = ec_key(), ec_key()
     jwks_server.document = {"keys": [jwk(old, "a")]}
@@ -340,6 +352,7 @@ def test_a_slow_identity_provider_never_freezes_other_players(gateway_factory: A
     gw: GatewayProcess = gateway_factory({"auth": {"algorithms": ["ES256"], "jwks_url": jwks_server.url,
                                                    "jwks_min_refresh_interval": 0, "jwks_fetch_timeout": 5}})
     with Client.connect(gw.url, sign(key, "ES256", "a")) as player:
+        time.sleep(1.0)  # the keys were fetched at start: a refetch within a second is not repeated
         jwks_server.delay = 2.0  # the identity provider now takes 2 s to answer
         refused: list[Any] = []
 

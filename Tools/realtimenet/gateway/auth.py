@@ -30,6 +30,7 @@ log = logging.getLogger("realtimenet.auth")
 
 MAX_PLAYER_ID_LENGTH = 128
 MAX_TOKEN_LENGTH = 8192
+UNKNOWN_KID_RETRY_SECONDS = 1.0  # the Retry-After of keys_refreshing: a fetch within it is not repeated
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +169,9 @@ class JwksUrlSource:
         stale = self._fetched_at is None or self._clock() - self._fetched_at > self._cache_seconds
         return stale and self._may_refetch()
 
-    def _may_refetch(self) -> bool:
-        return not self.refreshing and (
-            self._attempted_at is None or self._clock() - self._attempted_at >= self._min_refresh)
+    def _may_refetch(self, at_least: float = 0.0) -> bool:
+        interval = max(self._min_refresh, at_least)
+        return not self.refreshing and (self._attempted_at is None or self._clock() - self._attempted_at >= interval)
 
     def key_for(self, kid: str | None, alg: str) -> Any:
         key = _pick(self._keys, kid, alg)
@@ -178,10 +179,14 @@ class JwksUrlSource:
             return key
         if self.refreshing:
             raise AuthError("keys_refreshing", "the verification keys are being fetched again: retry shortly")
-        if self._may_refetch():
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # no event loop to keep free
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop to keep free: fetch inline
+            loop = None
+        # On a loop, a token refused with keys_refreshing comes back within a second: a fetch that just
+        # ended answers it (unknown_kid if the key is still not there), even with a refresh interval of 0.
+        if self._may_refetch(at_least=0.0 if loop is None else UNKNOWN_KID_RETRY_SECONDS):
+            if loop is None:
                 self.refresh()
                 key = _pick(self._keys, kid, alg)
             else:
