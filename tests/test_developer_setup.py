@@ -53,7 +53,8 @@ def test_a_token_provider_keeps_a_session_past_many_token_lifetimes(gateway_fact
     client.join("lobby")
     time.sleep(8)  # more than two lifetimes of a 3 s token
     assert client.closed is None, client.closed
-    assert len(issued) >= 3 and client.token == issued[-1]
+    # Refreshed well before each expiry, yet paced: about every half lifetime, not in a loop.
+    assert 3 <= len(issued) <= 12 and client.token == issued[-1], len(issued)
     assert [e.kind for e in events].count("token_refreshed") >= 2
     assert client.call("sys.ping", {})["server_time"] > 0
     client.close()

@@ -42,6 +42,7 @@ from realtimenet.protocol.messages import SessionWelcomeParams
 from realtimenet.protocol.streams import player_stream, room_stream
 
 _NO_STATUS = 1005
+MIN_REFRESH_INTERVAL = 1.0  # seconds between scheduled token refreshes, however short the tokens
 _ABNORMAL = 1006
 
 
@@ -487,14 +488,16 @@ class Client:
 
     def _schedule_refresh(self, expires_at: Any) -> None:
         """Ask the provider for a new token a little before ``expires_at`` (Unix seconds): a tenth of the time
-        left, at least 5 s and at most 60 s early."""
+        left, at least 5 s and at most 60 s early, but never sooner than halfway there nor within a second,
+        so a provider that hands out short-lived tokens (or a clock that disagrees with the gateway's) makes
+        the client refresh often, not in a loop."""
         if self._refresh_timer is not None:
             self._refresh_timer.cancel()
             self._refresh_timer = None
         if self.token_provider is None or not isinstance(expires_at, (int, float)) or self._closing:
             return
         left = expires_at - time.time()
-        delay = max(0.0, left - min(60.0, max(5.0, left / 10)))
+        delay = max(MIN_REFRESH_INTERVAL, left / 2, left - min(60.0, max(5.0, left / 10)))
         self._refresh_timer = threading.Timer(delay, self.refresh_token)
         self._refresh_timer.daemon = True
         self._refresh_timer.start()
