@@ -81,6 +81,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/api_bench.py
 	$(BIN)/python bench/front_door_bench.py
 	./scripts/cpp-bench.sh
+	$(BIN)/python bench/game_bench.py  # last: it ends with the headline (players per core at 20 Hz)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules admin/node_modules
