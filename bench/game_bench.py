@@ -1,7 +1,7 @@
 """Players per core at 20 Hz: the RealtimeNet gateway against Colyseus and a raw Node ``ws`` game server.
 
 Run as ``python bench/game_bench.py`` (after ``npm ci --prefix bench``; ``make bench`` runs it; 7 to 15 minutes,
-``--quick`` about 3). The game: rooms of ``--room-size`` (20) players; every player sends its input (its new x,
+``--quick`` about 2). The game: rooms of ``--room-size`` (20) players; every player sends its input (its new x,
 y, rot and ``t``, the millisecond it was sent) at 20 Hz and receives its room's state at 20 Hz. Servers:
 
 * ``gateway``  ``rtnet serve`` (one process, embedded backends, an internal port for /metrics as in production)
@@ -429,7 +429,7 @@ def step_run(name: str, rooms: int, opts: argparse.Namespace, logdir: Path, toke
                        str(opts.room_size), "--hz", "20", "--warmup", str(opts.warmup), "--ramp",
                        str(opts.warmup / 2), "--duration", str(opts.duration), "--drain", str(opts.drain)]
             if kind == "gateway":
-                lg_argv += ["--tokens", str(tokens)]
+                lg_argv += ["--tokens", str(tokens), "--base-version", opts.base_version]
             if kind == "colyseus":
                 lg_argv += ["--tolerance", str(COLYSEUS_TOLERANCE)]
             lproc, lines = stack.enter_context(running(lg_argv, llog, pin_server=False))
@@ -710,6 +710,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-p99-ms", type=float, default=100.0,
                         help="a step passes when its p99 input-to-peer latency is at most this (the 50 ms tick "
                         "plus 50 ms)")
+    parser.add_argument("--base-version", choices=["newest", "document"], default="newest",
+                        help="the gateway clients' base_version: the newest version they know (their last answer's "
+                        "included) or their document's alone (what docs/state-management-patterns.md advises; each "
+                        "input then conflicts with the player's own previous one whenever that was committed after "
+                        "the last tick the client saw)")
     parser.add_argument("--nice", type=int, default=-10,
                         help="niceness of this process, the servers and the load generator (below 0 needs root)")
     parser.add_argument("--quick", action="store_true",
@@ -724,9 +729,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     unknown = set(opts.servers) - set(SERVERS + SCALING)
     if unknown:
         parser.error(f"unknown servers {sorted(unknown)}")
-    if opts.quick:
-        opts.room_size, opts.start_rooms, opts.max_steps = 10, 10, 3
-        opts.warmup, opts.duration, opts.drain = 1.0, 3.0, 3.0
+    if opts.quick:  # smaller defaults; what was given explicitly stays
+        for key, value in (("room_size", 10), ("start_rooms", 10), ("max_steps", 3), ("warmup", 1.0),
+                           ("duration", 3.0), ("drain", 3.0)):
+            if getattr(opts, key) == parser.get_default(key):
+                setattr(opts, key, value)
     opts.room_size = min(max(opts.room_size, 2), 200)
     opts.max_rooms = min(max(opts.max_rooms, 1), 20000 // opts.room_size)
     opts.start_rooms = min(max(opts.start_rooms, 1), opts.max_rooms)
@@ -815,6 +822,7 @@ def main(argv: list[str] | None = None) -> int:
             "server_cpu_measured": "user + system CPU of the server process and its children (the workers), plus "
                                    "Redis and NATS for the cluster configurations, over the window",
             "gateway_settings": [*GATEWAY_SETTINGS, *ENTITY_CONFIG, "server.internal_port=<free>"],
+            "gateway_base_version": opts.base_version,
             "saturated_pct": SATURATED_PCT, "loadgen_loop_delay_ms": LOADGEN_LOOP_DELAY_MS,
             "loadgen_offered_share": OFFERED_SHARE,
             "foreign_pct": FOREIGN_PCT, "cores_busy_pct_before": busy_before, "niceness": niceness,

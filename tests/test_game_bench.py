@@ -227,3 +227,18 @@ def test_markdown_and_headline_name_every_server_measured() -> None:
     text = game_bench.markdown(report)
     assert "RealtimeNet gateway" in text and "600" in text and "server saturated above it" in text
     assert "| node-ws | 2,000 | yes |" in text
+
+
+# ----- options --------------------------------------------------------------------------------------------------
+
+
+def test_quick_shrinks_the_defaults_but_keeps_what_was_given() -> None:
+    quick = game_bench.parse_args(["--quick"])
+    assert (quick.room_size, quick.start_rooms, quick.max_steps, quick.duration) == (10, 10, 3, 3.0)
+    given = game_bench.parse_args(["--quick", "--start-rooms", "4", "--max-steps", "1", "--servers", "gateway"])
+    assert (given.room_size, given.start_rooms, given.max_steps, given.servers) == (10, 4, 1, ["gateway"])
+
+
+def test_unknown_servers_are_refused() -> None:
+    with pytest.raises(SystemExit):
+        game_bench.parse_args(["--servers", "gateway,nakama"])
