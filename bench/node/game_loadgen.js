@@ -196,8 +196,9 @@ function gatewayConnect(index, roomName) {
       if (rest && isObject(rest.players)) for (const id of Object.keys(rest.players)) observe(c, id, c.doc.players[id]);
     };
     c.send = (input) => {
+      const base = opts.baseVersion === 'newest' ? Math.max(c.version, c.acked) : c.version;
       ws.send(`{"jsonrpc":"2.0","id":${c.nextId++},"method":"state.update","params":{"room":"${roomName}",`
-        + `"base_version":${opts.baseVersion === 'newest' ? Math.max(c.version, c.acked) : c.version},"patch":{"players":{"${c.id}":${JSON.stringify(input)}}}}}`);
+        + `"base_version":${base},"patch":{"players":{"${c.id}":${JSON.stringify(input)}}}}}`);
     };
     const resync = () => {
       st.resyncs += 1;
@@ -237,10 +238,11 @@ function gatewayConnect(index, roomName) {
           if (!c.schema.players) { reject(new Error('the room type declares no `players` entity collection')); return; }
           c.stage = 'ready';
           resolve(c);
-        } else if (id === 2 && msg.result) {
+        } else if (id === 2) {
+          c.stage = 'ready'; // a failed reload leaves the old version: the next message is a gap again
+          if (!msg.result) { error(`state.get: ${text.slice(0, 200)}`); return; }
           c.doc = msg.result.document || {};
           c.version = msg.result.version;
-          c.stage = 'ready';
           for (const [pid, e] of Object.entries(c.players())) observe(c, pid, e);
         }
         return;
@@ -341,7 +343,9 @@ function mismatch(c, members) { // why client c does not hold its room's last in
   const held = c.players();
   for (const m of members) {
     if (m.last === null) continue; // sent nothing (a warm-up shorter than a period)
-    if (!matches(held[m.id], m.last)) return `${c.id} holds ${m.id} = ${JSON.stringify(held[m.id])}, last ${JSON.stringify(m.last)}`;
+    if (!matches(held[m.id], m.last)) {
+      return `${c.id} holds ${m.id} = ${JSON.stringify(held[m.id])}, last ${JSON.stringify(m.last)}`;
+    }
   }
   return null;
 }
@@ -377,7 +381,8 @@ async function main() {
       if (new Set(members.map((c) => c.roomId)).size !== 1) throw new Error(`room ${members[0].room} was split`);
     }
   }
-  emit('CONNECTED', { players: all.length, rooms: opts.rooms, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) });
+  const connectS = Number(((performance.now() - started) / 1000).toFixed(3));
+  emit('CONNECTED', { players: all.length, rooms: opts.rooms, seconds: connectS });
 
   // Inputs: each player has one of PERIOD 1-ms slots (its phase). Slot number i (counting from t0) is due at
   // t0 + i ms and holds the players of slot i % PERIOD, so each player sends once per period. A scheduler more
