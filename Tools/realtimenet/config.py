@@ -215,7 +215,8 @@ class BackendsConfig(_Section):
 
     store: Annotated[str, _doc(
         "`memory` (one process) or `redis://host:port/db` (shared by every node); Redis Cluster: several seeds "
-        "`redis://a:7000,b:7001,c:7002` or `?cluster=true` (docs/deployment.md).")] = "memory"
+        "`redis://a:7000,b:7001,c:7002` or `?cluster=true` (docs/deployment.md). A node keeps up to 64 "
+        "connections to one Redis server (`?max_connections=N`); a command waits up to 2 s for a free one.")] = "memory"
     bus: Annotated[str, _doc(
         "`memory` (one process) or `nats://host:port` (JetStream, shared by every node); a NATS cluster: "
         "`nats://a:4222,b:4222,c:4222?replicas=3` (stream replicas).")] = "memory"

@@ -11,9 +11,9 @@
 | ``rtnet:{m:<room>}`` | hash: session -> member (JSON) | room members | presence | ``presence.ttl`` per entry |
 | ``rtnet:{rooms}`` | sorted set (by name) | rooms with members (``room.list``) | presence | pruned when empty |
 | ``rtnet:{nodes}`` | hash: node id -> info (JSON) | live gateway nodes | nodes | 15 s per entry |
-| ``rtnet:{r:<room>}`` | string (JSON) | room state: version, document, change log | state | ``state.ttl`` |
+| ``rtnet:{rs:<room>}`` | hash: ``v``, ``s`` | room state: version; JSON (document, log) | state | ``state.ttl`` |
 
-Every key holds one hash tag and no command spans two keys (the pipelines and the WATCH/MULTI of
+Every key holds one hash tag and no command spans two keys (the pipelines and the Lua compare-and-set of
 ``commit_state`` touch one key each), so the schema works unchanged on Redis Cluster.
 
 URLs (``backends.store``):
@@ -43,6 +43,7 @@ from realtimenet.exceptions import BackendUnavailable, ConfigError
 
 _TRUE = {"1", "true", "yes", "on"}
 _SOCKET_TIMEOUT = 2.0
+_POOL_SIZE = 64  # connections to one Redis server per node (``?max_connections=`` in the URL overrides it)
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,12 @@ class RedisConnection:
         spec = parse_cluster_url(url)
         self.redis: aioredis.Redis | RedisCluster
         if spec is None:
-            self.redis = aioredis.Redis.from_url(url, socket_timeout=_SOCKET_TIMEOUT,
-                                                 socket_connect_timeout=_SOCKET_TIMEOUT,
-                                                 health_check_interval=5, retry_on_timeout=False)
+            # A blocking pool: past ``max_connections`` in use, a command waits up to ``timeout`` for one to
+            # come back (then -32009) rather than failing at once, as the default pool does.
+            pool = aioredis.BlockingConnectionPool.from_url(
+                url, max_connections=_POOL_SIZE, timeout=_SOCKET_TIMEOUT, socket_timeout=_SOCKET_TIMEOUT,
+                socket_connect_timeout=_SOCKET_TIMEOUT, health_check_interval=5, retry_on_timeout=False)
+            self.redis = aioredis.Redis.from_pool(pool)  # which closes it with the client
         else:
             self.redis = RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in spec.seeds],
                                       username=spec.username, password=spec.password, ssl=spec.tls,

@@ -1,16 +1,32 @@
-"""The Redis StateStore: one JSON string per room (key ``r:`` of ``redis_connection``'s schema), committed
-with WATCH/MULTI on that one key, expiring ``ttl`` seconds after the last commit (0: never)."""
+"""The Redis StateStore: one hash per room (key ``rs:`` of ``redis_connection``'s schema) holding the version
+(field ``v``) and the state as JSON (field ``s``), committed by a Lua compare-and-set on ``v``: one round trip,
+and a lost race costs no WATCH/MULTI retry. The hash expires ``ttl`` seconds after the last commit (0: never).
+"""
 
 from __future__ import annotations
 
 import msgspec
-from redis.exceptions import WatchError
 
 from realtimenet.backends.redis_connection import RedisConnection, guarded
 from realtimenet.state.sync import RoomState
 
 _state_decoder = msgspec.json.Decoder(RoomState)
 _encode = msgspec.json.Encoder().encode
+
+# KEYS[1]: the room's hash; ARGV: expected version, new version, state JSON, expiry in ms (0: none).
+_COMPARE_AND_SET = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if current ~= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+if ARGV[4] == '0' then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
+return 1
+"""
 
 
 class RedisStateStore:
@@ -19,27 +35,16 @@ class RedisStateStore:
     def __init__(self, connection: RedisConnection, ttl: float = 0.0) -> None:
         self._conn = connection
         self._redis = connection.redis
-        self._ttl_ms = int(ttl * 1000) or None  # a room's state outlives its last update by this
+        self._ttl_ms = int(ttl * 1000)  # a room's state outlives its last update by this
+        self._compare_and_set = self._redis.register_script(_COMPARE_AND_SET)
 
     @guarded
     async def load_state(self, room: str) -> RoomState:
-        data = await self._redis.get(self._conn.key("r", room))
+        data = await self._redis.hget(self._conn.key("rs", room), "s")
         return RoomState() if data is None else _state_decoder.decode(data)
 
     @guarded
     async def commit_state(self, room: str, expected_version: int, state: RoomState) -> bool:
-        key = self._conn.key("r", room)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(key)
-                data = await pipe.get(key)
-                current = 0 if data is None else _state_decoder.decode(data).version
-                if current != expected_version:
-                    await pipe.unwatch()
-                    return False
-                pipe.multi()
-                pipe.set(key, _encode(state), px=self._ttl_ms)
-                await pipe.execute()
-                return True
-            except WatchError:
-                return False
+        stored = await self._compare_and_set(keys=[self._conn.key("rs", room)],
+                                             args=[expected_version, state.version, _encode(state), self._ttl_ms])
+        return bool(stored)
