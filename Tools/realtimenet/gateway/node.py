@@ -230,6 +230,7 @@ class GatewayNode:
             self._last_presence = now
             self.presence.refresh(self.registry)
         self.stores.connection.sweep()
+        self.state.forget_quiet_rooms()
         self.control.tick()
         self.reporter.tick()
 

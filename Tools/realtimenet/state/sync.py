@@ -158,12 +158,16 @@ def catch_up(state: RoomState, known_version: int) -> CatchUp | None:
 
 
 def coalesce(changes: list[StateChange], from_version: int) -> list[Delta]:
-    """Compose consecutive changes into as few deltas as possible; where two patches do not compose
-    (see ``compose``), both stay, in order."""
+    """Compose consecutive changes (in version order) into as few deltas as possible; where two patches do
+    not compose (see ``compose``), both stay, in order. A missing version is never papered over: the change
+    after the gap starts a delta of its own, from the version before it, which a client at any other version
+    recognises as a gap (and reloads) rather than applying a patch that lacks the missing change."""
     deltas: list[Delta] = []
     start = from_version
     for change in changes:
-        if deltas:
+        if change.version != start + 1:
+            start = change.version - 1  # a gap
+        elif deltas:
             joined = compose(deltas[-1].patch, change.patch)
             if isinstance(joined, dict):
                 deltas[-1] = Delta(deltas[-1].from_version, change.version, joined)
