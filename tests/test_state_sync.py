@@ -250,3 +250,15 @@ def test_resume_brings_state_up_to_date(gateway: GatewayProcess) -> None:
         document, version = _apply(document, version, note)
     assert (document, version) == ({"hp": {"alice": 9, "bob": 7}, "map": "m" * 200}, 3)
     assert len(catch) == 1 and catch[0].method == "state.delta"  # one composed patch
+
+
+def test_a_loop_blocked_past_several_state_ticks_shows_as_lag_and_skipped_ticks(gateway_factory: Factory) -> None:
+    gw = gateway_factory({"state": {"tick_rate": 20, "validators": {"slow*": "tests.state_rules:slow"}}})
+    alice = gw.connect("alice")
+    alice.join("slow-room")
+    alice.call("state.update", {"room": "slow-room", "base_version": 0, "patch": {"block": 0.6}})
+    text = gw.metrics()
+    assert metric_value(text, "realtimenet_state_ticks_skipped_total") >= 10  # 0.6 s at 20 Hz: about 12
+    waited_long = metric_value(text, "realtimenet_event_loop_lag_seconds_count") - metric_value(
+        text, "realtimenet_event_loop_lag_seconds_bucket", {"le": "0.5"})
+    assert waited_long >= 1  # the blocked tick's wait is observed, not lost with the skipped ticks

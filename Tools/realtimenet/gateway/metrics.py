@@ -120,6 +120,9 @@ class Metrics:
                                   "while it is late, every player on the node waits.",
                                   buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
                                   registry=r)
+        self.state_ticks_skipped = Counter(f"{NAMESPACE}_state_ticks_skipped", "State ticks that did not run "
+                                           "because the loop was still busy past their time (a flush or anything "
+                                           "else that long blocks every player).", registry=r)
         self.state_gaps = Counter(f"{NAMESPACE}_state_gaps", "State broadcasts sent past a version that had "
                                   "not reached this node after waiting 3 ticks; members reload the state.",
                                   registry=r)

@@ -413,7 +413,12 @@ class Gateway:
         self._state_due += period
         now = self._loop.time()
         if self._state_due < now:
-            self._state_due = now + period - (now - self._state_due) % period
+            # The loop was busy past the tick's time (a long flush, say): that much lag is real, though the
+            # tick is skipped rather than run late, so say so here.
+            self.node.metrics.loop_lag.observe(now - self._state_due)
+            skipped = int((now - self._state_due) // period) + 1
+            self.node.metrics.state_ticks_skipped.inc(skipped)
+            self._state_due += skipped * period
         self._state_handle = self._loop.call_at(self._state_due, self._state_tick)
 
     def _schedule_tick(self) -> None:
