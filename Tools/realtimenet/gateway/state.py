@@ -156,33 +156,35 @@ class StateService:
         one compare-and-set. Twenty players moving at 20 Hz thus cost a few store round trips per tick instead
         of racing each other for the same version."""
         update = _Update(base_version, patch, author, asyncio.get_running_loop().create_future())
-        waiting = self._waiting.get(room)
-        if waiting is not None:
-            waiting.append(update)
-        else:
-            self._waiting[room] = [update]
-            # Its own task: the caller whose update started the round may be cancelled (its socket closed),
-            # the others must still be answered.
+        gathering = self._waiting.get(room)
+        if gathering is not None:  # a round is under way: ride the next one
+            gathering.append(update)
+            return await update.answer
+        self._waiting[room] = []  # from now on, updates for the room gather here
+        try:
+            await self._commit_round(room, [update])  # alone and at once: no task when nothing contends
+        finally:
+            self._next_rounds(room)
+        return update.answer.result()
+
+    def _next_rounds(self, room: str) -> None:
+        """After a round: commit what gathered meanwhile in a task of its own (the caller whose update started
+        a round may be cancelled, its socket closed; the others must still be answered), or stop gathering."""
+        if self._waiting.get(room):
             task = asyncio.get_running_loop().create_task(self._commit_rounds(room))
             self._committing[room] = task
             task.add_done_callback(lambda _: self._committing.pop(room, None))
-        return await update.answer
+        else:
+            self._waiting.pop(room, None)
 
     async def _commit_rounds(self, room: str) -> None:
-        """Commit the room's waiting updates, a round at a time, until none wait."""
         try:
-            while waiting := self._waiting.get(room):
+            while gathered := self._waiting.get(room):
                 self._waiting[room] = []
-                await self._commit_round(room, waiting)
-        except BaseException as exc:  # the store failed or the node stops: nobody may wait forever
-            for update in self._waiting.pop(room, []):
-                if not update.answer.done():
-                    stopped = exc if isinstance(exc, Exception) else RpcError(ErrorCode.INTERNAL_ERROR)
-                    update.answer.set_exception(stopped)
-            raise
+                await self._commit_round(room, gathered)
         finally:
-            if not self._waiting.get(room):
-                self._waiting.pop(room, None)
+            for update in self._waiting.pop(room, []):  # the node stops
+                update.answer.cancel()
 
     async def _commit_round(self, room: str, updates: list[_Update]) -> None:
         quantizer = first_match(room, self._quantizers)
@@ -208,10 +210,16 @@ class StateService:
             else:
                 self._metrics.state_rejections.labels("contention").inc(len(updates))
                 raise RpcError(ErrorCode.CONFLICT, {"reason": "contention"})
-        except Exception as exc:
+        except BaseException as exc:
             for update in updates:
-                if not update.answer.done():
-                    update.answer.set_exception(exc)
+                if update.answer.done():
+                    continue
+                if isinstance(exc, Exception):
+                    update.answer.set_exception(exc)  # the store failed: -32009 for each
+                else:
+                    update.answer.cancel()
+            if not isinstance(exc, Exception):
+                raise
             return
         answer: int | Exception
         for update, outcome in applied:  # announced in version order, so every node sees them in order
