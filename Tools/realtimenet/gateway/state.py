@@ -48,6 +48,7 @@ T = TypeVar("T")
 _encode = msgspec.json.Encoder().encode
 _change_decoder = msgspec.json.Decoder(StateChange)
 _COMMIT_ATTEMPTS = 8
+_ROOM_TYPE_CACHE = 4096  # room names whose quantizer is remembered
 _GAP_WAIT_TICKS = 3  # a missing version is waited for this many state ticks, then skipped (clients reload)
 
 
@@ -119,6 +120,7 @@ class StateService:
         self.entity_followers: dict[str, set[Subscriber]] = {}  # room -> members taking state.entities
         self.entity_mirrors: dict[str, EntityMirror] = {}  # room -> entity fields as last broadcast here
         self._reseeding: set[str] = set()
+        self._quantizer_of: dict[str, Quantizer | None] = {}  # room -> its type's quantizer (see _quantizer)
         self._waiting: dict[str, list[_Update]] = {}  # room -> updates for its next commit round here
         self._committing: dict[str, asyncio.Task[None]] = {}  # room -> the task committing its rounds
         self.broadcast_versions: dict[str, int] = {}  # room -> version its last state broadcast here reached
@@ -187,7 +189,7 @@ class StateService:
                 update.answer.cancel()
 
     async def _commit_round(self, room: str, updates: list[_Update]) -> None:
-        quantizer = first_match(room, self._quantizers)
+        quantizer = self._quantizer(room)
         try:
             for _ in range(_COMMIT_ATTEMPTS):
                 state = await self._store.load_state(room)
@@ -241,6 +243,16 @@ class StateService:
                 update.answer.set_result(answer)
             else:
                 update.answer.set_exception(answer)
+
+    def _quantizer(self, room: str) -> Quantizer | None:
+        """The room type's quantizer, matched once per room name (a glob match per update showed in profiles)."""
+        try:
+            return self._quantizer_of[room]
+        except KeyError:
+            if len(self._quantizer_of) >= _ROOM_TYPE_CACHE:
+                self._quantizer_of.clear()  # bounded: rooms come and go
+            found = self._quantizer_of[room] = first_match(room, self._quantizers)
+            return found
 
     def _apply(self, room: str, state: RoomState, update: _Update, quantizer: Quantizer | None) -> RoomState:
         """The state after ``update`` (``state`` itself when rounding left nothing to change); raises _Refusal."""

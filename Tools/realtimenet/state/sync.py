@@ -107,18 +107,26 @@ def apply_update(state: RoomState, base_version: int, patch: dict[str, Any], log
     VersionFromTheFuture."""
     if base_version > state.version:
         raise VersionFromTheFuture(state.version)
+    change = StateChange(state.version + 1, patch, author)
     if base_version < state.version:
-        oldest_checkable = state.log[0].version - 1 if state.log else state.version
+        log = state.log
+        oldest_checkable = log[0].version - 1 if log else state.version
         if base_version < oldest_checkable:
             raise Conflict(state.version, reason="base_version_too_old")
-        others = [c for c in state.log if c.version > base_version and (not author or c.author != author)]
-        clashes = _clashes(patch_paths(patch), others)
+        if log[-1].version == state.version and log[-1].version - log[0].version == len(log) - 1:
+            since = log[len(log) - (state.version - base_version):]  # consecutive versions: no scan
+        else:
+            since = [c for c in log if c.version > base_version]
+        others = [c for c in since if c.author != author] if author else since
+        mine = patch_paths(patch)
+        change.__dict__["_written"] = frozenset(mine)  # what ``written()`` would compute again
+        clashes = _clashes(mine, others)
         if clashes:
             raise Conflict(state.version, clashes)
     document = merge_patch(state.document, patch)
-    version = state.version + 1
-    log = [*state.log, StateChange(version, patch, author)][-log_size:]
-    return RoomState(version, document, log)
+    log = state.log[-log_size + 1:] if log_size > 1 else []
+    log.append(change)
+    return RoomState(change.version, document, log)
 
 
 @dataclass(frozen=True)
