@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import game_bench
+import profile_game
 
 # ----- the search -----------------------------------------------------------------------------------------------
 
@@ -242,3 +243,12 @@ def test_quick_shrinks_the_defaults_but_keeps_what_was_given() -> None:
 def test_unknown_servers_are_refused() -> None:
     with pytest.raises(SystemExit):
         game_bench.parse_args(["--servers", "gateway,nakama"])
+
+
+def test_profile_tables_share_samples_by_own_and_inclusive_function() -> None:
+    stacks = ["process 1:\"rtnet\";thread (0x1): \"MainThread\";run (a.py);commit (s.py);_clashes (sync.py) 6",
+              "run (a.py);commit (s.py) 2", "run (a.py);flush (s.py) 2", "garbage line", ""]
+    samples, own, inclusive = profile_game.collapsed_tables(stacks, 3)
+    assert samples == 10
+    assert own == [("_clashes (sync.py)", 0.6), ("commit (s.py)", 0.2), ("flush (s.py)", 0.2)]
+    assert inclusive == [("run (a.py)", 1.0), ("commit (s.py)", 0.8), ("_clashes (sync.py)", 0.6)]
