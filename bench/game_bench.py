@@ -7,7 +7,8 @@ y, rot and ``t``, the millisecond it was sent) at 20 Hz and receives its room's 
 * ``gateway``  ``rtnet serve`` (one process, embedded backends, an internal port for /metrics as in production)
   with the room type declared in ``state.entities`` (``players`` with x, y to 0.01, rot to 1 and t to 1) and
   ``state.tick_rate = 20``. A player joins with ``state_encoding: "entities"`` and writes its own entity with
-  ``state.update``; members receive ``state.entities``.
+  ``state.update``, sent as a JSON-RPC notification (fire and forget, like the other servers' inputs;
+  ``--gateway-input request`` makes it a request with an answer); members receive ``state.entities``.
 * ``colyseus``  Colyseus 0.16, schema state, patchRate 50 ms, inputs applied to the state in onMessage
   (bench/node/game_server.js ``--kind colyseus``).
 * ``node-ws``  raw Node ``ws`` written as a game would write it: rooms, inputs applied to a per-room state, every
@@ -104,9 +105,7 @@ COLYSEUS_TOLERANCE = 1e-4  # schema "number" sends x = 12.34 as a float32 (it lo
 LOADGEN_LOOP_DELAY_MS = 25.0  # the load generator's event loop this late at p99 delays what it measures
 OFFERED_SHARE = 0.95  # a load generator that sent fewer inputs than this share of 20 Hz fell behind
 LAG_METRIC = "realtimenet_event_loop_lag_seconds"
-# redis-py 8's asyncio pool holds at most 100 connections by default and raises "Too many connections" (the
-# gateway answers -32009) rather than wait for one: 50 players joining at once exhaust it. The store URL raises it.
-REDIS_POOL = 10_000
+REJECTIONS_METRIC = "realtimenet_state_rejections"
 SCRAPE_TIMEOUT_S = 15.0
 SCALING_NOTE = (
     "This machine has 2 cores and the load generator needs one, so both cluster configurations run the whole server "
@@ -172,6 +171,16 @@ def parse_histogram(text: str, name: str) -> dict[str, Any]:
         elif metric == f"{name}_count":
             count = value
     return {"buckets": buckets, "sum": total, "count": count}
+
+
+def counter_total(text: str, name: str) -> float:
+    """The sum of a Prometheus counter over all its labels (``name`` without ``_total``); 0 when absent."""
+    total = 0.0
+    for line in text.splitlines():
+        m = _SAMPLE.match(line)
+        if m is not None and m.group("name") == f"{name}_total":
+            total += float(m.group("value"))
+    return total
 
 
 def histogram_delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -255,8 +264,8 @@ def verdict(step: dict[str, Any], max_p99_ms: float) -> tuple[bool, list[str], s
     lost = step["players"] - step["converged_clients"]
     if lost:
         reasons.append(f"{lost} clients did not hold every last input")
-    for key, what in (("input_errors", "inputs refused"), ("resyncs", "resyncs"), ("decode_errors", "decode errors"),
-                      ("disconnects", "disconnects")):
+    for key, what in (("input_errors", "inputs refused"), ("state_rejections", "inputs refused by the gateway"),
+                      ("resyncs", "resyncs"), ("decode_errors", "decode errors"), ("disconnects", "disconnects")):
         if step.get(key):
             reasons.append(f"{step[key]} {what}")
     loadgen_behind = (step["loadgen_cpu_pct"] >= SATURATED_PCT
@@ -363,7 +372,7 @@ def backing_services(logdir: Path, tag: str) -> Iterator[tuple[str, str, list[ps
         wait_port(redis_port, 15)
         wait_port(nats_port, 15)
         time.sleep(0.3)  # JetStream is ready a moment after the port
-        yield (f"redis://127.0.0.1:{redis_port}/0?max_connections={REDIS_POOL}", f"nats://127.0.0.1:{nats_port}",
+        yield (f"redis://127.0.0.1:{redis_port}/0", f"nats://127.0.0.1:{nats_port}",
                [psutil.Process(redis.pid), psutil.Process(nats.pid)])
     shutil.rmtree(store, ignore_errors=True)
 
@@ -429,7 +438,7 @@ def step_run(name: str, rooms: int, opts: argparse.Namespace, logdir: Path, toke
                        str(opts.room_size), "--hz", "20", "--warmup", str(opts.warmup), "--ramp",
                        str(opts.warmup / 2), "--duration", str(opts.duration), "--drain", str(opts.drain)]
             if kind == "gateway":
-                lg_argv += ["--tokens", str(tokens), "--base-version", opts.base_version]
+                lg_argv += ["--tokens", str(tokens), "--base-version", opts.base_version, "--input", opts.gateway_input]
             if kind == "colyseus":
                 lg_argv += ["--tolerance", str(COLYSEUS_TOLERANCE)]
             lproc, lines = stack.enter_context(running(lg_argv, llog, pin_server=False))
@@ -447,6 +456,9 @@ def step_run(name: str, rooms: int, opts: argparse.Namespace, logdir: Path, toke
             tcp1, m1 = tcp_bytes_by_peer(port), scrape(metrics_ports)
             rss_mb = (sps.memory_info().rss + sum(c.memory_info().rss for c in sps.children(recursive=True))) / 2**20
             result: dict[str, Any] = json.loads(lines.expect("RESULT", opts.drain + 30))
+            final = scrape(metrics_ports)  # a fresh gateway per step: its counters are the step's
+            if final is not None:
+                result["state_rejections"] = int(sum(counter_total(text, REJECTIONS_METRIC) for text in final))
     except Exception as exc:  # one server failing must not sink the others
         tail = "\n".join(p.read_text(errors="replace")[-1500:] for p in (slog, llog) if p.exists())
         return {"server": name, "rooms": rooms, "players": players, "ok": False, "passed": False,
@@ -712,9 +724,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "plus 50 ms)")
     parser.add_argument("--base-version", choices=["newest", "document"], default="newest",
                         help="the gateway clients' base_version: the newest version they know (their last answer's "
-                        "included) or their document's alone (what docs/state-management-patterns.md advises; each "
-                        "input then conflicts with the player's own previous one whenever that was committed after "
-                        "the last tick the client saw)")
+                        "included) or their document's alone (what docs/state-management-patterns.md advises)")
+    parser.add_argument("--gateway-input", choices=["notification", "request"], default="notification",
+                        help="how the gateway clients send an input: a JSON-RPC notification (fire and forget, as the "
+                        "Colyseus and ws clients send theirs; refusals are read from the gateway's metrics) or a "
+                        "request, which adds an answer frame per input")
     parser.add_argument("--nice", type=int, default=-10,
                         help="niceness of this process, the servers and the load generator (below 0 needs root)")
     parser.add_argument("--quick", action="store_true",
@@ -822,7 +836,7 @@ def main(argv: list[str] | None = None) -> int:
             "server_cpu_measured": "user + system CPU of the server process and its children (the workers), plus "
                                    "Redis and NATS for the cluster configurations, over the window",
             "gateway_settings": [*GATEWAY_SETTINGS, *ENTITY_CONFIG, "server.internal_port=<free>"],
-            "gateway_base_version": opts.base_version,
+            "gateway_base_version": opts.base_version, "gateway_input": opts.gateway_input,
             "saturated_pct": SATURATED_PCT, "loadgen_loop_delay_ms": LOADGEN_LOOP_DELAY_MS,
             "loadgen_offered_share": OFFERED_SHARE,
             "foreign_pct": FOREIGN_PCT, "cores_busy_pct_before": busy_before, "niceness": niceness,

@@ -81,6 +81,21 @@ def test_a_step_fails_on_latency_and_on_anything_lost() -> None:
                        "2 resyncs", "1 disconnects"]
 
 
+def test_inputs_the_gateway_refused_fail_a_step_though_no_client_was_answered() -> None:
+    # Inputs sent as notifications are never answered: the gateway's rejection counter tells.
+    assert game_bench.verdict(step(state_rejections=4), 100)[1] == ["4 inputs refused by the gateway"]
+
+
+def test_a_counter_is_summed_over_its_labels() -> None:
+    text = """# TYPE realtimenet_state_rejections_total counter
+realtimenet_state_rejections_total{reason="conflict"} 3.0
+realtimenet_state_rejections_total{reason="too_large"} 1.0
+realtimenet_state_rejections_created{reason="conflict"} 1.7e9
+"""
+    assert game_bench.counter_total(text, game_bench.REJECTIONS_METRIC) == 4.0
+    assert game_bench.counter_total("", game_bench.REJECTIONS_METRIC) == 0.0
+
+
 def test_a_step_without_latency_samples_fails() -> None:
     assert game_bench.verdict(step(latency_p99_ms=None), 100)[1] == ["no latency sample"]
 

@@ -4,7 +4,7 @@
 //
 //   node bench/node/game_loadgen.js --kind gateway|ws|colyseus --url URL [--tokens FILE] [--rooms 50]
 //        [--room-size 20] [--hz 20] [--warmup 3] [--ramp 1.5] [--duration 10] [--drain 5] [--seed 1]
-//        [--tolerance T] [--base-version newest|document]
+//        [--tolerance T] [--base-version newest|document] [--input notification|request]
 //
 // A player's input is its new {x, y, rot, t}: a seeded smooth random walk, quantised here as the gateway
 // quantises (x and y to 0.01, rot to whole degrees) and `t`, the integer millisecond (since this process's
@@ -13,12 +13,14 @@
 // players arriving in a game do (every player has joined before). Per kind:
 //
 // gateway   `ws`: JSON-RPC `room.join {room, state_encoding: "entities"}`, then per input `state.update {room,
-//           base_version, patch: {players: {<me>: input}}}` (a request: its answer is counted, an error answer is
-//           an input lost). base_version is the newest version this client knows: the document's it holds or the
-//           one its previous input was answered with, whichever is newer (--base-version newest); with
-//           --base-version document it is the document's alone, which makes each input conflict with the
-//           player's own previous one whenever that was committed after the last tick the client saw
-//           (the conflict check does not know who wrote a path). `state.entities` applied
+//           base_version, patch: {players: {<me>: input}}}`: by default a notification (no id: fire and forget,
+//           as a game sends movement and as the Colyseus and ws clients here send theirs; a refused input then
+//           shows in the gateway's realtimenet_state_rejections_total, which game_bench reads); with
+//           --input request, a request whose answer is counted (an error answer is an input lost).
+//           base_version is the newest version this client knows: the document's it holds or the one its
+//           previous input was answered with, whichever is newer (--base-version newest); with --base-version
+//           document it is the document's alone (a player's own earlier changes are no conflict, so both
+//           hold). `state.entities` applied
 //           with the decoder of bench/node/entities_codec.js, `state.delta` as a merge patch. A message whose
 //           `from` is not the version held (a gap) makes the client reload with `state.get`: a resync.
 // ws        `ws` to bench/node/game_server.js --kind ws: `/?room=..&player=..`, the input as a JSON text frame,
@@ -46,7 +48,7 @@ const { isObject, mergePatch, schemaOf, applyEntities } = require('./entities_co
 
 function parseArgs(argv) {
   const o = { kind: '', url: '', tokens: '', rooms: 50, roomSize: 20, hz: 20, warmup: 3, ramp: 1.5, duration: 10, drain: 5,
-    seed: 1, tolerance: 0, concurrency: 50, connectTimeout: 0, baseVersion: 'newest' };
+    seed: 1, tolerance: 0, concurrency: 50, connectTimeout: 0, baseVersion: 'newest', input: 'notification' };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
     const v = () => argv[++i];
@@ -63,11 +65,13 @@ function parseArgs(argv) {
     else if (a === '--seed') o.seed = Number(v());
     else if (a === '--tolerance') o.tolerance = Math.max(Number(v()), 0);
     else if (a === '--base-version') o.baseVersion = v();
+    else if (a === '--input') o.input = v();
     else if (a === '--concurrency') o.concurrency = Math.min(Math.max(Number(v()), 1), 500);
     else throw new Error(`unknown argument ${a}`);
   }
   if (!['gateway', 'ws', 'colyseus'].includes(o.kind)) throw new Error(`bad --kind ${o.kind}`);
   if (!['newest', 'document'].includes(o.baseVersion)) throw new Error(`bad --base-version ${o.baseVersion}`);
+  if (!['notification', 'request'].includes(o.input)) throw new Error(`bad --input ${o.input}`);
   if (!/^(ws|http):\/\/(127\.\d+\.\d+\.\d+|localhost)[:/]/.test(o.url)) throw new Error('loopback URLs only');
   if (o.rooms * o.roomSize > 20000) throw new Error('at most 20000 players');
   if (o.ramp > o.warmup) throw new Error('--ramp must fit in --warmup');
@@ -197,7 +201,8 @@ function gatewayConnect(index, roomName) {
     };
     c.send = (input) => {
       const base = opts.baseVersion === 'newest' ? Math.max(c.version, c.acked) : c.version;
-      ws.send(`{"jsonrpc":"2.0","id":${c.nextId++},"method":"state.update","params":{"room":"${roomName}",`
+      const id = opts.input === 'request' ? `"id":${c.nextId++},` : '';
+      ws.send(`{"jsonrpc":"2.0",${id}"method":"state.update","params":{"room":"${roomName}",`
         + `"base_version":${base},"patch":{"players":{"${c.id}":${JSON.stringify(input)}}}}}`);
     };
     const resync = () => {
