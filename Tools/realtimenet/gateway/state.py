@@ -67,7 +67,7 @@ class _Update:
     base_version: int | None
     patch: dict[str, Any]
     author: Principal
-    answer: asyncio.Future[int]
+    answer: asyncio.Future[int] | None = None  # for an update that waited for a round
 
 
 class _Refusal(RpcError):
@@ -157,17 +157,19 @@ class StateService:
         then go together: one load, each checked and applied in turn (each gets its own version and change),
         one compare-and-set. Twenty players moving at 20 Hz thus cost a few store round trips per tick instead
         of racing each other for the same version."""
-        update = _Update(base_version, patch, author, asyncio.get_running_loop().create_future())
         gathering = self._waiting.get(room)
         if gathering is not None:  # a round is under way: ride the next one
-            gathering.append(update)
-            return await update.answer
+            later: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            gathering.append(_Update(base_version, patch, author, later))
+            return await later
         self._waiting[room] = []  # from now on, updates for the room gather here
-        try:
-            await self._commit_round(room, [update])  # alone and at once: no task when nothing contends
+        try:  # alone and at once: no task, no future when nothing contends
+            (answer,) = await self._commit_round(room, [_Update(base_version, patch, author)])
         finally:
             self._next_rounds(room)
-        return update.answer.result()
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     def _next_rounds(self, room: str) -> None:
         """After a round: commit what gathered meanwhile in a task of its own (the caller whose update started
@@ -180,69 +182,68 @@ class StateService:
             self._waiting.pop(room, None)
 
     async def _commit_rounds(self, room: str) -> None:
+        gathered: list[_Update] = []
         try:
-            while gathered := self._waiting.get(room):
+            while gathered := self._waiting.get(room, []):
                 self._waiting[room] = []
-                await self._commit_round(room, gathered)
+                answers = await self._commit_round(room, gathered)
+                for update, answer in zip(gathered, answers, strict=True):
+                    if update.answer is None or update.answer.done():
+                        continue  # its caller went away
+                    if isinstance(answer, Exception):
+                        update.answer.set_exception(answer)
+                    else:
+                        update.answer.set_result(answer)
         finally:
-            for update in self._waiting.pop(room, []):  # the node stops
-                update.answer.cancel()
+            for update in [*gathered, *self._waiting.pop(room, [])]:  # the node stops: nobody waits forever
+                if update.answer is not None and not update.answer.done():
+                    update.answer.cancel()
 
-    async def _commit_round(self, room: str, updates: list[_Update]) -> None:
+    async def _commit_round(self, room: str, updates: list[_Update]) -> list[int | Exception]:
+        """Commit ``updates`` together; per update, its new version (or the current one, when rounding left
+        nothing to change) or the error it is answered with."""
         quantizer = self._quantizer(room)
         try:
             for _ in range(_COMMIT_ATTEMPTS):
                 state = await self._store.load_state(room)
                 start = state
-                applied: list[tuple[_Update, StateChange | int | Exception]] = []
+                applied: list[StateChange | int | Exception] = []
                 for update in updates:
                     try:
                         new = self._apply(room, state, update, quantizer)
                     except Exception as exc:  # refused (_Refusal), or a validator's bug: this update only
-                        applied.append((update, exc))
+                        applied.append(exc)
                         continue
                     if new is not state:
                         state = new
-                        applied.append((update, state.log[-1]))
+                        applied.append(state.log[-1])
                     else:
-                        applied.append((update, state.version))  # nothing left after rounding
+                        applied.append(state.version)  # nothing left after rounding
                 if state is start or await self._store.commit_state(room, start.version, state):
                     break
                 # Another node won the race: check them all again against what it did.
             else:
                 self._metrics.state_rejections.labels("contention").inc(len(updates))
-                raise RpcError(ErrorCode.CONFLICT, {"reason": "contention"})
-        except BaseException as exc:
-            for update in updates:
-                if update.answer.done():
-                    continue
-                if isinstance(exc, Exception):
-                    update.answer.set_exception(exc)  # the store failed: -32009 for each
-                else:
-                    update.answer.cancel()
-            if not isinstance(exc, Exception):
-                raise
-            return
-        answer: int | Exception
-        for update, outcome in applied:  # announced in version order, so every node sees them in order
-            answer = outcome.version if isinstance(outcome, StateChange) else outcome
+                return [RpcError(ErrorCode.CONFLICT, {"reason": "contention"})] * len(updates)
+        except Exception as exc:  # the store failed: -32009 for each
+            return [exc] * len(updates)
+        answers: list[int | Exception] = []
+        for outcome in applied:  # announced in version order, so every node sees them in order
             if isinstance(outcome, StateChange):
                 try:
                     await self._hub.publish(state_stream(room), constant_frame(_encode(outcome)))
                 except Exception as exc:  # committed, but the bus is down: say so (-32009), as before
-                    answer = exc
-                else:
-                    self._metrics.child(self._metrics.state_versions, "committed").inc()
+                    answers.append(exc)
+                    continue
+                self._metrics.child(self._metrics.state_versions, "committed").inc()
+                answers.append(outcome.version)
+                continue
+            if isinstance(outcome, _Refusal):
+                self._metrics.state_rejections.labels(outcome.label).inc()  # once, however many attempts
             elif isinstance(outcome, int):
                 self._metrics.child(self._metrics.state_versions, "unchanged").inc()
-            elif isinstance(outcome, _Refusal):
-                self._metrics.state_rejections.labels(outcome.label).inc()  # once, however many attempts
-            if update.answer.done():
-                continue  # its caller went away
-            if isinstance(answer, int):
-                update.answer.set_result(answer)
-            else:
-                update.answer.set_exception(answer)
+            answers.append(outcome)
+        return answers
 
     def _quantizer(self, room: str) -> Quantizer | None:
         """The room type's quantizer, matched once per room name (a glob match per update showed in profiles)."""
