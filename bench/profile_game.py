@@ -11,9 +11,9 @@ game_bench figures all the same.
 Writes the collapsed stacks (``bench/results/profile-<date>-<label>.txt``, the input of any flame-graph tool:
 ``flamegraph.pl`` or speedscope) and prints two tables: the functions whose own code takes the most samples
 (self) and the ones under which the most samples fall (inclusive), as shares of all samples of the gateway's
-event-loop thread. docs/performance.md quotes them. ``Runner.run``'s own share is mostly uvloop waiting in
-``epoll_pwait`` (py-spy's idle detection does not see into uvloop; ``--native`` names it), so read the other rows
-as shares of the busy time.
+event-loop thread holding the GIL (``py-spy --gil``: uvloop releases it while it waits in ``epoll_pwait``, so
+idle time is left out; without it, py-spy counts that wait as ``Runner.run``'s own time). docs/performance.md
+quotes them.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def main() -> int:
         lines.expect("MEASURE_START", warmup + 60)
         raw = [logdir / f"stacks-{w.pid}.txt" for w in workers]
         record = [spy, "record", "--rate", str(opts.rate), "--duration", str(int(opts.duration)), "--format", "raw",
-                  "--nolineno", *(["--native"] if opts.native else [])]
+                  "--nolineno", "--gil", *(["--native"] if opts.native else [])]
         spies = [subprocess.Popen([*record, "--pid", str(w.pid), "--output", str(path)], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL) for w, path in zip(workers, raw, strict=True)]
         cpu0, t0 = sum(w.cpu_times().user + w.cpu_times().system for w in workers), time.perf_counter()
