@@ -14,6 +14,7 @@ from prometheus_client import generate_latest
 
 from realtimenet.client import RemoteError
 from realtimenet.config import load_config
+from realtimenet.exceptions import RpcError
 from realtimenet.gateway.auth import Principal
 from realtimenet.gateway.node import GatewayNode
 from realtimenet.protocol.codes import ErrorCode
@@ -151,6 +152,30 @@ def test_concurrent_updates_to_one_room_commit_together_and_none_loses_a_race(re
     committed = sum(metric_value(generate_latest(n.metrics.registry).decode(), "realtimenet_state_updates_total",
                                  {"outcome": "committed"}) for n in nodes)
     assert committed == 40
+
+
+def test_a_node_starting_from_the_state_it_committed_last_still_sees_other_nodes_commits(
+        redis_service: Service) -> None:
+    url = f"redis://127.0.0.1:{redis_service.port}/0"
+    config = load_config(environ={}, overrides={"backends.store": url, "backends.prefix": "known-state"})
+    a, b = GatewayNode(config), GatewayNode(config)
+    alice, bob = Principal("alice", None, {}), Principal("bob", None, {})
+
+    async def scenario() -> None:
+        assert await a.state.commit("arena", 0, {"a": 1}, alice) == 1  # a keeps version 1
+        assert await b.state.commit("arena", 1, {"b": 2}, bob) == 2
+        # bob saw version 2 on b; his next update reaches a, whose kept state is still at 1
+        assert await a.state.commit("arena", 2, {"b": 3}, bob) == 3
+        assert await a.state.commit("arena", 1, {"a": 4}, alice) == 4  # b's change touched no path of hers
+        with pytest.raises(RpcError) as refused:
+            await a.state.commit("arena", 1, {"b": 5}, alice)  # but b/ changed after 1: refused, from the store
+        assert refused.value.code == ErrorCode.CONFLICT and refused.value.data["current_version"] == 4
+        state = await b.state.load("arena")
+        assert (state.version, state.document) == (4, {"a": 4, "b": 3})
+        for node in (a, b):
+            await node.stores.connection.close()
+
+    asyncio.run(scenario())
 
 
 # ----- through the gateway ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -47,8 +48,11 @@ Validator = Callable[..., Any]
 T = TypeVar("T")
 _encode = msgspec.json.Encoder().encode
 _change_decoder = msgspec.json.Decoder(StateChange)
+_changes_decoder = msgspec.json.Decoder(list[StateChange])
 _COMMIT_ATTEMPTS = 8
 _ROOM_TYPE_CACHE = 4096  # room names whose quantizer is remembered
+_KNOWN_ROOMS = 1024  # rooms whose last committed state a node keeps (each a document and its change log)
+_KNOWN_FOR = 10.0  # seconds a kept state is trusted as the starting point of a round (at most state.ttl / 2)
 _GAP_WAIT_TICKS = 3  # a missing version is waited for this many state ticks, then skipped (clients reload)
 
 
@@ -120,6 +124,8 @@ class StateService:
         self.entity_followers: dict[str, set[Subscriber]] = {}  # room -> members taking state.entities
         self.entity_mirrors: dict[str, EntityMirror] = {}  # room -> entity fields as last broadcast here
         self._reseeding: set[str] = set()
+        self._known: dict[str, tuple[float, RoomState]] = {}  # room -> (when, state) this node committed last
+        self._known_for = min(_KNOWN_FOR, config.ttl / 2) if config.ttl else _KNOWN_FOR
         self._quantizer_of: dict[str, Quantizer | None] = {}  # room -> its type's quantizer (see _quantizer)
         self._waiting: dict[str, list[_Update]] = {}  # room -> updates for its next commit round here
         self._committing: dict[str, asyncio.Task[None]] = {}  # room -> the task committing its rounds
@@ -204,8 +210,11 @@ class StateService:
         nothing to change) or the error it is answered with."""
         quantizer = self._quantizer(room)
         try:
-            for _ in range(_COMMIT_ATTEMPTS):
-                state = await self._store.load_state(room)
+            for attempt in range(_COMMIT_ATTEMPTS):
+                # The state this node committed last, if any: when no other node wrote the room since (the
+                # compare-and-set tells), loading it again would only cost a round trip and a decode.
+                known = self._recall(room) if attempt == 0 else None
+                state = known if known is not None else await self._store.load_state(room)
                 start = state
                 applied: list[StateChange | int | Exception] = []
                 for update in updates:
@@ -219,6 +228,8 @@ class StateService:
                         applied.append(state.log[-1])
                     else:
                         applied.append(state.version)  # nothing left after rounding
+                if known is not None and any(not isinstance(outcome, StateChange) for outcome in applied):
+                    continue  # refused or unchanged against what may be old: ask the store
                 if state is start or await self._store.commit_state(room, start.version, state):
                     break
                 # Another node won the race: check them all again against what it did.
@@ -227,16 +238,21 @@ class StateService:
                 return [RpcError(ErrorCode.CONFLICT, {"reason": "contention"})] * len(updates)
         except Exception as exc:  # the store failed: -32009 for each
             return [exc] * len(updates)
+        if state is not start:
+            self._remember(room, state)
+        changes = [outcome for outcome in applied if isinstance(outcome, StateChange)]
+        announced: Exception | None = None
+        if changes:  # one publication per round, the changes in version order
+            try:
+                await self._hub.publish(state_stream(room), constant_frame(_encode(changes)))
+            except Exception as exc:  # committed, but the bus is down: say so (-32009), as before
+                announced = exc
+            else:
+                self._metrics.child(self._metrics.state_versions, "committed").inc(len(changes))
         answers: list[int | Exception] = []
-        for outcome in applied:  # announced in version order, so every node sees them in order
+        for outcome in applied:
             if isinstance(outcome, StateChange):
-                try:
-                    await self._hub.publish(state_stream(room), constant_frame(_encode(outcome)))
-                except Exception as exc:  # committed, but the bus is down: say so (-32009), as before
-                    answers.append(exc)
-                    continue
-                self._metrics.child(self._metrics.state_versions, "committed").inc()
-                answers.append(outcome.version)
+                answers.append(outcome.version if announced is None else announced)
                 continue
             if isinstance(outcome, _Refusal):
                 self._metrics.state_rejections.labels(outcome.label).inc()  # once, however many attempts
@@ -244,6 +260,22 @@ class StateService:
                 self._metrics.child(self._metrics.state_versions, "unchanged").inc()
             answers.append(outcome)
         return answers
+
+    def _remember(self, room: str, state: RoomState) -> None:
+        """Keep the state this node just committed for the room's next round (the most recently committed
+        ``_KNOWN_ROOMS`` rooms)."""
+        self._known[room] = (time.monotonic(), state)
+        if len(self._known) > _KNOWN_ROOMS:
+            del self._known[next(iter(self._known))]
+
+    def _recall(self, room: str) -> RoomState | None:
+        """The state remembered for the room, if it is recent: the compare-and-set catches any other node's
+        commit since, but not a room that expired from the store (``state.ttl``) and was written back up to
+        the same version meanwhile, which takes longer than this."""
+        known = self._known.pop(room, None)
+        if known is None or time.monotonic() - known[0] > self._known_for:
+            return None
+        return known[1]
 
     def _quantizer(self, room: str) -> Quantizer | None:
         """The room type's quantizer, matched once per room name (a glob match per update showed in profiles)."""
@@ -291,7 +323,11 @@ class StateService:
     # ----- the change feed and the tick -------------------------------------------------------------
 
     def _on_change(self, room: str, publication: Publication) -> None:
-        self.pending.setdefault(room, []).append(_change_decoder.decode(publication.frame))
+        frame = publication.frame
+        if frame[1:2] == b"[":  # a commit round's changes: [[version, patch, author], ...]
+            self.pending.setdefault(room, []).extend(_changes_decoder.decode(frame))
+        else:  # one change (what a node before group commit announced)
+            self.pending.setdefault(room, []).append(_change_decoder.decode(frame))
 
     def flush(self) -> None:
         """Broadcast the state changes gathered since the last tick (see the module docstring)."""
