@@ -10,7 +10,8 @@
 #              its runtimes come with it; clang++ would also need libclang-rt-14-dev)
 #   cpp-fuzz   rtnet-fuzz-decode (clang++ libFuzzer + ASan + UBSan; a seeded standalone driver when the
 #              fuzzer runtime, libclang-rt-14-dev, is missing) for RTNET_FUZZ_SECONDS (10) from the seed
-#              corpus Plugins/RealtimeNet/fuzz/corpus/ (new inputs go to build/cpp-fuzz/corpus, not the repo)
+#              corpus Plugins/RealtimeNet/fuzz/corpus/ (new inputs go to build/cpp-fuzz/corpus, not the repo),
+#              or until RTNET_FUZZ_RUNS executions when that is set (`make fuzz`: scripts/fuzz.sh)
 # Build trees live in build/cpp-<name> (build/ is gitignored). Exits non-zero on any failure.
 # RTNET_CPP_CONFIGS="gcc asan" runs a subset. Needs cmake, g++, clang++, libgtest-dev and
 # nlohmann-json3-dev (scripts/install-system-deps.sh installs them as root).
@@ -40,6 +41,7 @@ run_config() {
                  -DRTNET_SANITIZE=ON) ;;
     fuzz) # clang++ when its fuzzer and sanitizer runtimes link, else g++ with the standalone driver.
           local cxx=g++
+          mkdir -p "$ROOT/build"  # the probe's output goes there (a fresh clone has no build/ yet)
           echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' |
             clang++ -x c++ -fsanitize=fuzzer,address,undefined - -o "$ROOT/build/.rtnet-fuzz-probe" >/dev/null 2>&1 &&
             cxx=clang++
@@ -74,12 +76,14 @@ run_fuzz() {
     cmake --build "$dir" --target rtnet-fuzz-decode --parallel "$JOBS" >"$dir.build.log" 2>&1 \
       || { tail -n 60 "$dir.build.log" >&2; exit 1; }
     local engine=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-                  -artifact_prefix="$dir/" "$dir/corpus")
-    grep -q 'RTNET_HAVE_LIBFUZZER:INTERNAL=1' "$dir/CMakeCache.txt" || engine=(-runs=$((seconds * 2000)) -seed=1)
+                  -artifact_prefix="$dir/" ${RTNET_FUZZ_RUNS:+-runs="$RTNET_FUZZ_RUNS"} "$dir/corpus")
+    grep -q 'RTNET_HAVE_LIBFUZZER:INTERNAL=1' "$dir/CMakeCache.txt" ||
+      engine=(-runs="${RTNET_FUZZ_RUNS:-$((seconds * 2000))}" -seed=1)
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "$dir/rtnet-fuzz-decode" "${engine[@]}" "$SOURCE/fuzz/corpus" >"$dir.run.log" 2>&1 \
       || { tail -n 60 "$dir.run.log" >&2; exit 1; }
-    grep -E '^(stat::number_of_executed_units|stat::new_units_added)|^rtnet-fuzz-decode' "$dir.run.log" | tr '\n' ' '
+    grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added)|^rtnet-fuzz-decode' \
+      "$dir.run.log" | tr -s ' \n' ' '
     echo
   ) || return 1
   echo "cpp-test: fuzz passed in $((SECONDS - started)) s"
