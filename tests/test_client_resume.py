@@ -10,7 +10,7 @@ from typing import Any
 
 from realtimenet.backends.sessions import SessionRecord
 from realtimenet.backends.sessions_memory import MemorySessionStore
-from realtimenet.client import Client
+from realtimenet.client import Client, ConnectionClosed
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
 from realtimenet.exceptions import BackendUnavailable
@@ -140,3 +140,26 @@ def test_a_backend_outage_during_resume_is_retried_not_a_lost_session(
     assert received == [1, 2] and not store.fail_next_load
     alice.close()
     publisher.close()
+
+
+def test_a_socket_the_client_already_left_cannot_make_it_give_up_or_reconnect(gateway_factory: Factory) -> None:
+    # Seen in the chaos run (bench/chaos.py): a reconnect attempt whose resume failed left its socket open; the
+    # gateway later closed it with 4502 when the session was resumed elsewhere, and the client, taking that old
+    # socket's close for its current one's, gave up (or started a second reconnect loop beside the first).
+    gw = gateway_factory()
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    old = alice._socket
+    alice.drop_network()
+    assert eventually(lambda: "resumed" in [e.kind for e in lifecycle])
+    assert old is not None and alice._socket is not old
+    old.closed = None  # as if the abandoned socket were still open, and now the gateway closes it:
+    alice._finish(old, ConnectionClosed(4502, "session resumed elsewhere"))
+    old.closed = None
+    alice._finish(old, ConnectionClosed(1006, "connection lost"))
+    time.sleep(0.3)
+    assert [e.kind for e in lifecycle] == ["reconnecting", "resumed"]
+    assert alice.closed is None and alice.call("sys.ping", {"client_time": 0})["client_time"] == 0
+    alice.close()

@@ -123,6 +123,7 @@ class Client:
         self.auto_reconnect = auto_reconnect
         self.backoff = backoff or Backoff()
         self._closing = False
+        self._reconnecting = False  # one reconnect loop at a time (guarded by _lock)
         self._socket: _Socket | None = None
 
     # ----- connecting -------------------------------------------------------------------------------
@@ -395,15 +396,23 @@ class Client:
                 return
             sock.closed = closed
             pending, self._pending = self._pending, {}
+            # Only the current socket's end matters: an older one (a reconnect attempt given up, a socket
+            # already replaced) closing later, even with a terminal code, changes nothing. While a reconnect
+            # loop runs, it handles the current socket's end itself.
+            current = sock is self._socket and not self._reconnecting
+            reconnect = (current and self.auto_reconnect and not self._closing and closed.should_reconnect
+                         and self.welcome is not None)
+            if reconnect:
+                self._reconnecting = True
         if closed.code == CloseCode.TOKEN_EXPIRED:
             self._token_expired = True
         for future in pending.values():
             if not future.done():
                 future.set_exception(closed)
         sock.welcomed.set()
-        if self.auto_reconnect and not self._closing and closed.should_reconnect and self.welcome is not None:
+        if reconnect:
             threading.Thread(target=self._reconnect, name="realtimenet-client-reconnect", daemon=True).start()
-        elif self.auto_reconnect and not self._closing and not closed.should_reconnect:
+        elif current and self.auto_reconnect and not self._closing and not closed.should_reconnect:
             self._emit("gave_up", code=closed.code, reason=closed.reason)
 
     def _read_loop(self, sock: _Socket) -> None:
@@ -547,18 +556,34 @@ class Client:
             self._on_event(ClientEvent(kind, data))
 
     def _reconnect(self) -> None:
+        """Reconnect until resumed (or given up); again if the new socket was lost before this loop ended."""
+        while True:
+            resumed = self._reconnect_once()
+            with self._lock:
+                sock = self._socket
+                closed = None if sock is None else sock.closed
+                again = closed is not None and closed.should_reconnect and not self._closing
+                if not again:
+                    self._reconnecting = False
+            if not again:
+                if resumed and closed is not None and not self._closing:  # closed for good since
+                    self._emit("gave_up", code=closed.code, reason=closed.reason)
+                return
+
+    def _reconnect_once(self) -> bool:
+        """Attempts with backoff until one resumes (True) or the client gives up or closes (False)."""
         backoff = self.backoff
         while not self._closing:
             delay = backoff.next()
             if delay is None:
                 self._emit("gave_up", code=_ABNORMAL, reason="reconnect attempts exhausted")
-                return
+                return False
             # Any node can resume the session (shared backends): move on, away from a node that failed.
             self.url = self.urls[(self.urls.index(self.url) + 1) % len(self.urls)]
             self._emit("reconnecting", attempt=backoff.attempt, delay=delay, url=self.url)
             time.sleep(delay)
             if self._closing:
-                return
+                return False
             try:
                 if self.token_provider is not None and self._token_expired:
                     self.token = self.token_provider()
@@ -570,17 +595,24 @@ class Client:
                     continue
                 if 400 <= exc.status < 500:  # the token is refused: retrying cannot help
                     self._emit("gave_up", code=exc.status, reason=exc.reason)
-                    return
+                    return False
+                continue
+            except (ConnectionClosed, CallTimeout) as exc:  # before the catch-all below, which is the provider's
+                if isinstance(exc, ConnectionClosed) and not exc.should_reconnect:
+                    self._emit("gave_up", code=exc.code, reason=exc.reason)
+                    return False
+                attempt = self._socket
+                if attempt is not None and attempt.closed is None:
+                    self._abort(attempt, reconnect=True)  # this attempt's socket is given up, not left open
                 continue
             except Exception as exc:  # the token provider failed: try again after the next delay
                 if self.token_provider is None:
                     raise
                 self._emit("token_refresh_failed", reason=str(exc))
                 continue
-            except (ConnectionClosed, CallTimeout):
-                continue
             backoff.reset()
-            return
+            return True
+        return False
 
     def _resume(self) -> None:
         """Ask the new socket to take over the old session; rejoin rooms afresh if it cannot."""
