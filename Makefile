@@ -4,8 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test check codegen unit cpp ue-check ue-check-if-available bench system-deps js-deps admin admin-deps \
-	screenshots clean
+.PHONY: run demo test check codegen unit cpp ue-check ue-check-if-available bench soak chaos fuzz system-deps js-deps \
+	admin admin-deps screenshots clean
 
 $(STAMP): pyproject.toml setup.py Tools/realtimenet/native/speedups.c
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,19 @@ bench: $(STAMP)
 	$(BIN)/python bench/front_door_bench.py
 	./scripts/cpp-bench.sh
 	$(BIN)/python bench/game_bench.py  # last: it ends with the headline (players per core at 20 Hz)
+
+## Reliability runs (not part of `make test`; docs/reliability.md records their figures and flags).
+## `make soak SOAK_ARGS="--connections 500 --minutes 1"` for a short one.
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py $(SOAK_ARGS)
+
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py $(CHAOS_ARGS)
+
+## The C++ decoders (libFuzzer, 10 million executions), the gateway's message path (atheris) and its raw
+## frames (hypothesis); RTNET_FUZZ_RUNS, RTNET_PY_FUZZ_RUNS, RTNET_FUZZ_TARGETS=... change what runs.
+fuzz: $(STAMP)
+	./scripts/fuzz.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache bench/node_modules tests/js/node_modules admin/node_modules
