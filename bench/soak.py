@@ -171,8 +171,10 @@ class Counts:
     unexpected_codes: dict[str, int] = field(default_factory=dict)
     churn: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CHURN_KINDS, 0))
     failure_examples: list[str] = field(default_factory=list)
+    failure_kinds: dict[str, int] = field(default_factory=dict)
 
-    def failed(self, what: str) -> None:
+    def failed(self, what: str, kind: str) -> None:
+        self.failure_kinds[kind] = self.failure_kinds.get(kind, 0) + 1
         if len(self.failure_examples) < 10:
             self.failure_examples.append(what[:300])
 
@@ -193,6 +195,9 @@ class Soak:
         self.notifications = 0
         self.players = 0
         self.random = random.Random(args.seed)
+        # The player population: connections come from players who are offline now (a game's returning players);
+        # with --players 0 every new connection is a player never seen before.
+        self.offline = [f"soak-{n + 1}" for n in range(args.players)]
         self.samples: list[dict[str, Any]] = []
         self.gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
@@ -216,11 +221,20 @@ class Soak:
             self.counts.unexpected_disconnects += 1
             code = str(client.close_code)
             self.counts.unexpected_codes[code] = self.counts.unexpected_codes.get(code, 0) + 1
-            self.counts.failed(f"{client.player}: closed by the gateway with {code}")
+            self.counts.failed(f"{client.player}: closed by the gateway with {code}",
+                               f"closed by the gateway: {code}")
 
     def new_player(self) -> str:
         self.players += 1
-        return f"soak-{self.players}"
+        if not self.offline:
+            return f"soak-new-{self.players}"
+        at = self.random.randrange(len(self.offline))
+        self.offline[at], self.offline[-1] = self.offline[-1], self.offline[at]
+        return self.offline.pop()
+
+    def went_offline(self, player: str) -> None:
+        if self.args.players:
+            self.offline.append(player)
 
     async def connect(self, player: str, room: str) -> SoakClient | None:
         """Open a socket for ``player``, wait for its welcome, join ``room``; None (counted) on failure."""
@@ -234,7 +248,7 @@ class Soak:
                 await asyncio.wait_for(client.welcome, CALL_TIMEOUT)
             except Exception as exc:  # a refused upgrade, a timeout, a reset: all are failures here
                 self.counts.connect_failures += 1
-                self.counts.failed(f"{player}: connect failed: {exc!r}")
+                self.counts.failed(f"{player}: connect failed: {exc!r}", f"connect: {type(exc).__name__}")
                 return None
         self.counts.connects += 1
         self._add(client)
@@ -244,7 +258,7 @@ class Soak:
                 client.room, client.position = room, (joined["epoch"], joined["offset"])
             except Exception as exc:
                 self.counts.join_failures += 1
-                self.counts.failed(f"{player}: room.join failed: {exc!r}")
+                self.counts.failed(f"{player}: room.join failed: {exc!r}", "room.join")
         return client
 
     def room_of(self, n: int) -> str:
@@ -264,10 +278,14 @@ class Soak:
         self.counts.churn[kind] += 1
         if kind == "close":
             victim.close()
-            await self.connect(self.new_player(), self.room_of(self.players))
+            player = self.new_player()  # before the victim is offline: someone else connects
+            self.went_offline(victim.player)
+            await self.connect(player, self.room_of(self.players))
         elif kind == "abort":
             victim.abort()
-            await self.connect(self.new_player(), self.room_of(self.players))
+            player = self.new_player()
+            self.went_offline(victim.player)
+            await self.connect(player, self.room_of(self.players))
         else:
             victim.abort()
             await asyncio.sleep(self.random.uniform(0.05, 1.0))  # a short network drop
@@ -283,12 +301,15 @@ class Soak:
                                                               "streams": streams})
             except Exception as exc:
                 self.counts.resume_failures += 1
-                self.counts.failed(f"{victim.player}: session.resume failed: {exc!r}")
+                text = str(exc)
+                reason = text.rsplit('"reason": "', 1)[-1].split('"')[0] if '"reason"' in text else type(exc).__name__
+                self.counts.failed(f"{victim.player}: session.resume failed: {exc!r}", f"session.resume: {reason}")
                 return
             recovered = all(s["recovered"] for s in result["streams"]) and len(result["streams"]) == len(streams)
             if not recovered or (victim.room and victim.room not in result["rooms"]):
                 self.counts.resume_failures += 1
-                self.counts.failed(f"{victim.player}: resume did not recover: {result!r}")
+                self.counts.failed(f"{victim.player}: resume did not recover: {result!r}",
+                                   "session.resume: not recovered")
                 return
             self.counts.resumes_recovered += 1
             client.room, client.position = victim.room, victim.position
@@ -424,7 +445,8 @@ async def soak(args: argparse.Namespace, gateway: subprocess.Popen[str], ready: 
     ok = failures == 0 and gauge_matches and flat is not False
     return {
         "ok": ok,
-        "parameters": {"connections": args.connections, "minutes": args.minutes, "churn_per_s": args.churn,
+        "parameters": {"connections": args.connections, "players": args.players or "a new one per connection",
+                       "minutes": args.minutes, "churn_per_s": args.churn,
                        "rooms": args.rooms, "warmup_minutes": warmup / 60, "sample_seconds": args.sample_seconds,
                        "flat_kib_per_minute": args.flat_kib_per_minute, "seed": args.seed,
                        "churn_mix": "close 50%, abort 25%, abort + resume 25%"},
@@ -438,7 +460,7 @@ async def soak(args: argparse.Namespace, gateway: subprocess.Popen[str], ready: 
                   "resumes_recovered": c.resumes_recovered},
         "failures": {"total": failures, "connect": c.connect_failures, "room_join": c.join_failures,
                      "resume": c.resume_failures, "closed_by_gateway": c.unexpected_disconnects,
-                     "close_codes": c.unexpected_codes, "examples": c.failure_examples},
+                     "close_codes": c.unexpected_codes, "by_kind": c.failure_kinds, "examples": c.failure_examples},
         "rss": {"start_mb": round(run.samples[0]["rss"] / 2**20, 1), "end_mb": round(final["rss"] / 2**20, 1),
                 "max_mb": round(max(s["rss"] for s in run.samples) / 2**20, 1),
                 "window_minutes": round(measured_minutes, 2), "window_samples": len(window),
@@ -473,6 +495,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=10_000, help="idle sockets held (default 10,000)")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the churn phase (default 10)")
     parser.add_argument("--churn", type=float, default=20.0, help="connections replaced per second (default 20)")
+    parser.add_argument("--players", type=int, default=-1,
+                        help="player population connections are drawn from (default 2 x --connections; 0: every "
+                             "new connection is a new player)")
     parser.add_argument("--rooms", type=int, default=500, help="rooms the players are spread over (0: none)")
     parser.add_argument("--warmup-minutes", type=float, default=3.0,
                         help="left out of the slope (capped at a third of --minutes); covers sessions.ttl")
@@ -488,6 +513,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.minutes = min(max(args.minutes, 0.1), 240.0)
     args.churn = min(max(args.churn, 0.0), 500.0)
     args.sample_seconds = min(max(args.sample_seconds, 0.5), 60.0)
+    args.players = 2 * args.connections if args.players < 0 else min(args.players, 1_000_000)
+    if args.players and args.players < args.connections + 10 * args.churn:
+        parser.error("--players must exceed --connections by the churn's in-flight players")
     return args
 
 
