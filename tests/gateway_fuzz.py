@@ -19,7 +19,9 @@ Invariants, checked on every step (a breach raises ``Finding``, an escaping exce
   that fits a close frame;
 - nothing is logged at ERROR or above (a handler or background task failed);
 - ``check_text`` agrees with a reference: it accepts a message that parses as JSON exactly when the decoded
-  value's strings are all encodable as UTF-8 (no lone surrogate).
+  value's strings are all encodable as UTF-8 (no lone surrogate);
+- the native scan (``realtimenet._speedups``, C, when built) never certifies a message that the Python text and
+  limit checks refuse.
 
 Run by ``make fuzz`` with atheris (``python tests/gateway_fuzz.py -runs=N corpus-dir``, libFuzzer flags);
 ``tests/test_gateway_fuzz.py`` replays the regression corpus (``tests/fuzz_corpus/gateway/``) and runs a
@@ -47,6 +49,7 @@ from realtimenet.config import load_config
 from realtimenet.gateway.auth import Principal
 from realtimenet.gateway.connection import Connection, State
 from realtimenet.gateway.node import GatewayNode
+from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode, valid_close_code
 from realtimenet.protocol.text import InvalidText, check_text
 
@@ -173,6 +176,27 @@ def check_text_agrees(message: bytes) -> None:
         raise Finding(f"check_text {'accepts' if accepted else 'refuses'} {message[:200]!r}")
 
 
+def check_native_scan_agrees(message: bytes) -> None:
+    """The native scan (realtimenet._speedups, C) may only certify a frame that the Python checks pass: it decides
+    alone for the frames it certifies, so one it wrongly certifies reaches other players unchecked."""
+    scan = jsonrpc._scan
+    if scan is None:
+        return
+    limits = _config.limits
+    if not scan(message, limits.max_depth, limits.max_string_length, limits.max_array_length):
+        return
+    try:
+        check_text(message)
+        jsonrpc.check_limits(message, jsonrpc.Limits(limits.max_depth, limits.max_string_length,
+                                                     limits.max_array_length, limits.max_batch_size))
+    except jsonrpc.Invalid as exc:
+        if exc.kind == "parse_error":
+            return  # not JSON: refused as -32700 by the decoding that follows a certified scan, as without it
+        raise Finding(f"the native scan certifies a frame over a limit ({exc}): {message[:200]!r}") from exc
+    except InvalidText as exc:
+        raise Finding(f"the native scan certifies a frame the Python checks refuse ({exc}): {message[:200]!r}") from exc
+
+
 class Transport:
     """The socket side of one connection: checks every frame and every close as it happens."""
 
@@ -244,6 +268,7 @@ class Session:
                 self.transport.buffered = 0
                 conn.on_backpressure(False, now)
             check_text_agrees(line)
+            check_native_scan_agrees(line)
             conn.on_text(line, now)
             return
         word, _, arg = line[1:].partition(b" ")

@@ -26,7 +26,16 @@ from hypothesis import strategies as st
 
 from realtimenet.protocol.codes import CloseCode
 from tests.conftest import InProcessGateway
-from tests.gateway_fuzz import CORPUS, Finding, Transport, check_frame, check_text_agrees, corpus_inputs, run_script
+from tests.gateway_fuzz import (
+    CORPUS,
+    Finding,
+    Transport,
+    check_frame,
+    check_native_scan_agrees,
+    check_text_agrees,
+    corpus_inputs,
+    run_script,
+)
 from tests.ws_raw import CLOSE, PONG, TEXT, RawSocket, close_payload, frame
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +77,23 @@ def test_the_harness_catches_each_kind_of_breach() -> None:
 def test_the_text_check_agrees_with_a_strict_decoder(text: str, ascii_only: bool) -> None:
     # Strings of backslashes, surrogate escapes (escaped or not, paired or not) and real characters.
     check_text_agrees(json.dumps({"s": text, text[:8]: 1}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass"))
+
+
+# Bytes a UTF-8 validator must get right: overlong forms, UTF-16 surrogates encoded in UTF-8, code points past
+# U+10FFFF, truncated and stray continuation bytes, and the JSON characters around them.
+TRICKY_BYTES = [b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5",
+                b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\xf0\x9f\x98", b"\xc3\xa9", b"\xf0\x9f\x98\x80",
+                b"\xef\xbf\xbf", b"\\ud800", b"\\udc00", b"\\\\", b'"', b"[", b"]", b"{", b"}", b",", b":", b"1",
+                b"a", b" ", b"\x00", b"\x1f", b"1e999", b"18446744073709551616"]
+
+
+@FUZZ_SETTINGS
+@given(st.lists(st.sampled_from(TRICKY_BYTES) | st.binary(max_size=4), max_size=40), st.integers(0, 3))
+def test_the_native_scan_never_certifies_what_the_python_checks_refuse(parts: list[bytes], shape: int) -> None:
+    body = b"".join(parts)
+    wrapped = [body, b'"' + body + b'"', b'{"jsonrpc":"2.0","id":1,"method":"sys.echo","params":{"data":"' + body + b'"}}',
+               b"[" * 9 + body + b"]" * 9][shape]
+    check_native_scan_agrees(wrapped)
 
 
 # ----- structured scripts --------------------------------------------------------------------------------
