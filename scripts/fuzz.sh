@@ -6,8 +6,9 @@
 #   py      tests/gateway_fuzz.py under atheris: the gateway's message path (text check, JSON-RPC envelopes,
 #           the sans-I/O Connection of a real node) for RTNET_PY_FUZZ_RUNS (default 200,000) or
 #           RTNET_PY_FUZZ_SECONDS (default 1800); new inputs go to build/py-fuzz/corpus
-#   frames  the raw-frame search of tests/test_gateway_fuzz.py (hypothesis: random RFC 6455 frame sequences
-#           against a live in-process gateway) with RTNET_FUZZ_EXAMPLES examples (default 5,000)
+#   frames  the hypothesis searches of tests/test_gateway_fuzz.py: random RFC 6455 frame sequences against a
+#           live in-process gateway, and the native frame scan against the Python checks, with
+#           RTNET_FUZZ_EXAMPLES examples each (default 5,000)
 # RTNET_FUZZ_TARGETS="cpp py frames" picks some. A finding fails the run and is left as build/<target>-fuzz/
 # crash-* (replay: the binary or `python tests/gateway_fuzz.py <file>`). Each target prints one summary line
 # and the whole run is written to bench/results/fuzz-<date>.json.
@@ -63,7 +64,7 @@ for target in "${TARGETS[@]}"; do
       mkdir -p "$ROOT/build"
       code=0
       RTNET_FUZZ_EXAMPLES="${RTNET_FUZZ_EXAMPLES:-5000}" "$PY" -m pytest -q -s -p no:cacheprovider \
-        --timeout=0 "$ROOT/tests/test_gateway_fuzz.py" -k raw_frames >"$log" 2>&1 || code=$?
+        --timeout=0 "$ROOT/tests/test_gateway_fuzz.py" -k "raw_frames or native_scan" >"$log" 2>&1 || code=$?
       [ $code -eq 0 ] || tail -n 40 "$log" >&2 ;;
     *) echo "fuzz: unknown target $target" >&2; exit 2 ;;
   esac
