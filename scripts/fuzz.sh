@@ -76,11 +76,10 @@ mkdir -p "$(dirname "$RESULTS")"
 "$PY" - "$SUMMARY" "$RESULTS" "$ROOT" <<'EOF'
 import json, os, platform, subprocess, sys
 summary, results, root = sys.argv[1:4]
-runs = [json.loads(line) for line in open(summary) if line.strip()]
 commit = subprocess.run(["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+runs = [{**json.loads(line), "commit": commit} for line in open(summary) if line.strip()]
 previous = json.load(open(results)) if os.path.exists(results) else {"runs": []}
-report = {"commit": commit, "machine": {"cores": os.cpu_count(), "kernel": platform.release()},
-          "runs": previous["runs"] + runs}
+report = {"machine": {"cores": os.cpu_count(), "kernel": platform.release()}, "runs": previous["runs"] + runs}
 open(results, "w").write(json.dumps(report, indent=2) + "\n")
 print(f"wrote {os.path.relpath(results, root)}")
 EOF
