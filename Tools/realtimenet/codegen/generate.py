@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from realtimenet.codegen import config_doc, python_types, unreal_bindings
+from realtimenet.codegen import config_doc, cpp_defaults, python_types, unreal_bindings
 from realtimenet.codegen.spec import Spec, load
 
 SPEC_PATH = Path("protocol/openrpc.json")
@@ -34,6 +34,8 @@ TARGETS: tuple[Target, ...] = (
     Target("streams.py.j2", Path("Tools/realtimenet/protocol/streams.py")),
     Target("protocol-reference.md.j2", Path("docs/protocol-reference.md")),
     Target("configuration.md.j2", Path("docs/configuration.md")),
+    # RealtimeNetCore's view of the gateway's limits (its ClientOptions defaults come from these).
+    Target("gateway_defaults.h.j2", Path(cpp_defaults.OUTPUT)),
     # The Unreal bindings: USTRUCTs, async Blueprint nodes, events, and their reference.
     *(Target(template, output) for template, output in unreal_bindings.OUTPUTS),
 )
@@ -69,7 +71,9 @@ def render_all(root: Path) -> dict[Path, str]:
     """Render every target; returns repository-relative path -> text."""
     spec: Spec = load(root / SPEC_PATH)
     env = _environment()
-    context = {"spec": spec, "config_sections": config_doc.sections(), "ue": unreal_bindings.build(spec)}
+    sections = config_doc.sections()
+    context = {"spec": spec, "config_sections": sections, "ue": unreal_bindings.build(spec),
+               "gateway_defaults": cpp_defaults.constants(sections)}
     rendered = {t.output: env.get_template(t.template).render(**context) for t in TARGETS}
     server_api = load(root / SERVER_API_SPEC_PATH, str(SERVER_API_SPEC_PATH))
     rendered.update({t.output: env.get_template(t.template).render(spec=server_api) for t in SERVER_API_TARGETS})

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "rtnet/GatewayDefaults.h"
 #include "rtnet/Value.h"
 
 namespace rtnet {
@@ -37,12 +38,13 @@ struct LaneOptions {
 };
 
 struct OutboundOptions {
-  /// The largest frame TakeBatch builds (the batch array and its commas included). The default 1 MiB
-  /// is Unreal's default WebSocket text frame limit; the gateway refuses (close 1009) a message larger
-  /// than its `server.max_message_bytes` (65,536 by default), so set this to the gateway's value.
-  std::size_t max_batch_bytes = 1u << 20;
-  /// The most messages in one frame: the gateway's `limits.max_batch_size` (64 by default).
-  std::size_t max_batch_messages = 64;
+  /// The largest frame TakeBatch builds (the batch array and its commas included), and so the largest
+  /// message the queue accepts. The gateway closes a socket with 1009 on a message larger than its
+  /// `server.max_message_bytes`, and a client that reconnects and sends the same frame again would loop:
+  /// this is the gateway's default (rtnet/GatewayDefaults.h); keep it at or below the gateway's setting.
+  std::size_t max_batch_bytes = gateway_defaults::kMaxMessageBytes;
+  /// The most messages in one frame: the gateway's `limits.max_batch_size`.
+  std::size_t max_batch_messages = gateway_defaults::kMaxBatchSize;
   /// critical: refuse when full (fail loudly); normal: refuse when full; low: drop the oldest.
   std::array<LaneOptions, kLaneCount> lanes = {
       LaneOptions{1024, 4u << 20, OverflowPolicy::kReject},
