@@ -3,25 +3,33 @@
 // people can run the C++ client against a live gateway without Unreal.
 //
 //   rtnet-headless --url ws://127.0.0.1:8765/ws --token <JWT> [--seed 1] [--backoff-base 0.1]
-//                  [--backoff-cap 2] [--ping 2] [--tick-ms 10]
+//                  [--backoff-cap 2] [--ping 2] [--tick-ms 10] [--trace 1]
 //
 // Commands (one JSON object per line):
 //   {"cmd":"call","method":"sys.echo","params":{...},"tag":"t1"}   -> {"event":"call_done","tag":"t1",...}
-//   {"cmd":"join","room":"lobby","state_encoding":"","tag":...}   {"cmd":"leave","room":"lobby"}
-//   {"cmd":"update","room":"lobby","patch":{...}}   {"cmd":"presence","status":"away"}
+//   {"cmd":"join","room":"lobby","state_encoding":"","timeout":2,"tag":...}   {"cmd":"leave","room":"lobby"}
+//   {"cmd":"cancel","tag":"t1"} (CancelCall of the call started with that tag: a join is left if it succeeds late)
+//   {"cmd":"publish","room":"lobby","type":"match.started","data":{...},"tag":...}
+//   {"cmd":"watch","room":"lobby","path":"players","tag":...} -> {"event":"watching","tag":...,"watch":N}
+//   {"cmd":"unwatch","watch":N}
+//   {"cmd":"update","room":"lobby","patch":{...}}   {"cmd":"presence","status":"away","custom":{...}}
 //   {"cmd":"reconnect"}  {"cmd":"cut"} (drop the socket, no close frame)
 //   {"cmd":"token","token":"...","tag":...} (rtnet::Client::UseToken: auth.refresh while expiring -> call_done,
 //   a reconnect after 4001) -> {"event":"token_used","token_state":...,"refresh_sent":...}
 //   {"cmd":"stats"}  {"cmd":"close"}  {"cmd":"quit"}
-// Events: client events by kind (state_changed, reconnecting, session_started, recovered, resynced,
-// error, ...), room_event (every room.event the game sees, after de-duplication), state (a room's
-// document after every change), presence (a room's rows), call_done, stats, bye.
+// Events, in the order the client produced them: client events by kind (state_changed, reconnecting,
+// session_started, recovered, resynced, error, room_joined, room_left, presence_changed, ...), room_event
+// (every room.event the game sees, after de-duplication, with its type), direct_message, state (a room's
+// document after every change), collection (a watched collection's entry added / changed / removed),
+// presence (a room's rows after presence_changed), call_done, stats, bye. With --trace 1 also a "frame" line
+// per message in and out, as it crosses the socket (before the client handles it).
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 
@@ -65,6 +73,10 @@ Value Outcome(const std::string& tag, const rtnet::CallOutcome& outcome) {
     case rtnet::CallOutcome::Status::kTimeout:
       line.Set("status", "timeout");
       break;
+    case rtnet::CallOutcome::Status::kDisconnected:
+      line.Set("status", "disconnected");
+      line.Set("reason", outcome.reason);
+      break;
     case rtnet::CallOutcome::Status::kCancelled:
       line.Set("status", "cancelled");
       line.Set("reason", outcome.reason);
@@ -102,6 +114,14 @@ Value Describe(const rtnet::ClientEvent& event) {
       break;
     case rtnet::ClientEvent::Kind::kDraining:
     case rtnet::ClientEvent::Kind::kTokenExpiring: line.Set("deadline", event.deadline); break;
+    case rtnet::ClientEvent::Kind::kPresenceChanged:
+      if (!event.player.empty()) {
+        line.Set("player", event.player);
+        line.Set("display_name", event.display_name);
+        line.Set("status", rtnet::ToString(event.presence_status));
+        line.Set("text", event.text);
+      }
+      break;
     default: break;
   }
   if (!event.room.empty()) line.Set("room", event.room);
@@ -125,6 +145,7 @@ int main(int argc, char** argv) {
   rtnet::ClientOptions options;
   options.connection.backoff = {0.1, 2.0, 0};
   int tick_ms = 10;
+  bool trace = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     const char* value = argv[i + 1];
@@ -135,6 +156,7 @@ int main(int argc, char** argv) {
     else if (flag == "--backoff-cap") options.connection.backoff.cap = Number(value, 2.0);
     else if (flag == "--ping") options.ping_interval = Number(value, 2.0);
     else if (flag == "--tick-ms") tick_ms = static_cast<int>(Number(value, 10));
+    else if (flag == "--trace") trace = Number(value, 0) != 0;
     else {
       std::cerr << "rtnet-headless: unknown flag " << flag << '\n';
       return 2;
@@ -168,19 +190,19 @@ int main(int argc, char** argv) {
   rtnet::Client client(transport, random, options);
   client_ptr = &client;
 
-  client.dispatcher().On("room.event", [](const rtnet::IncomingMessage& message) {
-    Value line = Value::MakeObject({{"event", "room_event"}, {"room", std::string(message.room)}});
-    for (const char* name : {"offset", "from", "data"}) {
-      if (const Value* member = message.params.Find(name)) line.Set(name, *member);
-    }
-    Print(line);
-  });
-  client.state_store().AddListener([](const rtnet::StateChange& change) {
-    Value line = Value::MakeObject({{"event", "state"}, {"room", change.room}, {"version", change.to_version}});
-    line.Set("document", change.document != nullptr ? *change.document : Value());
-    Print(line);
-  });
+  if (trace) {
+    client.SetTraceHook([](const rtnet::TraceEntry& entry, const Value& message) {
+      Value line = Value::MakeObject({{"event", "frame"}, {"dir", entry.outgoing ? "out" : "in"}, {"method", entry.method},
+                                      {"id", entry.id}});
+      if (const Value* params = message.Find("params")) {
+        if (const std::string* room = params->FindString("room")) line.Set("room", *room);
+        if (const std::int64_t* offset = params->FindInt("offset")) line.Set("offset", *offset);
+      }
+      Print(line);
+    });
+  }
 
+  std::map<std::string, std::int64_t> calls_by_tag;  // for "cancel"
   bool quit = false;
   auto done_with = [](std::string tag) {
     return [tag = std::move(tag)](const rtnet::CallOutcome& outcome) { Print(Outcome(tag, outcome)); };
@@ -197,15 +219,40 @@ int main(int argc, char** argv) {
       return found != nullptr ? *found : Value();
     };
     const double at = now();
+    auto remember = [&](const rtnet::CallTicket& ticket) {
+      if (ticket.ok()) {
+        calls_by_tag[tag] = ticket.id;
+      } else {
+        Print(Value::MakeObject({{"event", "refused"}, {"tag", tag}, {"status", rtnet::ToString(ticket.status)}}));
+      }
+    };
     if (cmd == nullptr) {
       Print(Value::MakeObject({{"event", "bad_command"}, {"reason", "no cmd"}}));
     } else if (*cmd == "call") {
-      rtnet::CallTicket ticket = client.Call(text("method"), member("params"), at, {}, done_with(tag));
-      if (!ticket.ok()) Print(Value::MakeObject({{"event", "refused"}, {"tag", tag}, {"status", rtnet::ToString(ticket.status)}}));
+      remember(client.Call(text("method"), member("params"), at, {}, done_with(tag)));
     } else if (*cmd == "join") {
       rtnet::JoinOptions join;
       join.state_encoding = text("state_encoding");
-      client.JoinRoom(text("room"), at, join, done_with(tag));
+      join.timeout = member("timeout").AsNumber().value_or(-1.0);
+      remember(client.JoinRoom(text("room"), at, join, done_with(tag)));
+    } else if (*cmd == "cancel") {
+      auto found = calls_by_tag.find(tag);
+      const bool cancelled = found != calls_by_tag.end() && client.CancelCall(found->second);
+      Print(Value::MakeObject({{"event", "cancelled"}, {"tag", tag}, {"ok", cancelled}}));
+    } else if (*cmd == "publish") {
+      remember(client.Publish(text("room"), text("type"), member("data"), at, {}, done_with(tag)));
+    } else if (*cmd == "watch") {
+      std::optional<rtnet::Path> path = rtnet::Path::Parse(text("path"));
+      if (!path) {
+        Print(Value::MakeObject({{"event", "bad_command"}, {"reason", "bad path"}}));
+      } else {
+        const std::uint64_t watch = client.WatchCollection(text("room"), *path);
+        Print(Value::MakeObject({{"event", "watching"}, {"tag", tag}, {"watch", static_cast<std::int64_t>(watch)}}));
+      }
+    } else if (*cmd == "unwatch") {
+      const std::int64_t* watch = command.FindInt("watch");
+      const bool removed = watch != nullptr && client.Unwatch(static_cast<std::uint64_t>(*watch));
+      Print(Value::MakeObject({{"event", "unwatched"}, {"ok", removed}}));
     } else if (*cmd == "leave") {
       client.LeaveRoom(text("room"), at, done_with(tag));
     } else if (*cmd == "update") {
@@ -234,6 +281,12 @@ int main(int argc, char** argv) {
                                {"lost", static_cast<std::int64_t>(metrics.lost())},
                                {"received", static_cast<std::int64_t>(metrics.received())},
                                {"duplicates_dropped", static_cast<std::int64_t>(client.duplicates_dropped())},
+                               {"stray_events_dropped", static_cast<std::int64_t>(client.stray_events_dropped())},
+                               {"rooms", [&client] {
+                                  Value rooms = Value::Array{};
+                                  for (const std::string& room : client.Rooms()) rooms.AsArray()->push_back(room);
+                                  return rooms;
+                                }()},
                                {"quality", rtnet::ToString(metrics.Quality())},
                                {"pending_calls", static_cast<std::int64_t>(client.pending_calls())},
                                {"frames_sent", static_cast<std::int64_t>(transport.frames_sent())}}));
@@ -272,6 +325,27 @@ int main(int argc, char** argv) {
   while (!quit) {
     client.Tick(now());
     for (const rtnet::ClientEvent& event : client.TakeEvents()) {
+      using Kind = rtnet::ClientEvent::Kind;
+      if (event.kind == Kind::kRoomEvent || event.kind == Kind::kDirectMessage) {
+        Value line = Value::MakeObject({{"event", event.kind == Kind::kRoomEvent ? "room_event" : "direct_message"},
+                                        {"offset", event.offset}, {"from", event.sender}, {"data", event.data}});
+        if (!event.room.empty()) line.Set("room", event.room);
+        if (!event.type.empty()) line.Set("type", event.type);
+        Print(line);
+        continue;
+      }
+      if (event.kind == Kind::kRoomStateChanged) {
+        const Value* document = client.state_store().Document(event.room);
+        Print(Value::MakeObject({{"event", "state"}, {"room", event.room}, {"version", event.version},
+                                 {"document", document != nullptr && event.version != 0 ? *document : Value()}}));
+        continue;
+      }
+      if (event.kind == Kind::kCollectionChanged) {
+        Print(Value::MakeObject({{"event", "collection"}, {"room", event.room},
+                                 {"watch", static_cast<std::int64_t>(event.watch)}, {"key", event.key},
+                                 {"change", rtnet::ToString(event.change)}, {"value", event.data}}));
+        continue;
+      }
       Print(Describe(event));
       if (event.kind == rtnet::ClientEvent::Kind::kPresenceChanged) {
         Value rows = Value::Array{};

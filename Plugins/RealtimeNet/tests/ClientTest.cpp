@@ -8,6 +8,7 @@
 #include "ReplayRandom.h"
 #include "TestSupport.h"
 #include "rtnet/Client.h"
+#include "rtnet/Path.h"
 
 namespace rtnet {
 namespace {
@@ -711,7 +712,7 @@ TEST_F(ClientTest, CloseCancelsEveryCallWithItsReasonAndIdsAreNeverReused) {
   client_.Close(1, "closed by the game");
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_EQ(outcomes[0].method, "a");
-  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kCancelled);
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kDisconnected);
   EXPECT_EQ(outcomes[0].reason, "disconnected");  // sent: it may or may not have run
   EXPECT_EQ(outcomes[1].method, "b");
   EXPECT_EQ(outcomes[1].status, CallOutcome::Status::kCancelled);
@@ -781,6 +782,260 @@ TEST_F(ClientTest, TheReconnectScheduleAndTheTokenStateAreTheClientsToRead) {
   EXPECT_EQ(client_.token_state(), TokenState::kValid);
   EXPECT_EQ(transport_.sent.size(), mark);
   EXPECT_STREQ(ToString(TokenState::kRequired), "required");
+}
+
+// --- Rooms as the game sees them: one ordered stream per room ----------------------------------------
+
+TEST_F(ClientTest, EverythingAboutARoomArrivesInTheOrderTheGatewaySentIt) {
+  Establish(0);
+  Join("lobby", 0, 0);
+  client_.TakeEvents();
+  Deliver(RoomEvent("lobby", 1, "first"), 1);
+  Deliver(MakeNotification("presence.changed", J(R"({"room":"lobby","event":"join",
+          "presence":{"player_id":"bob","status":"online","devices":1,"custom":{"name":"Bobby"}}})")), 1);
+  Deliver(MakeNotification("state.delta", J(R"({"room":"lobby","from":1,"to":2,"patch":{"hp":5}})")), 1);
+  Deliver(MakeNotification("room.event", J(R"({"room":"lobby","epoch":"e1","offset":2,"from":"server:match",
+          "type":"match.started","data":{"round":1}})")), 1);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_EQ(Kinds(events), (std::vector<Kind>{Kind::kRoomEvent, Kind::kPresenceChanged, Kind::kRoomStateChanged,
+                                             Kind::kRoomEvent}));
+  EXPECT_EQ(events[0].data, Value("first"));
+  EXPECT_EQ(events[0].sender, "bob");
+  EXPECT_EQ(events[0].type, "");  // untyped, as an older gateway sends them
+  EXPECT_EQ(events[0].offset, 1);
+  EXPECT_EQ(events[1].display_name, "Bobby");  // from the custom payload's "name"
+  EXPECT_EQ(events[1].presence_status, PresenceStatus::kOnline);
+  EXPECT_EQ(events[2].version, 2);
+  EXPECT_EQ(events[2].cause, StateCause::kDelta);
+  EXPECT_EQ(events[3].type, "match.started");
+  EXPECT_EQ(events[3].sender, "server:match");
+  EXPECT_EQ(events[3].data, J(R"({"round":1})"));
+}
+
+TEST_F(ClientTest, AJoinReportsTheRoomThenItsStateAndALeaveTheReverse) {
+  Establish(0);
+  client_.TakeEvents();
+  Join("lobby", 0, 0);
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_EQ(Kinds(events), (std::vector<Kind>{Kind::kRoomJoined, Kind::kRoomStateChanged}));
+  EXPECT_EQ(events[1].cause, StateCause::kJoined);
+  EXPECT_EQ(events[1].version, 1);
+  std::size_t mark = transport_.sent.size();
+  client_.LeaveRoom("lobby", 1);
+  client_.Tick(1);
+  std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"room.leave"});
+  Deliver(Result(IdOf(sent[0]), J(R"({"room":"lobby"})")), 1.1);
+  events = client_.TakeEvents();
+  ASSERT_EQ(Kinds(events), (std::vector<Kind>{Kind::kRoomStateChanged, Kind::kRoomLeft}));
+  EXPECT_EQ(events[0].version, 0);
+  EXPECT_EQ(events[0].cause, StateCause::kRemoved);
+}
+
+TEST_F(ClientTest, TypedEventsArePublishedWithTheirTypeAndABadTypeIsRefused) {
+  Establish(0);
+  Join("lobby", 0, 0);
+  std::size_t mark = transport_.sent.size();
+  EXPECT_TRUE(client_.Publish("lobby", "Event.Player.Hit", J(R"({"damage":5})"), 1).ok());
+  EXPECT_TRUE(client_.Publish("lobby", "", 7, 1).ok());
+  EXPECT_EQ(client_.Publish("lobby", "bad type", 7, 1).status, EnqueueStatus::kRejectedInvalid);
+  client_.Tick(1);
+  std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"room.publish", "room.publish"}));
+  EXPECT_EQ(*sent[0].Find("params"), J(R"({"room":"lobby","type":"Event.Player.Hit","data":{"damage":5}})"));
+  EXPECT_EQ(*sent[1].Find("params"), J(R"({"room":"lobby","data":7})"));  // no type member at all
+}
+
+TEST_F(ClientTest, EventsOfARoomBeingJoinedAreKeptAndOfOtherRoomsDropped) {
+  Establish(0);
+  client_.TakeEvents();
+  CallTicket join = client_.JoinRoom("lobby", 0);
+  client_.Tick(0);
+  EXPECT_TRUE(client_.IsJoining("lobby"));
+  // The gateway follows the stream before it answers: an event may come first.
+  Deliver(RoomEvent("lobby", 1, "early"), 0.1);
+  Deliver(RoomEvent("elsewhere", 1, "stray"), 0.1);
+  Deliver(Result(join.id, Joined("lobby", 1, 1, J(R"({})"))), 0.2);
+  EXPECT_FALSE(client_.IsJoining("lobby"));
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_EQ(Kinds(events), (std::vector<Kind>{Kind::kRoomEvent, Kind::kRoomJoined, Kind::kRoomStateChanged}));
+  EXPECT_EQ(events[0].data, Value("early"));
+  EXPECT_EQ(client_.stray_events_dropped(), 1u);
+}
+
+TEST_F(ClientTest, ACancelledJoinStillQueuedIsNeverSent) {
+  Establish(0);
+  CallTicket join = client_.JoinRoom("lobby", 0);
+  ASSERT_TRUE(join.ok());
+  std::size_t mark = transport_.sent.size();
+  EXPECT_TRUE(client_.CancelCall(join.id));
+  EXPECT_FALSE(client_.IsJoining("lobby"));
+  client_.Tick(0.1);
+  EXPECT_TRUE(SentOn(client_.connection().socket(), mark).empty());
+  EXPECT_EQ(client_.queue().size(), 0u);
+}
+
+TEST_F(ClientTest, ACancelledJoinThatSucceedsLateIsLeftWithoutTellingTheGame) {
+  Establish(0);
+  bool called = false;
+  CallTicket join = client_.JoinRoom("lobby", 0, {}, [&called](const CallOutcome&) { called = true; });
+  client_.Tick(0);
+  client_.TakeEvents();
+  EXPECT_TRUE(client_.CancelCall(join.id));
+  Deliver(RoomEvent("lobby", 1, "not for the game"), 0.2);  // the gateway joined us meanwhile
+  std::size_t mark = transport_.sent.size();
+  Deliver(Result(join.id, Joined("lobby", 1, 1, J(R"({"hp":1})"))), 0.3);
+  client_.Tick(0.3);
+  std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"room.leave"});
+  EXPECT_EQ(*sent[0].Find("params"), J(R"({"room":"lobby"})"));
+  Deliver(Result(IdOf(sent[0]), J(R"({"room":"lobby"})")), 0.4);
+  EXPECT_FALSE(called);
+  EXPECT_TRUE(client_.TakeEvents().empty());  // no join, no event, no leave: the game never had the room
+  EXPECT_FALSE(client_.InRoom("lobby"));
+  EXPECT_EQ(client_.state_store().Document("lobby"), nullptr);
+  EXPECT_EQ(client_.stray_events_dropped(), 1u);
+}
+
+TEST_F(ClientTest, ATimedOutJoinThatSucceedsLateIsLeftToo) {
+  Establish(0);
+  JoinOptions quick;
+  quick.timeout = 1;
+  std::vector<CallOutcome> outcomes;
+  CallTicket join = client_.JoinRoom("lobby", 0, quick, [&outcomes](const CallOutcome& o) { outcomes.push_back(o); });
+  client_.Tick(0);
+  client_.Tick(1.5);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kTimeout);
+  EXPECT_EQ(CallError(outcomes[0]).call_failure, CallFailure::kTimedOut);
+  std::size_t mark = transport_.sent.size();
+  Deliver(Result(join.id, Joined("lobby", 0, 1, J(R"({})"))), 2);
+  client_.Tick(2);
+  EXPECT_EQ(Methods(SentOn(client_.connection().socket(), mark)), std::vector<std::string>{"room.leave"});
+}
+
+TEST_F(ClientTest, ALateSuccessIsKeptWhenTheGameJoinedThatRoomAgain) {
+  Establish(0);
+  CallTicket first = client_.JoinRoom("lobby", 0);
+  client_.Tick(0);
+  EXPECT_TRUE(client_.CancelCall(first.id));
+  CallTicket second = client_.JoinRoom("lobby", 0.1);
+  client_.Tick(0.1);
+  std::size_t mark = transport_.sent.size();
+  Deliver(Result(first.id, Joined("lobby", 0, 1, J(R"({})"))), 0.2);   // the cancelled one: not left
+  Deliver(Result(second.id, Joined("lobby", 0, 1, J(R"({})"))), 0.3);  // the one the game wants
+  client_.Tick(0.3);
+  EXPECT_TRUE(SentOn(client_.connection().socket(), mark).empty());
+  EXPECT_TRUE(client_.InRoom("lobby"));
+  // A cancelled join the gateway refused needs nothing either.
+  CallTicket refused = client_.JoinRoom("vip", 1);
+  client_.Tick(1);
+  mark = transport_.sent.size();
+  client_.CancelCall(refused.id);
+  Deliver(Error(refused.id, -32002, "Forbidden"), 1.1);
+  client_.Tick(1.1);
+  EXPECT_TRUE(SentOn(client_.connection().socket(), mark).empty());
+}
+
+TEST_F(ClientTest, ARoomAResumedSessionHoldsThatTheClientDoesNotIsLeft) {
+  std::uint64_t first = Establish(0);
+  Join("lobby", 0, 0);
+  std::vector<CallOutcome> outcomes;
+  client_.JoinRoom("arena", 0.5, {}, [&outcomes](const CallOutcome& o) { outcomes.push_back(o); });
+  client_.Tick(0.5);  // sent; the socket goes before the answer
+  client_.OnClosed(first, 1006, "", 1);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].status, CallOutcome::Status::kDisconnected);
+  EXPECT_EQ(CallError(outcomes[0]).call_failure, CallFailure::kDisconnected);
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  std::vector<Value> sent = SentOn(second, mark);
+  // The join did reach the gateway: the resumed session holds "arena" too.
+  Deliver(Result(IdOf(sent[0]), J(R"({"session_id":"s1","resume_token":"t2","rooms":["arena","lobby"],
+                                      "streams":[{"stream":"room:lobby","recovered":true,"replayed":0,
+                                                  "epoch":"e1","offset":0}]})")),
+          3.1);
+  client_.Tick(3.2);
+  sent = SentOn(second, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "room.leave"}));
+  EXPECT_EQ(*sent[1].Find("params"), J(R"({"room":"arena"})"));
+  EXPECT_TRUE(client_.InRoom("lobby"));
+}
+
+TEST_F(ClientTest, AWatchedCollectionReportsEveryEntryAddedChangedAndRemoved) {
+  Establish(0);
+  const std::uint64_t watch = client_.WatchCollection("lobby", *Path::Parse("players"));
+  EXPECT_NE(watch, 0u);
+  CallTicket join = client_.JoinRoom("lobby", 0);
+  client_.Tick(0);
+  Deliver(Result(join.id, Joined("lobby", 0, 1, J(R"({"players":{"ann":{"x":1},"bob":{"x":2}},"round":1})"))), 0.1);
+  auto changes = [this] {
+    std::vector<std::string> lines;
+    for (const ClientEvent& event : client_.TakeEvents()) {
+      if (event.kind == Kind::kCollectionChanged) {
+        lines.push_back(std::string(ToString(event.change)) + " " + event.key + " " + Describe(event.data));
+      } else if (event.kind == Kind::kRoomStateChanged) {
+        lines.push_back("state " + std::to_string(event.version));
+      }
+    }
+    return lines;
+  };
+  EXPECT_EQ(changes(), (std::vector<std::string>{"state 1", "added ann {\"x\":1}", "added bob {\"x\":2}"}));
+  Deliver(MakeNotification("state.delta", J(R"({"room":"lobby","from":1,"to":2,
+          "patch":{"players":{"ann":{"x":5},"bob":null,"cat":{"x":3}},"round":2}})")), 1);
+  EXPECT_EQ(changes(), (std::vector<std::string>{"state 2", "changed ann {\"x\":5}", "removed bob {\"x\":2}",
+                                                 "added cat {\"x\":3}"}));
+  Deliver(MakeNotification("state.delta", J(R"({"room":"lobby","from":2,"to":3,"patch":{"round":3}})")), 1.1);
+  EXPECT_EQ(changes(), std::vector<std::string>{"state 3"});  // nothing in the collection moved
+
+  // A second watch made now sees what is there at once.
+  const std::uint64_t late = client_.WatchCollection("lobby", *Path::Parse("players"));
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].watch, late);
+  EXPECT_EQ(events[0].key, "ann");
+  EXPECT_TRUE(client_.Unwatch(late));
+  EXPECT_FALSE(client_.Unwatch(late));
+
+  // Leaving removes every entry (the spawner removes every actor).
+  std::size_t mark = transport_.sent.size();
+  client_.LeaveRoom("lobby", 2);
+  client_.Tick(2);
+  Deliver(Result(IdOf(SentOn(client_.connection().socket(), mark)[0]), J(R"({"room":"lobby"})")), 2.1);
+  EXPECT_EQ(changes(), (std::vector<std::string>{"state 0", "removed ann {\"x\":5}", "removed cat {\"x\":3}"}));
+}
+
+TEST_F(ClientTest, AReloadedRoomReportsOnlyWhatReallyChanged) {
+  Establish(0);
+  client_.WatchCollection("lobby", *Path::Parse("players"));
+  CallTicket join = client_.JoinRoom("lobby", 0);
+  client_.Tick(0);
+  Deliver(Result(join.id, Joined("lobby", 0, 1, J(R"({"players":{"ann":1,"bob":2}})"))), 0.1);
+  client_.TakeEvents();
+  std::size_t mark = transport_.sent.size();
+  Deliver(MakeNotification("state.delta", J(R"({"room":"lobby","from":5,"to":6,"patch":{}})")), 1);  // a gap
+  client_.Tick(1);
+  std::vector<Value> sent = SentOn(client_.connection().socket(), mark);
+  ASSERT_EQ(Methods(sent), std::vector<std::string>{"state.get"});
+  Deliver(Result(IdOf(sent[0]), J(R"({"room":"lobby","version":6,"document":{"players":{"ann":1,"cal":3}}})")), 1.1);
+  std::vector<std::string> lines;
+  for (const ClientEvent& event : client_.TakeEvents()) {
+    if (event.kind == Kind::kCollectionChanged) lines.push_back(std::string(ToString(event.change)) + " " + event.key);
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"removed bob", "added cal"}));  // ann stayed: not reported
+}
+
+TEST_F(ClientTest, TheDisplayNameComesFromTheConfiguredPresenceMember) {
+  PresenceEntry entry;
+  entry.player_id = "p7";
+  EXPECT_EQ(client_.DisplayName(entry), "p7");
+  entry.custom = J(R"({"name":"Seven"})");
+  EXPECT_EQ(client_.DisplayName(entry), "Seven");
+  entry.custom = J(R"({"name":""})");
+  EXPECT_EQ(client_.DisplayName(entry), "p7");
+  entry.custom = J(R"({"name":7})");
+  EXPECT_EQ(client_.DisplayName(entry), "p7");
 }
 
 }  // namespace

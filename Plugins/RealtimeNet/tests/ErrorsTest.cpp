@@ -51,12 +51,23 @@ TEST(Errors, CallFailuresAreClassifiedWhateverEndedThem) {
   EXPECT_EQ(timeout.message, "timed out");
   EXPECT_EQ(timeout.method, "room.join");
   EXPECT_EQ(timeout.code, 0);
-  outcome.status = CallOutcome::Status::kCancelled;
+  EXPECT_EQ(timeout.call_failure, CallFailure::kTimedOut);
+  // A lost socket is not a timeout: the call may or may not have run, and the game may want to check.
+  outcome.status = CallOutcome::Status::kDisconnected;
   outcome.reason = "disconnected";
-  EXPECT_EQ(CallError(outcome).message, "disconnected");
+  ErrorInfo lost = CallError(outcome);
+  EXPECT_EQ(lost.message, "disconnected");
+  EXPECT_EQ(lost.call_failure, CallFailure::kDisconnected);
+  EXPECT_EQ(lost.strategy, RecoveryStrategy::kRetry);
+  outcome.status = CallOutcome::Status::kCancelled;
+  outcome.reason = "closed by the game";
+  EXPECT_EQ(CallError(outcome).call_failure, CallFailure::kCancelled);
+  EXPECT_EQ(CallError(outcome).message, "closed by the game");
   outcome.status = CallOutcome::Status::kError;
   outcome.error.code = -32002;
   EXPECT_EQ(CallError(outcome).error_class, ErrorClass::kFatal);
+  EXPECT_EQ(CallError(outcome).call_failure, CallFailure::kNone);  // answered: the code says what
+  EXPECT_STREQ(ToString(CallFailure::kDisconnected), "disconnected");
   EXPECT_STREQ(ToString(ErrorSource::kCall), "call");
 }
 
@@ -81,6 +92,8 @@ TEST(Errors, LocalFailuresAreClassifiedAsTheGatewayWouldHaveThem) {
   EXPECT_EQ(mismatch.error_class, ErrorClass::kProtocol);
   EXPECT_EQ(mismatch.strategy, RecoveryStrategy::kGiveUp);
   EXPECT_EQ(mismatch.code, 0);
+  EXPECT_EQ(mismatch.call_failure, CallFailure::kLocal);
+  EXPECT_EQ(invalid.call_failure, CallFailure::kLocal);
 }
 
 }  // namespace

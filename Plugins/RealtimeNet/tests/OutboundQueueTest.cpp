@@ -292,6 +292,21 @@ TEST(OutboundQueue, MetricsTrackDepthBytesAndCounters) {
   EXPECT_STREQ(ToString(Unsent::Reason::kDroppedOldest), "dropped_oldest");
 }
 
+TEST(OutboundQueueTest, AWithdrawnMessageIsNeverSentAndNotReportedUnsent) {
+  OutboundQueue queue;
+  const EnqueueResult first = queue.Enqueue(MakeRequest(1, "a", Value()));
+  const EnqueueResult second = queue.Enqueue(MakeRequest(2, "b", Value()), SendOptions{Lane::kLow, "", false});
+  EXPECT_TRUE(queue.Withdraw(second.ticket));
+  EXPECT_FALSE(queue.Withdraw(second.ticket));
+  EXPECT_FALSE(queue.Withdraw(999));
+  EXPECT_EQ(queue.depth(Lane::kLow), 0u);
+  EXPECT_EQ(queue.metrics().bytes[static_cast<std::size_t>(Lane::kLow)], 0u);
+  Batch batch = queue.TakeBatch();
+  ASSERT_EQ(batch.tickets, std::vector<std::uint64_t>{first.ticket});
+  EXPECT_FALSE(queue.Withdraw(first.ticket));  // handed out: the queue's no longer
+  EXPECT_TRUE(queue.TakeUnsent().empty());
+}
+
 }  // namespace
 }  // namespace rtnet
 

@@ -6,12 +6,16 @@
 
 #include "rtnet/Codes.h"
 #include "rtnet/Display.h"
+#include "rtnet/EventType.h"
 #include "rtnet/Streams.h"
 
 namespace rtnet {
 namespace {
 
 constexpr double kNever = std::numeric_limits<double>::infinity();
+// Joins given up while in flight that are remembered for a late answer; the oldest is forgotten beyond
+// this (a gateway answers or the socket goes long before so many pile up).
+constexpr std::size_t kAbandonedJoinLimit = 64;
 
 }  // namespace
 
@@ -29,6 +33,10 @@ const char* ToString(ClientEvent::Kind kind) {
     case ClientEvent::Kind::kRoomJoined: return "room_joined";
     case ClientEvent::Kind::kRoomLeft: return "room_left";
     case ClientEvent::Kind::kPresenceChanged: return "presence_changed";
+    case ClientEvent::Kind::kRoomEvent: return "room_event";
+    case ClientEvent::Kind::kDirectMessage: return "direct_message";
+    case ClientEvent::Kind::kRoomStateChanged: return "room_state_changed";
+    case ClientEvent::Kind::kCollectionChanged: return "collection_changed";
   }
   return "unknown";
 }
@@ -52,6 +60,8 @@ Client::Client(Transport& transport, Random& random, ClientOptions options)
       resume_backoff_(options_.resume_retry, random),
       trace_(options_.trace_capacity) {
   queue_.OnDisconnected();  // nothing flows before the first session
+  // Every committed change of a room's document becomes an event in line with the room's other events.
+  store_.AddListener([this](const StateChange& change) { OnStateCommitted(change); });
 }
 
 // --- Lifecycle ----------------------------------------------------------------------------------------
@@ -70,6 +80,7 @@ void Client::Close(double now, const std::string& reason) {
   HandleConnectionEvents(now);
   // Closing on purpose ends the session: nothing queued is sent later, no room is rebuilt.
   FailAll(reason, now);
+  abandoned_joins_.clear();  // the session is over: nothing can still join
   for (const auto& [room, membership] : rooms_) store_.Remove(room);
   rooms_.clear();
   positions_.clear();
@@ -200,6 +211,7 @@ void Client::Tick(double now) {
   for (std::int64_t id : expired) {
     auto held = pending_.find(id);
     if (held == pending_.end()) continue;  // a callback finished it meanwhile
+    GiveUp(id, held->second);
     Finish(CallOutcome::Ended(id, held->second.method, CallOutcome::Status::kTimeout, "timed out"), now);
   }
 
@@ -269,6 +281,7 @@ CallTicket Client::Enqueue(std::int64_t id) {
     }
     return CallTicket{0, queued.status};
   }
+  call.ticket = queued.ticket;
   return CallTicket{id, queued.status};
 }
 
@@ -299,9 +312,43 @@ CallTicket Client::InternalCall(const std::string& method, Value params, double 
 bool Client::CancelCall(std::int64_t id) {
   auto held = pending_.find(id);
   if (held == pending_.end() || held->second.internal) return false;
-  pending_.erase(held);  // a queued request is dropped at the next resume; an answer matches nothing
+  GiveUp(id, held->second);
+  pending_.erase(held);  // an answer matches nothing now (a join's is handled by OnLateAnswer)
   in_flight_.erase(id);
+  retries_.erase(std::remove_if(retries_.begin(), retries_.end(), [id](const RetryAt& r) { return r.id == id; }),
+                 retries_.end());
   return true;
+}
+
+void Client::GiveUp(std::int64_t id, const PendingCall& call) {
+  if (call.ticket != 0 && queue_.Withdraw(call.ticket)) return;  // never sent: the gateway will not see it
+  if (call.join_room.empty() || in_flight_.count(id) == 0) return;
+  abandoned_joins_[id] = call.join_room;
+  while (abandoned_joins_.size() > kAbandonedJoinLimit) abandoned_joins_.erase(abandoned_joins_.begin());
+}
+
+void Client::OnLateAnswer(const CallOutcome& outcome, double now) {
+  auto abandoned = abandoned_joins_.find(outcome.id);
+  if (abandoned == abandoned_joins_.end()) return;
+  const std::string room = std::move(abandoned->second);
+  abandoned_joins_.erase(abandoned);
+  if (outcome.status != CallOutcome::Status::kResult) return;  // refused after all: nothing to undo
+  LeaveQuietly(room, now);  // a cancelled (or timed-out) join succeeded late
+}
+
+void Client::LeaveQuietly(const std::string& room, double now) {
+  // The game has joined (or is joining) the room again meanwhile: that membership is the one it wants.
+  if (rooms_.find(room) != rooms_.end() || IsJoining(room)) return;
+  // Nothing to tell the game (it never saw this membership); a failed leave is left to the session's end.
+  InternalCall("room.leave", Value::MakeObject({{"room", room}}), now, options_.call_timeout,
+               [](Client&, const CallOutcome&, double) {});
+}
+
+bool Client::IsJoining(std::string_view room) const {
+  for (const auto& [id, call] : pending_) {
+    if (call.join_room == room) return true;
+  }
+  return false;
 }
 
 EnqueueResult Client::Notify(std::string_view method, Value params, SendOptions options) {
@@ -368,14 +415,16 @@ CallTicket Client::JoinRoom(const std::string& room, double now, JoinOptions opt
   if (!options.state_encoding.empty()) params.Set("state_encoding", options.state_encoding);
   CallOptions call;
   call.timeout = options.timeout;
-  return Call("room.join", std::move(params), now, call,
-              [this, room, options, done = std::move(done)](const CallOutcome& outcome) {
-                if (outcome.status == CallOutcome::Status::kResult) {
-                  rooms_[room].options = options;
-                  AfterJoin(room, outcome.result, now_, false);
-                }
-                if (done) done(outcome);
-              });
+  CallTicket ticket = Call("room.join", std::move(params), now, call,
+                           [this, room, options, done = std::move(done)](const CallOutcome& outcome) {
+                             if (outcome.status == CallOutcome::Status::kResult) {
+                               rooms_[room].options = options;
+                               AfterJoin(room, outcome.result, now_, false);
+                             }
+                             if (done) done(outcome);
+                           });
+  if (ticket.ok()) pending_.at(ticket.id).join_room = room;
+  return ticket;
 }
 
 CallTicket Client::LeaveRoom(const std::string& room, double now, CallCallback done) {
@@ -413,6 +462,14 @@ CallTicket Client::UpdateState(const std::string& room, Value patch, double now,
               });
 }
 
+CallTicket Client::Publish(const std::string& room, const std::string& type, Value data, double now,
+                           CallOptions options, CallCallback done) {
+  if (!type.empty() && !IsValidEventType(type)) return CallTicket{0, EnqueueStatus::kRejectedInvalid};
+  Value params = Value::MakeObject({{"room", room}, {"data", std::move(data)}});
+  if (!type.empty()) params.Set("type", type);
+  return Call("room.publish", std::move(params), now, options, std::move(done));
+}
+
 CallTicket Client::SetPresence(PresenceStatus status, Value custom, double now, CallCallback done) {
   Value params = Value::MakeObject({{"status", ToString(status)}});
   if (!custom.IsNull()) params.Set("custom", std::move(custom));
@@ -447,6 +504,50 @@ CallTicket Client::LoadPresence(const std::string& room, Value params, bool repl
               });
 }
 
+std::uint64_t Client::WatchCollection(const std::string& room, const Path& path) {
+  const std::uint64_t id = next_watch_++;
+  watches_.emplace(id, CollectionWatch{room, path});
+  // What is already held counts as added, so a watch made after the join misses nothing.
+  EmitCollectionChanges(id, room, nullptr, store_.Document(room), path);
+  return id;
+}
+
+bool Client::Unwatch(std::uint64_t watch) { return watches_.erase(watch) > 0; }
+
+void Client::OnStateCommitted(const StateChange& change) {
+  ClientEvent event;
+  event.kind = ClientEvent::Kind::kRoomStateChanged;
+  event.room = change.room;
+  event.version = change.to_version;
+  event.cause = change.cause;
+  Emit(std::move(event));
+  for (const auto& [id, watch] : watches_) {
+    if (watch.room == change.room) EmitCollectionChanges(id, change.room, change.previous, change.document, watch.path);
+  }
+}
+
+void Client::EmitCollectionChanges(std::uint64_t watch, const std::string& room, const Value* before, const Value* after,
+                                   const Path& path) {
+  for (CollectionChange& change : DiffCollection(before, after, path)) {
+    ClientEvent event;
+    event.kind = ClientEvent::Kind::kCollectionChanged;
+    event.room = room;
+    event.watch = watch;
+    event.key = std::move(change.key);
+    event.change = change.kind;
+    event.data = std::move(change.value);
+    Emit(std::move(event));
+  }
+}
+
+std::string Client::DisplayName(const PresenceEntry& entry) const {
+  if (!options_.display_name_field.empty()) {
+    const std::string* name = entry.custom.FindString(options_.display_name_field);
+    if (name != nullptr && !name->empty()) return *name;
+  }
+  return entry.player_id;
+}
+
 std::vector<std::string> Client::Rooms() const {
   std::vector<std::string> rooms;
   for (const auto& [room, membership] : rooms_) rooms.push_back(room);
@@ -467,13 +568,14 @@ void Client::AfterJoin(const std::string& room, const Value& joined, double now,
     membership.stream = *stream;
     positions_[*stream] = StreamPosition{*epoch, *offset};  // live events follow this offset
   }
-  HandleStateResult(store_.OnJoined(joined), now);
-  if (options_.load_presence_on_join) QueryPresence(room, now);
+  // Joined first, then what joining brought (the document, its watched entries), then presence.
   ClientEvent event;
   event.kind = ClientEvent::Kind::kRoomJoined;
   event.room = room;
   event.stream = membership.stream;
   Emit(event);
+  HandleStateResult(store_.OnJoined(joined), now);
+  if (options_.load_presence_on_join) QueryPresence(room, now);
   if (rejoin) {
     event.kind = ClientEvent::Kind::kResynced;
     event.reason = "re-joined: the session could not be resumed";
@@ -577,6 +679,10 @@ void Client::HandleConnectionEvents(double now) {
           outcome.status = CallOutcome::Status::kResult;
           if (const Value* result = event.message.Find("result")) outcome.result = *result;
         }
+        if (pending_.count(outcome.id) == 0) {
+          OnLateAnswer(outcome, now);  // cancelled or timed out: only a join's late success matters
+          break;
+        }
         Finish(std::move(outcome), now);
         break;
       }
@@ -597,9 +703,9 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
   if (method == "room.event" || method == "direct.message") {
     const std::string* epoch = params.FindString("epoch");
     const std::int64_t* offset = params.FindInt("offset");
+    const std::string* room = method == "room.event" ? params.FindString("room") : nullptr;
     std::string stream;
     if (method == "room.event") {
-      const std::string* room = params.FindString("room");
       if (room != nullptr) stream = RoomStream(*room);
     } else {
       stream = PlayerStream(player_id_);
@@ -610,6 +716,20 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
         return;
       }
       metrics_.OnStreamOffset(stream, *epoch, *offset);
+    }
+    if (method == "room.event" && (room == nullptr || (!InRoom(*room) && !IsJoining(*room)))) {
+      // Not a room the game is in or joining: what a given-up join brings until the client's leave lands.
+      ++stray_events_dropped_;
+    } else {
+      ClientEvent event;
+      event.kind = method == "room.event" ? ClientEvent::Kind::kRoomEvent : ClientEvent::Kind::kDirectMessage;
+      if (room != nullptr) event.room = *room;
+      if (const std::string* from = params.FindString("from")) event.sender = *from;
+      if (const std::string* type = params.FindString("type")) event.type = *type;
+      if (const Value* data = params.Find("data")) event.data = *data;
+      event.offset = offset ? *offset : 0;
+      event.stream = stream;
+      Emit(std::move(event));
     }
   } else if (method == "state.delta" || method == "state.entities" || method == "state.snapshot") {
     if (std::optional<StateResult> result = store_.OnNotification(method, params)) HandleStateResult(*result, now);
@@ -624,6 +744,8 @@ void Client::HandleNotification(const std::string& method, const Value& params, 
       if (const Value* presence = params.Find("presence")) {
         if (std::optional<PresenceEntry> entry = ParsePresence(*presence)) {
           event.player = entry->player_id;
+          event.display_name = DisplayName(*entry);
+          event.presence_status = entry->status;
           event.text = PresenceChangeText(event.reason, *entry);
         }
       }
@@ -698,7 +820,8 @@ void Client::SendResume(double now) {
       case CallOutcome::Status::kTimeout:
         self.Reconnect(at, "session.resume timed out");
         return;
-      case CallOutcome::Status::kCancelled: return;  // the socket went; the next one resumes again
+      case CallOutcome::Status::kDisconnected:
+      case CallOutcome::Status::kCancelled: return;  // the socket went (or the client closed); the next one resumes
     }
   });
   // Sent directly, ahead of the queue: nothing else may reach the gateway before the resume.
@@ -750,6 +873,11 @@ void Client::OnResumed(const Value& result, double now) {
   }
   phase_ = SessionPhase::kReady;
   Emit(std::move(recovered));
+  // Rooms the gateway kept for the session that this client does not hold: a join that ended here as
+  // lost or given up but completed there. The game was told it failed, so it is undone.
+  for (const std::string& room : rejoined) {
+    if (rooms_.find(room) == rooms_.end()) LeaveQuietly(room, now);
+  }
   for (const auto& [room, stream] : reloads) {
     if (!room.empty()) {
       RequestSnapshot(room, "stream not recovered", now);
@@ -805,10 +933,11 @@ void Client::LostSocket(double now) {
   // Calls already sent may or may not have run: fail them. Calls still queued wait for the session.
   std::vector<std::int64_t> sent(in_flight_.begin(), in_flight_.end());
   in_flight_.clear();
+  abandoned_joins_.clear();  // their answers can no longer come; a resumed session's rooms are checked instead
   for (std::int64_t id : sent) {
     auto held = pending_.find(id);
     if (held != pending_.end()) {
-      Finish(CallOutcome::Ended(id, held->second.method, CallOutcome::Status::kCancelled, "disconnected"), now);
+      Finish(CallOutcome::Ended(id, held->second.method, CallOutcome::Status::kDisconnected, "disconnected"), now);
     }
   }
   queue_.OnDisconnected();

@@ -38,6 +38,17 @@ const char* ToString(ErrorSource source) {
   return "unknown";
 }
 
+const char* ToString(CallFailure failure) {
+  switch (failure) {
+    case CallFailure::kNone: return "none";
+    case CallFailure::kTimedOut: return "timed_out";
+    case CallFailure::kDisconnected: return "disconnected";
+    case CallFailure::kCancelled: return "cancelled";
+    case CallFailure::kLocal: return "local";
+  }
+  return "unknown";
+}
+
 ErrorInfo ClassifyCloseError(int code, const std::string& reason) {
   ErrorInfo info;
   info.source = code == 1006 ? ErrorSource::kTransport : ErrorSource::kClose;
@@ -126,8 +137,18 @@ ErrorInfo CallError(const CallOutcome& outcome) {
   info.strategy = RecoveryStrategy::kRetry;
   info.method = outcome.method;
   switch (outcome.status) {
-    case CallOutcome::Status::kTimeout: info.message = "timed out"; break;
-    case CallOutcome::Status::kCancelled: info.message = outcome.reason.empty() ? "cancelled" : outcome.reason; break;
+    case CallOutcome::Status::kTimeout:
+      info.message = "timed out";
+      info.call_failure = CallFailure::kTimedOut;
+      break;
+    case CallOutcome::Status::kDisconnected:
+      info.message = outcome.reason.empty() ? "disconnected" : outcome.reason;
+      info.call_failure = CallFailure::kDisconnected;
+      break;
+    case CallOutcome::Status::kCancelled:
+      info.message = outcome.reason.empty() ? "cancelled" : outcome.reason;
+      info.call_failure = CallFailure::kCancelled;
+      break;
     case CallOutcome::Status::kResult:
     case CallOutcome::Status::kError: break;
   }
@@ -141,6 +162,7 @@ ErrorInfo LocalCallError(LocalFailure failure, const std::string& method, const 
     invalid.message = message;
     ErrorInfo info = ClassifyRpcError(invalid, method);
     info.source = ErrorSource::kCall;
+    info.call_failure = CallFailure::kLocal;
     return info;
   }
   ErrorInfo info;
@@ -149,6 +171,7 @@ ErrorInfo LocalCallError(LocalFailure failure, const std::string& method, const 
   info.error_class = failure == LocalFailure::kNoClient ? ErrorClass::kFatal : ErrorClass::kProtocol;
   info.method = method;
   info.message = message;
+  info.call_failure = CallFailure::kLocal;
   return info;
 }
 

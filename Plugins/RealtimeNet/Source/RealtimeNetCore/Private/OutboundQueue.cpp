@@ -234,6 +234,20 @@ void OutboundQueue::Resume(const std::function<bool(Value& message)>& rewrite) {
   }
 }
 
+bool OutboundQueue::Withdraw(std::uint64_t ticket) {
+  for (std::size_t index = 0; index < kLaneCount; ++index) {
+    std::deque<Entry>& lane = lanes_[index];
+    for (auto it = lane.begin(); it != lane.end(); ++it) {
+      if (it->ticket != ticket) continue;
+      metrics_.bytes[index] -= it->bytes;
+      lane.erase(it);
+      metrics_.depth[index] = lane.size();
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<Unsent> OutboundQueue::TakeUnsent() {
   std::vector<Unsent> taken;
   taken.swap(unsent_);

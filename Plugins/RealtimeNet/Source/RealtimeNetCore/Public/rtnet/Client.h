@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "rtnet/Backoff.h"
+#include "rtnet/Collection.h"
 #include "rtnet/Connection.h"
 #include "rtnet/Dispatcher.h"
 #include "rtnet/Errors.h"
 #include "rtnet/JsonRpc.h"
 #include "rtnet/NetworkMetrics.h"
 #include "rtnet/OutboundQueue.h"
+#include "rtnet/Path.h"
 #include "rtnet/Presence.h"
 #include "rtnet/Ring.h"
 #include "rtnet/StateStore.h"
@@ -49,6 +51,9 @@ struct ClientOptions {
   /// After every join (and re-join), `presence.query {room}` loads who is already there into
   /// Presence(room); later changes come as presence.changed.
   bool load_presence_on_join = true;
+  /// The member of a presence row's custom payload that holds the player's display name (kPresenceChanged's
+  /// display_name, DisplayName); empty: always the player id.
+  std::string display_name_field = "name";
 };
 
 /// How one call is sent.
@@ -72,7 +77,9 @@ struct CallTicket {
   bool ok() const { return id != 0; }
 };
 
-/// Something the UI and the game hear about, in order.
+/// Something the UI and the game hear about, in the order it happened: everything about one room (its
+/// events, state changes, collection changes, presence, leaving) in the order the gateway's frames
+/// brought it, interleaved with the connection's own events.
 struct ClientEvent {
   enum class Kind {
     kStateChanged,    // from, to, reason, close_code (to kReconnecting: attempt and retry_in as well)
@@ -84,9 +91,16 @@ struct ClientEvent {
     kTokenRequired,   // the gateway closed with 4001: give the transport a new token, call TokenRefreshed
     kTokenExpiring,   // session.token_expiring: call RefreshToken with a new token before `deadline`
     kDraining,        // server.draining: the client moves to another node within `deadline` seconds
-    kRoomJoined,      // room: joined (or re-joined) and its state loaded
-    kRoomLeft,        // room
-    kPresenceChanged, // room, player, reason (join / leave / status), text ("bob joined"): Presence(room) changed
+    kRoomJoined,      // room, stream: joined (or re-joined); its state follows as kRoomStateChanged
+    kRoomLeft,        // room, reason: left (LeaveRoom), or the gateway refused a re-join
+    kPresenceChanged, // room, player, display_name, presence_status, reason (join / leave / status / query),
+                      // text ("bob joined"): Presence(room) changed
+    kRoomEvent,       // room, sender, type ("" when untyped), data, offset: a room.event of a joined room
+                      // (or one being joined), once (replays after a resume are dropped)
+    kDirectMessage,   // sender, data, offset: a direct.message to this player, once
+    kRoomStateChanged,// room, version (0: the room was left), cause: the room's document changed
+    kCollectionChanged,// room, watch, key, change, data (the entry; as it was for kRemoved): a watched
+                      // collection's entry was added, changed or removed (WatchCollection)
   };
   Kind kind = Kind::kStateChanged;
   State from = State::kDisconnected;
@@ -101,6 +115,17 @@ struct ClientEvent {
   std::string session_id;
   std::string player;  // kPresenceChanged
   std::string text;    // kPresenceChanged: a toast's text (PresenceChangeText)
+  std::string display_name;  // kPresenceChanged: the player's display name (DisplayName), else the id
+  PresenceStatus presence_status = PresenceStatus::kOffline;  // kPresenceChanged: the player's status now
+  std::string sender;  // kRoomEvent, kDirectMessage: who published it (a player id, or "server:<name>")
+  std::string type;    // kRoomEvent: the event's type, "" when it has none
+  Value data;          // kRoomEvent, kDirectMessage: the payload; kCollectionChanged: the entry
+  std::int64_t offset = 0;   // kRoomEvent, kDirectMessage: the position in its stream
+  std::int64_t version = 0;  // kRoomStateChanged: the version now held (0: none, the room was left)
+  StateCause cause = StateCause::kDelta;  // kRoomStateChanged
+  std::uint64_t watch = 0;   // kCollectionChanged: WatchCollection's id
+  std::string key;           // kCollectionChanged: the entry's key
+  CollectionChangeKind change = CollectionChangeKind::kAdded;  // kCollectionChanged
   std::int64_t replayed = 0;
   std::int64_t streams = 0;
   ErrorInfo error;
@@ -179,7 +204,11 @@ class RTNET_API Client {
   // Calls. The callback runs inside OnMessage / Tick / Close, never inside Call itself.
   CallTicket Call(const std::string& method, Value params, double now, CallOptions options = {},
                   CallCallback done = nullptr);
-  /// Forgets a call: its callback will not run (a cancelled Blueprint node). False when not pending.
+  /// Forgets a call: its callback will not run (a cancelled Blueprint node). A call still queued is
+  /// withdrawn and never sent. A join already sent is "left if it succeeds late": should the gateway
+  /// answer with a result after all, the client leaves the room again without telling the game, unless the
+  /// game joined that room again meanwhile. (A join that timed out is treated the same way.) False when not
+  /// pending.
   bool CancelCall(std::int64_t id);
   EnqueueResult Notify(std::string_view method, Value params, SendOptions options = {});
 
@@ -189,6 +218,21 @@ class RTNET_API Client {
   /// state.update {room, base_version: the version held, patch}.
   CallTicket UpdateState(const std::string& room, Value patch, double now, CallOptions options = {},
                          CallCallback done = nullptr);
+  /// room.publish {room, type?, data}: an event to every member (this client included). `type` ("" for
+  /// none) must pass IsValidEventType; otherwise the call is refused (id 0, kRejectedInvalid).
+  CallTicket Publish(const std::string& room, const std::string& type, Value data, double now,
+                     CallOptions options = {}, CallCallback done = nullptr);
+  /// Whether a join of `room` is on its way (sent or queued, not answered, not cancelled).
+  bool IsJoining(std::string_view room) const;
+
+  /// Watches the collection at `path` in `room`'s state (the object whose members are entities,
+  /// "players"): every change of an entry becomes a kCollectionChanged event, in order with the room's
+  /// other events. Entries already held are reported kAdded at once (so a watch made after the join sees
+  /// everything), and every entry is reported kRemoved when the room is left or the client closes. The
+  /// watch lasts until Unwatch, across leaving and joining the room again. Returns its id (never 0).
+  std::uint64_t WatchCollection(const std::string& room, const Path& path);
+  /// False when no such watch exists.
+  bool Unwatch(std::uint64_t watch);
   /// presence.set {status, custom?}.
   CallTicket SetPresence(PresenceStatus status, Value custom, double now, CallCallback done = nullptr);
   /// presence.query {room}: reloads Presence(room) with every member on any node (done after each join
@@ -220,6 +264,12 @@ class RTNET_API Client {
   /// Events dropped as already seen (replays after resume that overlapped).
   std::uint64_t duplicates_dropped() const { return duplicates_dropped_; }
   std::uint64_t malformed_frames() const { return malformed_frames_; }
+  /// room.event notifications for rooms neither joined nor being joined (a cancelled join that the gateway
+  /// completed, until the client's leave lands): dropped, not given to the game.
+  std::uint64_t stray_events_dropped() const { return stray_events_dropped_; }
+  /// The name a presence row shows: its custom payload's ClientOptions::display_name_field when that is a
+  /// non-empty string, else the player id.
+  std::string DisplayName(const PresenceEntry& entry) const;
 
   StateStore& state_store() { return store_; }
   const StateStore& state_store() const { return store_; }
@@ -244,6 +294,12 @@ class RTNET_API Client {
     double retry_delay = 0;  // the last backoff delay of its retries (decorrelated jitter's state)
     double deadline = 0;   // absolute; infinity when none
     bool internal = false; // the client's own (ping, resume, state.get, rejoin): no error event for the game
+    std::uint64_t ticket = 0;  // its place in the outbound queue while queued (OutboundQueue::Withdraw)
+    std::string join_room;     // JoinRoom's room: left again if it succeeds after it was given up
+  };
+  struct CollectionWatch {
+    std::string room;
+    Path path;
   };
   struct RetryAt {
     double at;
@@ -268,6 +324,17 @@ class RTNET_API Client {
   void HandleConnectionEvents(double now);
   void HandleNotification(const std::string& method, const Value& params, double now);
   void HandleStateResult(const StateResult& result, double now);
+  void OnStateCommitted(const StateChange& change);
+  void EmitCollectionChanges(std::uint64_t watch, const std::string& room, const Value* before, const Value* after,
+                             const Path& path);
+  /// A call ends without its answer (cancelled, timed out): withdrawn when still queued, else a join is
+  /// remembered so that a late success is left again.
+  void GiveUp(std::int64_t id, const PendingCall& call);
+  /// An answer for a call no longer pending: a join given up that succeeded after all is left again.
+  void OnLateAnswer(const CallOutcome& outcome, double now);
+  /// room.leave for a membership the game never saw (a join given up that succeeded, a room a resumed
+  /// session holds that this client does not), unless the game is in or joining that room now.
+  void LeaveQuietly(const std::string& room, double now);
   void OnWelcome(double now);
   void SendResume(double now);
   void OnResumed(const Value& result, double now);
@@ -310,6 +377,9 @@ class RTNET_API Client {
   std::map<std::string, StreamPosition, std::less<>> positions_;
   std::map<std::string, RoomMembership, std::less<>> rooms_;
   std::set<std::string, std::less<>> snapshots_pending_;
+  std::map<std::int64_t, std::string> abandoned_joins_;  // call id -> room: joins given up while in flight
+  std::map<std::uint64_t, CollectionWatch> watches_;
+  std::uint64_t next_watch_ = 1;
   std::optional<double> resume_retry_at_;
   std::optional<double> drain_leave_at_;
   double next_ping_ = 0;
@@ -321,6 +391,7 @@ class RTNET_API Client {
   TraceHook trace_hook_;
   std::uint64_t duplicates_dropped_ = 0;
   std::uint64_t malformed_frames_ = 0;
+  std::uint64_t stray_events_dropped_ = 0;
   double now_ = 0;  // the latest `now` seen (for callbacks that carry none, e.g. the store's listeners)
 };
 

@@ -43,6 +43,19 @@ RTNET_API const char* ToString(ErrorClass error_class);
 RTNET_API const char* ToString(RecoveryStrategy strategy);
 RTNET_API const char* ToString(ErrorSource source);
 
+/// How a call that got no usable answer ended, so a game can tell a slow gateway from a lost socket.
+/// kNone for everything that is not a call's failure, and for a call the gateway answered with an error
+/// (then `code` is the JSON-RPC code).
+enum class CallFailure {
+  kNone,
+  kTimedOut,      // no answer within its timeout: if it was sent, it may still have run
+  kDisconnected,  // sent, and its socket went before the answer: it may or may not have run
+  kCancelled,     // ended on this side: the client was closed, or the queue refused or dropped it unsent
+  kLocal,         // failed before it could be sent, or its answer was unusable (LocalCallError)
+};
+
+RTNET_API const char* ToString(CallFailure failure);
+
 /// One failure, as the error event reports it.
 struct ErrorInfo {
   ErrorSource source = ErrorSource::kTransport;
@@ -53,6 +66,7 @@ struct ErrorInfo {
   std::string method;       // kRpc: the call's method
   std::string room;         // when a room is concerned
   double retry_after = 0;   // seconds: kRateLimited's data.retry_after (0: use backoff)
+  CallFailure call_failure = CallFailure::kNone;  // a call's failure without an error answer
 };
 
 /// A close code (1000 is not an error: class kTransient with kRetry is never returned for it; callers
@@ -62,9 +76,9 @@ RTNET_API ErrorInfo ClassifyCloseError(int code, const std::string& reason);
 RTNET_API ErrorInfo ClassifyRpcError(const RpcError& error, const std::string& method);
 /// A transport failure without a code (connect timeout, heartbeat timeout, lost socket).
 RTNET_API ErrorInfo TransportError(const std::string& reason);
-/// Why a call failed, whatever ended it: a JSON-RPC error (ClassifyRpcError), a timeout or a
-/// cancellation (source kCall, transient, retry: the caller may try again; code 0); a result gives an
-/// ErrorInfo with code 0 and an empty message.
+/// Why a call failed, whatever ended it: a JSON-RPC error (ClassifyRpcError), a timeout, a lost socket or a
+/// cancellation (source kCall, transient, retry: the caller may try again; code 0; call_failure says which);
+/// a result gives an ErrorInfo with code 0 and an empty message.
 RTNET_API ErrorInfo CallError(const CallOutcome& outcome);
 
 /// A call that failed on this side of the wire: the gateway never saw it, or its answer was unusable.

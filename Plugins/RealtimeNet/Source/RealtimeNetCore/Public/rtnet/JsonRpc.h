@@ -47,13 +47,18 @@ RTNET_API Value MakeNotification(std::string_view method, Value params);
 
 /// How a call ended.
 struct RTNET_API CallOutcome {
-  enum class Status { kResult, kError, kTimeout, kCancelled };
+  /// kResult and kError: the gateway answered. The others got no answer:
+  ///  - kTimeout: none within the call's timeout (queueing included); if it was sent, it may still have run;
+  ///  - kDisconnected: it was sent and its socket went before the answer: it may or may not have run;
+  ///  - kCancelled: it ended on this side without reaching the gateway's answer: the client was closed, or the
+  ///    outbound queue refused it or dropped it unsent (`reason` says which).
+  enum class Status { kResult, kError, kTimeout, kDisconnected, kCancelled };
   std::int64_t id = 0;
   std::string method;
   Status status = Status::kResult;
   Value result;        // kResult
   RpcError error;      // kError
-  std::string reason;  // kTimeout, kCancelled: why (e.g. the close reason)
+  std::string reason;  // kTimeout, kDisconnected, kCancelled: why (e.g. the close reason)
 
   /// An outcome without a result or error (a timeout, a cancellation) or to be filled in. The parameters
   /// are not named after the fields: MSVC's C4458 (an error in Unreal builds) rejects that even here.

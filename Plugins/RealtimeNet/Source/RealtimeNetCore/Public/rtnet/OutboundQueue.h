@@ -175,6 +175,11 @@ class RTNET_API OutboundQueue {
   /// Messages that left without being sent (coalesced, dropped, failed), oldest first.
   std::vector<Unsent> TakeUnsent();
 
+  /// Takes a queued message back (its caller gave up on it: a cancelled or timed-out call), so it is
+  /// never sent. Not reported through TakeUnsent: the caller already knows. False when the ticket is not
+  /// queued (already handed out by TakeBatch, replaced, dropped, or never issued).
+  bool Withdraw(std::uint64_t ticket);
+
   const QueueMetrics& metrics() const { return metrics_; }
   std::size_t depth(Lane lane) const { return lanes_[static_cast<std::size_t>(lane)].size(); }
   std::size_t size() const;
