@@ -8,6 +8,7 @@ import time
 import pytest
 from msgspec import UNSET
 
+from realtimenet import PROTOCOL_VERSION
 from realtimenet.client import BatchCall, Client, RemoteError
 from realtimenet.protocol.codes import ErrorCode
 from tests.conftest import GatewayProcess, metric_value
@@ -21,7 +22,7 @@ def test_welcome_is_the_first_frame(gateway: GatewayProcess) -> None:
         welcome = client.welcome
         assert welcome is not None
         assert welcome.player_id == "alice"
-        assert welcome.protocol_version == "1.0"
+        assert welcome.protocol_version == PROTOCOL_VERSION
         assert len(welcome.resume_token) >= 32
         assert welcome.heartbeat_interval == gateway.config.server.heartbeat_interval
         assert abs(welcome.server_time / 1000 - time.time()) < 5

@@ -42,6 +42,44 @@ def test_join_publish_and_receive_in_order(gateway: GatewayProcess) -> None:
     bob.close()
 
 
+def test_typed_events_carry_their_type_and_untyped_ones_look_as_in_1_0(gateway: GatewayProcess) -> None:
+    alice, bob = gateway.connect("alice"), gateway.connect("bob")
+    for client in (alice, bob):
+        client.call("room.join", {"room": "lobby"})
+    alice.call("room.publish", {"room": "lobby", "type": "Event.Player.Hit", "data": {"damage": 5}})
+    alice.call("room.publish", {"room": "lobby", "data": "untyped"})
+    for receiver in (alice, bob):
+        typed, untyped = events(receiver, "room.event", 2)
+        assert typed["type"] == "Event.Player.Hit" and typed["data"] == {"damage": 5}
+        # A 1.0 client sees exactly the frame it always saw: no type member at all, not even null.
+        assert "type" not in untyped and set(untyped) == {"room", "epoch", "offset", "from", "data"}
+    for bad in ("", "Event..Hit", ".hit", "hit.", "has space", "x" * 129, "a\n", 7):
+        with pytest.raises(RemoteError) as info:
+            alice.call("room.publish", {"room": "lobby", "type": bad, "data": 1})
+        assert info.value.code == ErrorCode.INVALID_PARAMS, bad
+    alice.call("room.publish", {"room": "lobby", "type": "x" * 128, "data": "longest"})
+    assert events(bob, "room.event", 1)[0]["type"] == "x" * 128
+    alice.close()
+    bob.close()
+
+
+def test_a_resumed_session_replays_typed_events_with_their_type(gateway: GatewayProcess) -> None:
+    alice, bob = gateway.connect("alice"), gateway.connect("bob")
+    joined = alice.call("room.join", {"room": "lobby"})
+    bob.call("room.join", {"room": "lobby"})
+    token = alice.welcome.resume_token  # type: ignore[union-attr]
+    alice.abort()  # the network drops
+    bob.call("room.publish", {"room": "lobby", "type": "match.started", "data": {"round": 1}})
+    again = gateway.connect("alice")
+    resumed = again.call("session.resume", {"resume_token": token, "streams": [
+        {"stream": "room:lobby", "epoch": joined["epoch"], "offset": joined["offset"]}]})
+    assert resumed["streams"][0]["recovered"] is True
+    replayed = next(n.params for n in list(again.notifications.queue) if n.method == "room.event")
+    assert (replayed["type"], replayed["data"]) == ("match.started", {"round": 1})
+    again.close()
+    bob.close()
+
+
 def test_direct_messages_reach_every_device_of_the_player(gateway: GatewayProcess) -> None:
     phone, tablet, bob = gateway.connect("alice"), gateway.connect("alice"), gateway.connect("bob")
     time.sleep(0.1)

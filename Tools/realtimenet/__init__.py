@@ -7,4 +7,4 @@ the sans-I/O protocol layer both share (``realtimenet.protocol``) and the toolin
 
 __version__ = "0.1.0"
 
-PROTOCOL_VERSION = "1.0"
+PROTOCOL_VERSION = "1.1"  # major.minor of protocol/openrpc.json info.version (tests/test_codegen.py)

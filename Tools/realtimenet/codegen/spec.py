@@ -25,6 +25,9 @@ class Field:
     schema: dict[str, Any]
     required: bool
     description: str
+    # ``x-secret``: a credential (a resume token, a JWT). The clients handle it themselves; bindings for game
+    # code never expose it (the Unreal structs leave it out), and the reference says so.
+    secret: bool = False
 
     @property
     def json_type(self) -> str:
@@ -122,7 +125,7 @@ def ref_name(schema: dict[str, Any]) -> str | None:
 
 _SUPPORTED_KEYS = {
     "type", "description", "$ref", "items", "minLength", "maxLength", "minimum", "maximum",
-    "maxItems", "minItems", "pattern", "enum", "properties", "required", "additionalProperties",
+    "maxItems", "minItems", "pattern", "enum", "properties", "required", "additionalProperties", "x-secret",
 }
 
 
@@ -160,7 +163,8 @@ def _struct(name: str, description: str, schema: dict[str, Any]) -> Struct:
     fields = []
     for prop, sub in schema.get("properties", {}).items():
         _validate_schema(sub, f"{name}.{prop}")
-        fields.append(Field(prop, sub, prop in required, sub.get("description", "")))
+        fields.append(Field(prop, sub, prop in required, sub.get("description", ""),
+                            _secret(sub, f"{name}.{prop}")))
     return Struct(name, description or schema.get("description", ""), fields)
 
 
@@ -170,7 +174,7 @@ def _params_struct(name: str, description: str, params: list[dict[str, Any]]) ->
         schema = param.get("schema", {})
         _validate_schema(schema, f"{name}.{param['name']}")
         fields.append(Field(param["name"], schema, bool(param.get("required", False)),
-                            param.get("description", "")))
+                            param.get("description", ""), _secret(param, f"{name}.{param['name']}")))
     return Struct(name, description, fields)
 
 
@@ -194,6 +198,14 @@ def _method(raw: dict[str, Any], notification: bool) -> Method:
         development_only=_flag(raw, "x-development-only", notification),
         scope=str(raw.get("x-scope", "")),
     )
+
+
+def _secret(raw: dict[str, Any], where: str) -> bool:
+    """A param's or property's ``x-secret`` (absent: false)."""
+    value = raw.get("x-secret", False)
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: x-secret must be true or false, got {value!r}")
+    return value
 
 
 def _flag(raw: dict[str, Any], key: str, notification: bool) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from realtimenet.backends.bus import FrameBuilder
 from realtimenet.config import RoomsConfig
@@ -77,11 +78,13 @@ class RoomPolicy:
             raise RpcError(ErrorCode.FORBIDDEN, {"room": room, "reason": reason})
 
 
-def event_frame(room: str, sender: str, data: msgspec.Raw | Any) -> FrameBuilder:
-    """Builds a ``room.event`` frame once the bus has assigned epoch and offset."""
+def event_frame(room: str, sender: str, data: msgspec.Raw | Any,
+                event_type: str | UnsetType = UNSET) -> FrameBuilder:
+    """Builds a ``room.event`` frame once the bus has assigned epoch and offset; ``event_type`` (protocol 1.1)
+    is left out of the frame when unset, so untyped events look exactly as they did in 1.0."""
     def build(epoch: str, offset: int) -> bytes:
         return jsonrpc.encode_notification("room.event", RoomEventParams(
-            room=room, epoch=epoch, offset=offset, from_=sender, data=data))
+            room=room, epoch=epoch, offset=offset, from_=sender, type=event_type, data=data))
     return build
 
 
@@ -179,7 +182,8 @@ class RoomService:
         """Publish to a room the caller is in."""
         require_member(caller, params.room, self._metrics)
         stream = room_stream(params.room)
-        pub = await self._hub.publish(stream, event_frame(params.room, caller.principal.player_id, params.data))
+        pub = await self._hub.publish(stream, event_frame(params.room, caller.principal.player_id, params.data,
+                                                          params.type))
         return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
 
     @method("direct.send")

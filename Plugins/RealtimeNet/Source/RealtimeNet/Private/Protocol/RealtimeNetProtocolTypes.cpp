@@ -1084,6 +1084,10 @@ TSharedPtr<FJsonObject> FRealtimeNetRoomPublishParams::ToJson(FString* OutError)
 	FString Problem;
 	bool bOk = true;
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
+	if (bOk && !Type.IsEmpty())
+	{
+		bOk = Codec::WriteMember(*Object, TEXT("type"), Type, Problem, &Codec::WriteString);
+	}
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("data"), DataJson, Problem, &Codec::WriteJsonText);
 	if (!bOk)
 	{
@@ -1100,6 +1104,7 @@ bool FRealtimeNetRoomPublishParams::FromJson(const FJsonObject& InJson, FString*
 	FString Problem;
 	const bool bOk =
 		Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Required, Decoded.Room, nullptr, Problem, &Codec::ReadString)
+		&& Codec::ReadMember(InJson, TEXT("type"), Codec::EPresence::Optional, Decoded.Type, nullptr, Problem, &Codec::ReadString)
 		&& Codec::ReadMember(InJson, TEXT("data"), Codec::EPresence::Any, Decoded.DataJson, nullptr, Problem, &Codec::ReadJsonText);
 	if (!bOk)
 	{
@@ -1490,6 +1495,10 @@ TSharedPtr<FJsonObject> FRealtimeNetRoomEventParams::ToJson(FString* OutError) c
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("epoch"), Epoch, Problem, &Codec::WriteString);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("offset"), Offset, Problem, &Codec::WriteInt);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("from"), From, Problem, &Codec::WriteString);
+	if (bOk && !Type.IsEmpty())
+	{
+		bOk = Codec::WriteMember(*Object, TEXT("type"), Type, Problem, &Codec::WriteString);
+	}
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("data"), DataJson, Problem, &Codec::WriteJsonText);
 	if (!bOk)
 	{
@@ -1509,6 +1518,7 @@ bool FRealtimeNetRoomEventParams::FromJson(const FJsonObject& InJson, FString* O
 		&& Codec::ReadMember(InJson, TEXT("epoch"), Codec::EPresence::Required, Decoded.Epoch, nullptr, Problem, &Codec::ReadString)
 		&& Codec::ReadMember(InJson, TEXT("offset"), Codec::EPresence::Required, Decoded.Offset, nullptr, Problem, &Codec::ReadInt)
 		&& Codec::ReadMember(InJson, TEXT("from"), Codec::EPresence::Required, Decoded.From, nullptr, Problem, &Codec::ReadString)
+		&& Codec::ReadMember(InJson, TEXT("type"), Codec::EPresence::Optional, Decoded.Type, nullptr, Problem, &Codec::ReadString)
 		&& Codec::ReadMember(InJson, TEXT("data"), Codec::EPresence::Any, Decoded.DataJson, nullptr, Problem, &Codec::ReadJsonText);
 	if (!bOk)
 	{

@@ -30,7 +30,7 @@ inline constexpr double kRateLimitRate = 100.0;
 inline constexpr std::size_t kRateLimitBurst = 200;
 /// `rooms.max_rooms_per_connection`: Rooms one connection may be in at once.
 inline constexpr std::size_t kMaxRoomsPerConnection = 32;
-/// `rooms.history_size`: Publications kept per stream for replay (the in-memory bus's window).
+/// `rooms.history_size`: Publications kept per stream for replay (room and player streams; JetStream: per subject).
 inline constexpr std::size_t kHistorySize = 1000;
 /// `auth.expiry_grace`: Seconds a connection whose token expired has to call `auth.refresh` before 4001.
 inline constexpr double kTokenExpiryGrace = 30.0;
