@@ -341,3 +341,153 @@ def test_a_token_closed_with_4001_comes_back_with_a_new_one_and_resumes(
     bob.wait("recovered", timeout=10)
     assert bob.call("after", cmd="call", method="sys.echo", params={"data": 1})["status"] == "result"
     assert len(bob.events("session_started")) == 1  # the same session, resumed
+
+
+# --- Blueprint-first (issue 13): what the Unreal room object, typed events, the spawner and the async nodes
+# rely on, run by the same core against a live gateway.
+
+
+def _game_events(client: Headless, room: str) -> list[tuple[str, Any]]:
+    """What the game heard about ``room``, in order: events by offset, state by version, presence by player."""
+    heard: list[tuple[str, Any]] = []
+    with client._lock:
+        lines = list(client.lines)
+    for line in lines:
+        if line.get("room") != room:
+            continue
+        if line["event"] == "room_event":
+            heard.append(("room.event", line["offset"]))
+        elif line["event"] == "state" and line["version"] > 0:
+            heard.append(("state", line["version"]))
+        elif line["event"] == "presence_changed" and line.get("reason") in ("join", "leave", "status"):
+            heard.append(("presence.changed", line["player"]))
+    return heard
+
+
+def test_a_rooms_events_state_and_presence_reach_the_game_in_wire_order(gateway_factory: Factory,
+                                                                        spawn: Callable[..., Headless]) -> None:
+    gw = gateway_factory(FAULTS)
+    alice = spawn(gw, "alice", "--trace", "1")
+    alice.wait("session_started")
+    assert alice.call("join", cmd="join", room="arena")["status"] == "result"
+    bob, cat = gw.connect("bob"), gw.connect("cat")
+    bob.join("arena")
+    version = 0
+    for i in range(6):  # interleave the three kinds of news about one room
+        bob.call("room.publish", {"room": "arena", "type": "Event.Round.Tick", "data": i})
+        version = bob.call("state.update", {"room": "arena", "base_version": version, "patch": {"tick": i}})["version"]
+        if i == 2:
+            cat.join("arena")
+        bob.call("room.publish", {"room": "arena", "data": {"untyped": i}})
+    alice.wait("state", room="arena", version=version, timeout=10)
+    alice.wait("room_event", data={"untyped": 5})
+    assert eventually(lambda: ("presence.changed", "cat") in _game_events(alice, "arena"), 5)
+
+    # The frames as they crossed the socket, reduced to what each one told the game.
+    with alice._lock:
+        frames = [line for line in alice.lines if line["event"] == "frame" and line["dir"] == "in"
+                  and line.get("room") == "arena" and line["method"] in ("room.event", "state.delta",
+                                                                         "presence.changed")]
+    heard = _game_events(alice, "arena")
+    on_the_wire = [("state", f["to"]) if f["method"] == "state.delta" else
+                   ("room.event", f["offset"]) if f["method"] == "room.event" else ("presence.changed", f["player"])
+                   for f in frames]
+    # Every piece of news the game heard came in a frame, and in the same order as those frames (a presence
+    # change that arrived before the join's answer is not news: the members query after the join covers it).
+    positions = [on_the_wire.index(item) for item in heard]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions), (on_the_wire, heard)
+    assert {kind for kind, _ in heard} == {"room.event", "state", "presence.changed"}
+    events = [value for kind, value in heard if kind == "room.event"]
+    assert events == sorted(events) and len(events) == 12  # every event once, in offset order
+    typed = alice.events("room_event", type="Event.Round.Tick")
+    assert [e["data"] for e in typed] == list(range(6))
+    assert all("type" not in e for e in alice.events("room_event") if isinstance(e["data"], dict))
+    bob.close()
+    cat.close()
+
+
+def test_a_watched_collection_reports_entities_added_changed_and_removed(gateway_factory: Factory,
+                                                                          spawn: Callable[..., Headless]) -> None:
+    gw = gateway_factory(FAULTS)
+    alice = spawn(gw)
+    alice.wait("session_started")
+    bob = gw.connect("bob")
+    bob.join("arena")
+    version = bob.call("state.update", {"room": "arena", "base_version": 0,
+                                        "patch": {"players": {"p1": {"x": 1, "y": 0}}, "round": 1}})["version"]
+    # Watching before the join: the join's document reports what is already there.
+    alice.send(cmd="watch", room="arena", path="players", tag="w")
+    watch = alice.wait("watching", tag="w")["watch"]
+    assert alice.call("join", cmd="join", room="arena")["status"] == "result"
+    alice.wait("collection", key="p1", change="added")
+
+    def step(patch: dict[str, Any]) -> None:
+        nonlocal version
+        version = bob.call("state.update", {"room": "arena", "base_version": version, "patch": patch})["version"]
+        alice.wait("state", room="arena", version=version)
+
+    step({"players": {"p2": {"x": 5, "y": 5}}})
+    step({"players": {"p1": {"x": 2, "y": 0}}})
+    step({"round": 2})  # not in the collection: nothing reported
+    step({"players": {"p2": None}})
+    changes = [(e["change"], e["key"], e["value"]) for e in alice.events("collection", watch=watch)]
+    assert changes == [("added", "p1", {"x": 1, "y": 0}), ("added", "p2", {"x": 5, "y": 5}),
+                       ("changed", "p1", {"x": 2, "y": 0}), ("removed", "p2", {"x": 5, "y": 5})]
+    alice.call("leave", cmd="leave", room="arena")
+    alice.wait("collection", key="p1", change="removed")  # leaving takes every entity away
+    bob.close()
+
+
+def test_a_cancelled_or_timed_out_join_that_succeeds_late_is_left(gateway_factory: Factory,
+                                                                   spawn: Callable[..., Headless]) -> None:
+    gw = gateway_factory(FAULTS)
+    alice = spawn(gw, "alice", "--trace", "1")
+    session_id = alice.wait("session_started")["session_id"]
+    bob = gw.connect("bob")
+    qa = admin(gw)
+    for room in ("vault", "cellar"):
+        bob.join(room)
+    # Every frame to alice is late: the join's answer comes after the game gave up on it.
+    qa.call("fault.inject", {"session_id": session_id, "latency_ms": 600})
+    alice.send(cmd="join", room="vault", tag="cancelled")
+    time.sleep(0.1)
+    alice.send(cmd="cancel", tag="cancelled")
+    assert alice.wait("cancelled", tag="cancelled")["ok"] is True
+    alice.send(cmd="join", room="cellar", timeout=0.3, tag="timed-out")
+    assert alice.wait("call_done", tag="timed-out")["status"] == "timeout"
+
+    def members(room: str) -> set[str]:
+        return {p["player_id"] for p in bob.call("presence.query", {"room": room})["players"]}
+
+    # The gateway did join alice (the answers were only late), then the client's leaves land.
+    assert eventually(lambda: len([f for f in alice.events("frame", dir="out", method="room.leave")]) == 2, 5)
+    assert eventually(lambda: "alice" not in members("vault") and "alice" not in members("cellar"), 5)
+    assert not alice.events("call_done", tag="cancelled")  # a cancelled call never reports
+    assert not alice.events("room_joined") and not alice.events("room_event")
+    qa.call("fault.inject", {"session_id": session_id, "clear": True})
+    bob.publish("vault", "for members only")
+    time.sleep(0.3)
+    alice.send(cmd="stats")
+    assert alice.wait("stats")["rooms"] == []
+    assert not alice.events("room_event")
+    bob.close()
+    qa.close()
+
+
+def test_a_burst_queued_while_away_is_flushed_in_frames_the_gateway_accepts(gateway_factory: Factory,
+                                                                             spawn: Callable[..., Headless]) -> None:
+    gw = gateway_factory(FAULTS)  # server.max_message_bytes: the default 65,536
+    alice = spawn(gw, "alice", "--backoff-base", "0.3", "--backoff-cap", "0.3")
+    alice.wait("session_started")
+    alice.send(cmd="cut")
+    alice.wait("reconnecting")
+    payload = "x" * 2000
+    for i in range(100):  # 200 kB of calls, kept (resendable) while the client is away
+        alice.send(cmd="call", method="sys.echo", params={"data": {"i": i, "pad": payload}}, tag=f"e{i}")
+    assert eventually(lambda: len(alice.events("call_done")) == 100, 15)
+    assert all(e["status"] == "result" for e in alice.events("call_done"))
+    assert [e["result"]["data"]["i"] for e in sorted(alice.events("call_done"), key=lambda e: e["id"])] == \
+        list(range(100))
+    # Never closed with 1009: with a 1 MiB frame cap the flush would have been, and would have looped.
+    assert not [e for e in alice.events("error") if e.get("code") == 1009]
+    assert len(alice.events("recovered")) == 1

@@ -197,6 +197,10 @@ int main(int argc, char** argv) {
       if (const Value* params = message.Find("params")) {
         if (const std::string* room = params->FindString("room")) line.Set("room", *room);
         if (const std::int64_t* offset = params->FindInt("offset")) line.Set("offset", *offset);
+        if (const std::int64_t* to = params->FindInt("to")) line.Set("to", *to);
+        if (const Value* presence = params->Find("presence")) {
+          if (const std::string* player = presence->FindString("player_id")) line.Set("player", *player);
+        }
       }
       Print(line);
     });
