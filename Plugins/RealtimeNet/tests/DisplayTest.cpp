@@ -33,6 +33,9 @@ TEST(Display, PresenceToasts) {
   EXPECT_EQ(PresenceChangeText("status", bob), "bob is away");
   bob.status = PresenceStatus::kOffline;
   EXPECT_EQ(PresenceChangeText("status", bob), "bob went offline");
+  EXPECT_EQ(PresenceNewsOf("join", PresenceStatus::kOffline), PresenceNews::kJoined);
+  EXPECT_EQ(PresenceNewsOf("leave", PresenceStatus::kOnline), PresenceNews::kLeft);
+  EXPECT_EQ(PresenceNewsOf("status", PresenceStatus::kAway), PresenceNews::kAway);
 }
 
 }  // namespace

@@ -98,5 +98,39 @@ TEST(PoseTest, PosesAreReadFromTheEntitysObjectAndWrittenBackAsAMergePatch) {
   }
 }
 
+TEST(PoseTest, EngineReplicationWinsThenTheModeThenWhoControlsThePawn) {
+  using M = MovementModeSetting;
+  const MovementSituation mine{false, true};
+  const MovementSituation theirs{false, false};
+  const MovementSituation replicated{true, false};
+  EXPECT_EQ(ChooseMovementRole(M::kAuto, mine), MovementRole::kPredict);
+  EXPECT_EQ(ChooseMovementRole(M::kAuto, theirs), MovementRole::kFollow);
+  EXPECT_EQ(ChooseMovementRole(M::kLocal, theirs), MovementRole::kPredict);
+  EXPECT_EQ(ChooseMovementRole(M::kRemote, mine), MovementRole::kFollow);
+  for (M mode : {M::kAuto, M::kLocal, M::kRemote}) {
+    EXPECT_EQ(ChooseMovementRole(mode, replicated), MovementRole::kIdle);  // never fight the engine
+  }
+  EXPECT_STREQ(ToString(MovementRole::kFollow), "follow");
+}
+
+TEST(PoseTest, TuningChangesLiveWithoutLosingSamplesOrInputs) {
+  Interpolator<Pose, PoseMath> interpolator(InterpolatorOptions{0.1, 0.0, 8});
+  interpolator.AddSample("e", 1.0, Pose{0, 0, 0, 0});
+  interpolator.AddSample("e", 2.0, Pose{10, 0, 0, 0});
+  EXPECT_NEAR(interpolator.Sample("e", 2.1).state.x, 10, 1e-9);
+  interpolator.SetOptions(InterpolatorOptions{0.6, 0.0, 8});  // further in the past now
+  EXPECT_NEAR(interpolator.Sample("e", 2.1).state.x, 5, 1e-9);
+  EXPECT_EQ(interpolator.samples("e"), 2u);
+
+  Predictor<Pose, Pose, PoseMath> predictor(
+      Pose{}, [](const Pose& state, const Pose& move) { return PoseMath::Add(state, move); },
+      PredictorOptions{16, 100.0, 0.1}, &PoseMath::Distance);
+  predictor.Predict(Pose{5, 0, 0, 0});
+  predictor.SetCorrection(1.0, 0.1);  // corrections above 1 unit snap from now on
+  EXPECT_TRUE(predictor.Reconcile(Pose{0, 0, 0, 0}, 0).snapped == false);  // 0 off: the input is replayed
+  EXPECT_TRUE(predictor.Reconcile(Pose{3, 0, 0, 0}, 1).snapped);           // 2 units off: snaps
+  EXPECT_EQ(predictor.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace rtnet

@@ -1,4 +1,6 @@
 // Presence rows in display order and "last seen" text, so widgets hold no logic.
+#include <utility>
+
 #include "TestSupport.h"
 #include "rtnet/Presence.h"
 
@@ -77,6 +79,26 @@ TEST(Presence, LastSeenText) {
   EXPECT_EQ(FormatLastSeen(entry, now), "away");
   entry.status = PresenceStatus::kOnline;
   EXPECT_EQ(FormatLastSeen(entry, now), "online");
+}
+
+TEST(Presence, LastSeenIsAUnitAndACountForAnyLanguage) {
+  PresenceEntry entry;
+  const double now = 1'000'000;
+  auto seen = [&entry, now](double ago) {
+    entry.last_seen = now - ago;
+    const LastSeen result = LastSeenOf(entry, now);
+    return std::make_pair(result.unit, result.count);
+  };
+  using U = LastSeen::Unit;
+  EXPECT_EQ(seen(30), std::make_pair(U::kJustNow, 0L));
+  EXPECT_EQ(seen(5 * 60 + 59), std::make_pair(U::kMinutes, 5L));
+  EXPECT_EQ(seen(23 * 3600), std::make_pair(U::kHours, 23L));
+  EXPECT_EQ(seen(30 * 3600), std::make_pair(U::kYesterday, 0L));
+  EXPECT_EQ(seen(3 * 86400), std::make_pair(U::kDays, 3L));
+  EXPECT_EQ(seen(15 * 86400), std::make_pair(U::kWeeks, 2L));
+  EXPECT_EQ(seen(60 * 86400), std::make_pair(U::kLongAgo, 0L));
+  entry.status = PresenceStatus::kAway;
+  EXPECT_EQ(LastSeenOf(entry, now).unit, U::kAway);
 }
 
 }  // namespace

@@ -27,14 +27,25 @@ std::string ReconnectingText(int attempt, double seconds_left) {
   return text + seconds;
 }
 
+PresenceNews PresenceNewsOf(std::string_view event, PresenceStatus status) {
+  if (event == "join") return PresenceNews::kJoined;
+  if (event == "leave") return PresenceNews::kLeft;
+  switch (status) {
+    case PresenceStatus::kOnline: return PresenceNews::kOnline;
+    case PresenceStatus::kAway: return PresenceNews::kAway;
+    case PresenceStatus::kOffline: return PresenceNews::kOffline;
+  }
+  return PresenceNews::kOffline;
+}
+
 std::string PresenceChangeText(std::string_view event, const PresenceEntry& entry) {
-  std::string who = entry.player_id;
-  if (event == "join") return who + " joined";
-  if (event == "leave") return who + " left";
-  switch (entry.status) {
-    case PresenceStatus::kOnline: return who + " is online";
-    case PresenceStatus::kAway: return who + " is away";
-    case PresenceStatus::kOffline: return who + " went offline";
+  const std::string& who = entry.player_id;
+  switch (PresenceNewsOf(event, entry.status)) {
+    case PresenceNews::kJoined: return who + " joined";
+    case PresenceNews::kLeft: return who + " left";
+    case PresenceNews::kOnline: return who + " is online";
+    case PresenceNews::kAway: return who + " is away";
+    case PresenceNews::kOffline: return who + " went offline";
   }
   return who;
 }

@@ -5,6 +5,25 @@
 
 namespace rtnet {
 
+const char* ToString(MovementRole role) {
+  switch (role) {
+    case MovementRole::kIdle: return "idle";
+    case MovementRole::kPredict: return "predict";
+    case MovementRole::kFollow: return "follow";
+  }
+  return "unknown";
+}
+
+MovementRole ChooseMovementRole(MovementModeSetting setting, const MovementSituation& situation) {
+  if (situation.engine_replicated) return MovementRole::kIdle;
+  switch (setting) {
+    case MovementModeSetting::kLocal: return MovementRole::kPredict;
+    case MovementModeSetting::kRemote: return MovementRole::kFollow;
+    case MovementModeSetting::kAuto: break;
+  }
+  return situation.locally_controlled ? MovementRole::kPredict : MovementRole::kFollow;
+}
+
 double NormalizeDegrees(double degrees) {
   if (!std::isfinite(degrees)) return 0.0;
   double angle = std::fmod(degrees, 360.0);  // (-360, 360)

@@ -52,19 +52,37 @@ std::string Ago(long count, const char* unit) {
 
 }  // namespace
 
-std::string FormatLastSeen(const PresenceEntry& entry, double now) {
-  if (entry.status == PresenceStatus::kOnline) return "online";
-  if (entry.status == PresenceStatus::kAway) return "away";
-  if (!entry.last_seen || !std::isfinite(*entry.last_seen)) return "offline";
+LastSeen LastSeenOf(const PresenceEntry& entry, double now) {
+  using Unit = LastSeen::Unit;
+  if (entry.status == PresenceStatus::kOnline) return {Unit::kOnline, 0};
+  if (entry.status == PresenceStatus::kAway) return {Unit::kAway, 0};
+  if (!entry.last_seen || !std::isfinite(*entry.last_seen)) return {Unit::kOffline, 0};
   const double seconds = now - *entry.last_seen;
-  if (!(seconds >= 60)) return "just now";  // also NaN and the future
+  if (!(seconds >= 60)) return {Unit::kJustNow, 0};  // also NaN and the future
   constexpr double kMinute = 60, kHour = 3600, kDay = 86400, kWeek = 7 * kDay;
-  if (seconds < kHour) return Ago(static_cast<long>(seconds / kMinute), "minute");
-  if (seconds < kDay) return Ago(static_cast<long>(seconds / kHour), "hour");
-  if (seconds < 2 * kDay) return "yesterday";
-  if (seconds < 2 * kWeek) return Ago(static_cast<long>(seconds / kDay), "day");
-  if (seconds < 8 * kWeek) return Ago(static_cast<long>(seconds / kWeek), "week");
-  return "long ago";
+  if (seconds < kHour) return {Unit::kMinutes, static_cast<long>(seconds / kMinute)};
+  if (seconds < kDay) return {Unit::kHours, static_cast<long>(seconds / kHour)};
+  if (seconds < 2 * kDay) return {Unit::kYesterday, 0};
+  if (seconds < 2 * kWeek) return {Unit::kDays, static_cast<long>(seconds / kDay)};
+  if (seconds < 8 * kWeek) return {Unit::kWeeks, static_cast<long>(seconds / kWeek)};
+  return {Unit::kLongAgo, 0};
+}
+
+std::string FormatLastSeen(const PresenceEntry& entry, double now) {
+  const LastSeen seen = LastSeenOf(entry, now);
+  switch (seen.unit) {
+    case LastSeen::Unit::kOnline: return "online";
+    case LastSeen::Unit::kAway: return "away";
+    case LastSeen::Unit::kOffline: return "offline";
+    case LastSeen::Unit::kJustNow: return "just now";
+    case LastSeen::Unit::kMinutes: return Ago(seen.count, "minute");
+    case LastSeen::Unit::kHours: return Ago(seen.count, "hour");
+    case LastSeen::Unit::kYesterday: return "yesterday";
+    case LastSeen::Unit::kDays: return Ago(seen.count, "day");
+    case LastSeen::Unit::kWeeks: return Ago(seen.count, "week");
+    case LastSeen::Unit::kLongAgo: return "long ago";
+  }
+  return "offline";
 }
 
 bool PresenceList::OnChanged(const Value& params) {

@@ -18,8 +18,15 @@ RTNET_API int QualityBars(ConnectionQuality quality);
 /// "Reconnecting (2) in 1.4 s"; "Reconnecting (2)" once the delay has passed (the attempt is under way).
 RTNET_API std::string ReconnectingText(int attempt, double seconds_left);
 
+/// What a presence.changed means for a toast, so a UI can word it in any language.
+enum class PresenceNews { kJoined, kLeft, kOnline, kAway, kOffline };
+
+/// The news of a presence.changed: `event` is the notification's event (join, leave, status); a status
+/// change is told by the status it changed to.
+RTNET_API PresenceNews PresenceNewsOf(std::string_view event, PresenceStatus status);
+
 /// A presence.changed for a toast: "bob joined", "bob left", "bob is away", "bob is online",
-/// "bob went offline". `event` is the notification's event (join, leave, status).
+/// "bob went offline" (the English wording of PresenceNewsOf, with the player id).
 RTNET_API std::string PresenceChangeText(std::string_view event, const PresenceEntry& entry);
 
 }  // namespace rtnet

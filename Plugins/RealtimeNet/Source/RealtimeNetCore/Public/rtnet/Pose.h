@@ -16,6 +16,31 @@
 
 namespace rtnet {
 
+/// Who moves an entity on this machine, as the movement component applies it.
+enum class MovementRole {
+  kIdle,     // nothing: the engine's own replication moves it here (RealtimeNet would fight it)
+  kPredict,  // this machine's player moves it: predict at once, send, reconcile with what comes back
+  kFollow,   // someone else moves it: follow the room state, drawn a little in the past
+};
+
+RTNET_API const char* ToString(MovementRole role);
+
+/// What the game asked for (the component's Mode).
+enum class MovementModeSetting { kAuto, kLocal, kRemote };
+
+/// What the engine says about the entity's actor on this machine.
+struct MovementSituation {
+  /// The engine replicates this actor's movement to this machine from a server (a simulated proxy whose
+  /// movement is replicated): that replication is authoritative here.
+  bool engine_replicated = false;
+  /// A pawn controlled by a player of this machine.
+  bool locally_controlled = false;
+};
+
+/// The role for `setting` in `situation`: engine replication always wins (kIdle); then kLocal predicts,
+/// kRemote follows, and kAuto predicts exactly the locally controlled pawns and follows everything else.
+RTNET_API MovementRole ChooseMovementRole(MovementModeSetting setting, const MovementSituation& situation);
+
 /// An angle in degrees brought into (-180, 180].
 RTNET_API double NormalizeDegrees(double degrees);
 

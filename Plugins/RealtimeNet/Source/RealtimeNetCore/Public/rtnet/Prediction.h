@@ -115,6 +115,15 @@ class Predictor {
     return result;
   }
 
+  /// Changes how corrections are shown from now on (tuning a game changes live); `max_pending` stays as
+  /// built (the replay buffer is allocated once).
+  void SetCorrection(double snap_distance, double smoothing_time) {
+    options_.snap_distance = snap_distance;
+    options_.smoothing_time = smoothing_time;
+    if (smoothing_time <= 0) error_ = Math::Zero();
+  }
+  const PredictorOptions& options() const { return options_; }
+
   /// Advances the error smoothing by `dt` seconds (call once per rendered frame).
   void Tick(double dt) {
     if (options_.smoothing_time <= 0 || !(dt > 0)) return;
@@ -253,6 +262,12 @@ class Interpolator {
   }
   std::size_t size() const { return entities_.size(); }
   const InterpolatorOptions& options() const { return options_; }
+  /// Changes the render delay and extrapolation cap from the next Sample (tuning a game changes live);
+  /// a new max_samples applies to entities seen from now on.
+  void SetOptions(InterpolatorOptions options) {
+    if (options.max_samples < 2) options.max_samples = 2;
+    options_ = options;
+  }
 
  private:
   struct Entry {

@@ -35,6 +35,17 @@ struct PresenceEntry {
 /// Parses a PlayerPresence object; none when player_id or status is missing or malformed.
 RTNET_API std::optional<PresenceEntry> ParsePresence(const Value& presence);
 
+/// How long ago a row was seen, as a unit and a count, so a UI can word it in any language
+/// (FormatLastSeen is the English wording of the same decision).
+struct LastSeen {
+  enum class Unit { kOnline, kAway, kOffline, kJustNow, kMinutes, kHours, kYesterday, kDays, kWeeks, kLongAgo };
+  Unit unit = Unit::kOffline;
+  long count = 0;  // kMinutes .. kWeeks: how many (at least 1)
+};
+
+/// The LastSeen of a row at wall-clock `now` (Unix seconds); the boundaries are FormatLastSeen's.
+RTNET_API LastSeen LastSeenOf(const PresenceEntry& entry, double now);
+
 /// "Last seen" text for a row at wall-clock `now` (Unix seconds): "online", "away", "just now" (under
 /// a minute), "1 minute ago", "5 minutes ago", "1 hour ago", "3 hours ago", "yesterday", "4 days ago",
 /// "2 weeks ago" (up to 8 weeks), then "long ago"; "offline" when never seen. A last_seen in the future
