@@ -20,6 +20,10 @@ TEST(Display, TheReconnectCountdownNeverShowsZeroWhileWaiting) {
   EXPECT_EQ(ReconnectingText(3, 0.0), "Reconnecting (3)");
   EXPECT_EQ(ReconnectingText(3, -2.0), "Reconnecting (3)");
   EXPECT_EQ(ReconnectingText(1, 12.0), "Reconnecting (1) in 12.0 s");
+  EXPECT_EQ(CountdownSeconds(1.01), 1.1);  // rounded up: never "0.0" while waiting
+  EXPECT_EQ(CountdownSeconds(0.01), 0.1);
+  EXPECT_EQ(CountdownSeconds(0.0), std::nullopt);
+  EXPECT_EQ(CountdownSeconds(-1.0), std::nullopt);
 }
 
 TEST(Display, PresenceToasts) {

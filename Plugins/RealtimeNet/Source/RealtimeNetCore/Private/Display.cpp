@@ -17,13 +17,18 @@ int QualityBars(ConnectionQuality quality) {
   return 0;
 }
 
+std::optional<double> CountdownSeconds(double seconds_left) {
+  const double tenths = std::ceil(seconds_left * 10.0 - 1e-9);
+  if (!(tenths >= 1)) return std::nullopt;  // also NaN
+  return tenths / 10.0;
+}
+
 std::string ReconnectingText(int attempt, double seconds_left) {
   std::string text = "Reconnecting (" + std::to_string(attempt) + ")";
-  // Rounded up to a tenth, so the countdown never shows "in 0.0 s" while still waiting.
-  const double tenths = std::ceil(seconds_left * 10.0 - 1e-9);
-  if (!(tenths >= 1)) return text;
+  const std::optional<double> countdown = CountdownSeconds(seconds_left);
+  if (!countdown) return text;
   char seconds[32];
-  std::snprintf(seconds, sizeof seconds, " in %.1f s", tenths / 10.0);
+  std::snprintf(seconds, sizeof seconds, " in %.1f s", *countdown);
   return text + seconds;
 }
 

@@ -4,6 +4,7 @@
 
 #include "rtnet/Export.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,10 @@ namespace rtnet {
 
 /// 0-4 signal bars for a grade: excellent 4, good 3, fair 2, poor 1, bad and unknown 0.
 RTNET_API int QualityBars(ConnectionQuality quality);
+
+/// The seconds a reconnect countdown shows: rounded up to a tenth, so it never reads "0.0" while still waiting;
+/// none once the delay has passed (the attempt is under way).
+RTNET_API std::optional<double> CountdownSeconds(double seconds_left);
 
 /// "Reconnecting (2) in 1.4 s"; "Reconnecting (2)" once the delay has passed (the attempt is under way).
 RTNET_API std::string ReconnectingText(int attempt, double seconds_left);
