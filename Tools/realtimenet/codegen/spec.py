@@ -60,6 +60,11 @@ class Method:
     # ``x-development-only``: test and debug tooling (fault injection); never part of a shipped game's flow.
     development_only: bool = False
     scope: str = ""  # the server API's ``x-scope``: what an API key needs to call it
+    # ``x-hand-written``: the Blueprint node(s) that call it (the room object's Publish, Join Room, ...): they add
+    # client-side bookkeeping a generated node would bypass, so no generated node competes with them.
+    hand_written: str = ""
+    # The first of the method's tags (``rooms``, ``presence``, ...): what task it serves.
+    tag: str = ""
 
     @property
     def is_notification(self) -> bool:
@@ -197,7 +202,21 @@ def _method(raw: dict[str, Any], notification: bool) -> Method:
         client_managed=_flag(raw, "x-client-managed", notification),
         development_only=_flag(raw, "x-development-only", notification),
         scope=str(raw.get("x-scope", "")),
+        hand_written=_hand_written(raw, notification),
+        tag=str(raw.get("tags", [{}])[0].get("name", "")) if raw.get("tags") else "",
     )
+
+
+def _hand_written(raw: dict[str, Any], notification: bool) -> str:
+    """A method's ``x-hand-written`` (the node that serves it, as text; absent: "")."""
+    value = raw.get("x-hand-written", "")
+    if not isinstance(value, str):
+        raise SpecError(f"{raw['name']}: x-hand-written must name the node that serves it, got {value!r}")
+    if value and notification:
+        raise SpecError(f"{raw['name']}: x-hand-written is for methods; a notification is never called")
+    if value and raw.get("x-client-managed"):
+        raise SpecError(f"{raw['name']}: a client-managed method has no node at all, hand-written or generated")
+    return value
 
 
 def _secret(raw: dict[str, Any], where: str) -> bool:

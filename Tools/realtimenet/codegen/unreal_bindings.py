@@ -1,11 +1,14 @@
 """The protocol in Unreal terms, for the generated Blueprint bindings.
 
 Every result and component schema becomes a USTRUCT, every string enum a UENUM, every method game code calls a
-cancellable async Blueprint node (with a USTRUCT for its params) and every notification a Blueprint event. The
-methods the description marks ``x-client-managed`` (the client calls them itself: resume, token refresh, pings)
-get no node; ``x-development-only`` ones (fault injection) get a node in a development sub-category. Every node
-subclasses the hand-written ``URealtimeNetCallActionBase`` (RealtimeNetCallAction.h), which sends, ends and
-reports the call. This module makes the decisions (C++ names and types, how a member may be absent, tooltips);
+cancellable async Blueprint node (with a USTRUCT for its params) and every notification a Blueprint event; the
+error and close codes become ``ERealtimeNetErrorCode`` and ``ERealtimeNetCloseCode``. The methods the description
+marks ``x-client-managed`` (the client calls them itself: resume, token refresh, pings) get no node, nor do the
+``x-hand-written`` ones (a hand-written node serves them: Join Room, the room object's Publish, ...), so there is
+one way per task; ``x-development-only`` ones (fault injection) get a node in the Debug category, marked
+DevelopmentOnly. ``x-secret`` members (resume tokens) are left out of the structs: Blueprints never see a
+credential. Every node subclasses the hand-written ``URealtimeNetCallActionBase`` (RealtimeNetCallAction.h),
+which sends, ends and reports the call. This module makes the decisions (C++ names and types, how a member may be absent, tooltips);
 the ``ue_*.j2`` templates only lay them out.
 
 Members are read and written by their exact wire names in generated ``ToJson``/``FromJson`` functions, not
@@ -38,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from realtimenet.codegen.spec import Field, Method, Spec, SpecError, Struct, describe_type, pascal, ref_name
+from realtimenet.codegen.spec import Code, Field, Method, Spec, SpecError, Struct, describe_type, pascal, ref_name
 
 PUBLIC_DIR = Path("Plugins/RealtimeNet/Source/RealtimeNet/Public/Protocol")
 PRIVATE_DIR = Path("Plugins/RealtimeNet/Source/RealtimeNet/Private/Protocol")
@@ -50,12 +53,25 @@ OUTPUTS: tuple[tuple[str, Path], ...] = (
     ("ue_protocol_calls.cpp.j2", PRIVATE_DIR / "RealtimeNetProtocolCalls.cpp"),
     ("ue_protocol_events.h.j2", PUBLIC_DIR / "RealtimeNetProtocolEvents.h"),
     ("ue_protocol_events.cpp.j2", PRIVATE_DIR / "RealtimeNetProtocolEvents.cpp"),
+    ("ue_protocol_codes.h.j2", PUBLIC_DIR / "RealtimeNetProtocolCodes.h"),
+    ("ue_protocol_codes.cpp.j2", PRIVATE_DIR / "RealtimeNetProtocolCodes.cpp"),
     ("blueprint-api-reference.md.j2", Path("docs/blueprint-api-reference.md")),
 )
 
+# Types and events of the protocol; the call nodes go by task (TASK_CATEGORIES), as the hand-written ones do.
 CATEGORY = "RealtimeNet|Protocol"
-# Nodes of x-development-only methods: out of the way of the game's own calls.
-DEVELOPMENT_CATEGORY = CATEGORY + "|Development"
+# A method's first tag -> the Blueprint category of its node: the task it serves.
+TASK_CATEGORIES = {
+    "rooms": "RealtimeNet|Rooms",
+    "state": "RealtimeNet|State",
+    "presence": "RealtimeNet|Presence",
+    "sys": "RealtimeNet|Debug",
+    "auth": "RealtimeNet|Connection",
+    "session": "RealtimeNet|Connection",
+    "testing": "RealtimeNet|Debug",
+}
+# Nodes of x-development-only methods: debugging tools, compiled out of shipping graphs (DevelopmentOnly).
+DEVELOPMENT_CATEGORY = "RealtimeNet|Debug"
 PREFIX = "RealtimeNet"
 # The hand-written base every generated node subclasses (Public/RealtimeNetCallAction.h).
 ACTION_BASE = "URealtimeNetCallActionBase"
@@ -70,7 +86,11 @@ RESERVED_TYPE_NAMES = frozenset({
     "ERealtimeNetPresenceStatus", "ERealtimeNetLane", "URealtimeNetProtocolEvents", "URealtimeNetSubsystem",
     ACTION_BASE, "URealtimeNetJsonCallActionBase", "FRealtimeNetAsyncJsonCallDone", "FRealtimeNetAsyncConnectDone",
     "URealtimeNetConnectAction", "URealtimeNetCallAction", "URealtimeNetJoinRoomAction",
-    "URealtimeNetUpdateStateAction", "URealtimeNetSetPresenceAction",
+    "URealtimeNetUpdateStateAction", "URealtimeNetSetPresenceAction", "URealtimeNetLeaveRoomAction",
+    "URealtimeNetPublishAction", "URealtimeNetWaitForRoomEventAction", "URealtimeNetClient", "URealtimeNetRoom",
+    "URealtimeNetCollectionWatch", "FRealtimeNetRoomEvent", "FRealtimeNetPresenceChange", "FRealtimeNetToast",
+    "ERealtimeNetErrorCode", "ERealtimeNetCloseCode", "ERealtimeNetCallFailure", "ERealtimeNetCollectionChange",
+    "ERealtimeNetPresenceNews", "ERealtimeNetConnectStart",
 })
 # Names the generated member functions use (their own names, parameters and locals): a member with one of
 # these names would shadow them, which Unreal's build treats as an error.
@@ -217,6 +237,7 @@ class UStruct:
     tooltip: str
     fields: tuple[UField, ...]
     refs: tuple[str, ...]  # names of the structs it contains (declared before it)
+    secrets: tuple[str, ...] = ()  # wire names of the x-secret members left out
 
 
 @dataclass(frozen=True)
@@ -237,6 +258,25 @@ class UAction:
     errors: tuple[tuple[int, str], ...]
     category: str
     development_only: bool
+
+
+@dataclass(frozen=True)
+class HandWritten:
+    """A method a hand-written node serves (``x-hand-written``): no generated node, the reference points there."""
+
+    method: str
+    summary: str
+    node: str
+
+
+@dataclass(frozen=True)
+class UCode:
+    """One enumerator of ERealtimeNetErrorCode or ERealtimeNetCloseCode."""
+
+    name: str
+    code: int
+    text: str
+    tooltip: str
 
 
 @dataclass(frozen=True)
@@ -281,6 +321,9 @@ class Bindings:
     events: tuple[UEvent, ...]
     result_delegates: tuple[ResultDelegate, ...]
     client_managed: tuple[ClientManaged, ...]
+    hand_written: tuple[HandWritten, ...] = ()
+    error_codes: tuple[UCode, ...] = ()
+    close_codes: tuple[UCode, ...] = ()
     category: str = CATEGORY
     development_category: str = DEVELOPMENT_CATEGORY
     action_base: str = ACTION_BASE
@@ -406,9 +449,14 @@ class _Builder:
             nullable=nullable,
         )
 
-    def struct(self, struct: Struct, origin: str, description: str) -> UStruct:
+    def struct(self, struct: Struct, origin: str, description: str, sent: bool = False) -> UStruct:
+        """``sent``: the params of a call node, which cannot leave a member out."""
         name = self.claim(f"F{PREFIX}{_identifier(struct.name, origin)}", origin)
-        fields = tuple(self.field(name, f) for f in struct.fields)
+        secrets = tuple(f.name for f in struct.fields if f.secret)
+        if secrets and sent:
+            raise SpecError(f"{origin}: x-secret members {list(secrets)} cannot be sent from a node; mark the "
+                            "method x-client-managed")
+        fields = tuple(self.field(name, f) for f in struct.fields if not f.secret)
         members = [f.name for f in fields] + [f.has_flag for f in fields if f.has_flag]
         clash = sorted({m for m in members if members.count(m) > 1} | (set(members) & RESERVED_MEMBER_NAMES))
         if clash:
@@ -418,7 +466,7 @@ class _Builder:
             target = f.type.item if f.type.item is not None else f.type
             if target.kind == "struct" and target.cpp not in refs:
                 refs.append(target.cpp)
-        return UStruct(name, origin, description, tooltip(description or origin), fields, tuple(refs))
+        return UStruct(name, origin, description, tooltip(description or origin), fields, tuple(refs), secrets)
 
 
 def _ordered(structs: list[UStruct]) -> tuple[UStruct, ...]:
@@ -457,12 +505,20 @@ def _action(builder: _Builder, method: Method, params: UStruct, result: UStruct,
         delegates[result.name] = ResultDelegate(builder.claim(f"{result.name}CallDone", method.name), result.name)
     development = "Development only: for test environments, never a shipped game's flow." if method.development_only \
         else ""
+    if method.development_only:
+        category = DEVELOPMENT_CATEGORY
+    elif method.tag in TASK_CATEGORIES:
+        category = TASK_CATEGORIES[method.tag]
+    else:
+        raise SpecError(f"{method.name}: its first tag {method.tag!r} names no Blueprint category "
+                        f"(known: {sorted(TASK_CATEGORIES)})")
+    words = method.name.replace(".", " ").replace("_", " ")
     return UAction(
         method=method.name,
         class_name=builder.claim(f"U{PREFIX}{pascal_name}Action", method.name),
         factory=pascal_name,
         display_name=f"{_words(method.name)} ({method.name})",
-        keywords=tooltip(f"{PREFIX} protocol {method.name.replace('.', ' ').replace('_', ' ')}",
+        keywords=tooltip(f"{PREFIX} protocol {words} {method.tag}",
                          "development debug test" if method.development_only else ""),
         tooltip=tooltip(f"Calls {method.name}: {method.summary}", development, method.description),
         summary=method.summary,
@@ -471,7 +527,7 @@ def _action(builder: _Builder, method: Method, params: UStruct, result: UStruct,
         result=result,
         delegate=delegates[result.name].name,
         errors=tuple((int(e["code"]), str(e["message"])) for e in method.errors),
-        category=DEVELOPMENT_CATEGORY if method.development_only else CATEGORY,
+        category=category,
         development_only=method.development_only,
     )
 
@@ -499,13 +555,18 @@ def build(spec: Spec) -> Bindings:
     delegates: dict[str, ResultDelegate] = {}
     actions = []
     client_managed = []
+    hand_written = []
     for method in spec.methods:
         if method.client_managed:
             # The client calls it itself: a node (and a params struct only a node would use) would race it.
             client_managed.append(ClientManaged(method.name, method.summary))
             continue
+        if method.hand_written:
+            # A hand-written node adds the client-side bookkeeping; a generated one would be a second way.
+            hand_written.append(HandWritten(method.name, method.summary, method.hand_written))
+            continue
         params = builder.struct(method.params, f"params of `{method.name}`",
-                                f"Params of `{method.name}`: {method.summary}")
+                                f"Params of `{method.name}`: {method.summary}", sent=True)
         structs.append(params)
         if method.result not in components:
             raise SpecError(f"{method.name}: result {method.result} is not a component schema")
@@ -523,4 +584,20 @@ def build(spec: Spec) -> Bindings:
         events=tuple(events),
         result_delegates=tuple(delegates.values()),
         client_managed=tuple(client_managed),
+        hand_written=tuple(hand_written),
+        error_codes=_codes(spec.error_codes, "x-error-codes"),
+        close_codes=_codes(spec.close_codes, "x-close-codes"),
     )
+
+
+def _codes(codes: list[Code], where: str) -> tuple[UCode, ...]:
+    """The enumerators for a code list: PascalCase of its names; None and Other are the enums' own."""
+    result = []
+    for c in codes:
+        name = _identifier("".join(part.capitalize() for part in c.name.split("_")), f"{where} {c.name}")
+        if name in ("None", "Other"):
+            raise SpecError(f"{where}: {c.name} would collide with the enum's own {name}")
+        result.append(UCode(name, c.code, c.text, tooltip(f"{c.code} {c.text}: {c.description}")))
+    if len({c.name for c in result}) != len(result) or len(result) > 250:
+        raise SpecError(f"{where}: names collide in PascalCase, or too many for a uint8 enum")
+    return tuple(result)

@@ -4,10 +4,10 @@
 #include "Dom/JsonObject.h"
 #include "Dom/JsonValue.h"
 
-URealtimeNetSysEchoAction* URealtimeNetSysEchoAction::SysEcho(UObject* WorldContextObject, const FRealtimeNetSysEchoParams& Params, const FRealtimeNetCallOptions& Options)
+URealtimeNetSysEchoAction* URealtimeNetSysEchoAction::SysEcho(UObject* WorldContextObject, const FRealtimeNetSysEchoParams& Params, const FRealtimeNetCallOptions& Options, URealtimeNetClient* Client)
 {
 	URealtimeNetSysEchoAction* Action = NewObject<URealtimeNetSysEchoAction>();
-	Action->Init(WorldContextObject, TEXT("sys.echo"));
+	Action->Init(WorldContextObject, Client, TEXT("sys.echo"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
 	Action->SetParams(Json, ParamsError, Options);
@@ -24,70 +24,10 @@ void URealtimeNetSysEchoAction::BroadcastFailure(const FRealtimeNetError& Error)
 	OnFailure.Broadcast(FRealtimeNetEcho(), Error);
 }
 
-URealtimeNetRoomJoinAction* URealtimeNetRoomJoinAction::RoomJoin(UObject* WorldContextObject, const FRealtimeNetRoomJoinParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetRoomJoinAction* Action = NewObject<URealtimeNetRoomJoinAction>();
-	Action->Init(WorldContextObject, TEXT("room.join"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetRoomJoinAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetRoomJoined>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetRoomJoinAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetRoomJoined(), Error);
-}
-
-URealtimeNetRoomLeaveAction* URealtimeNetRoomLeaveAction::RoomLeave(UObject* WorldContextObject, const FRealtimeNetRoomLeaveParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetRoomLeaveAction* Action = NewObject<URealtimeNetRoomLeaveAction>();
-	Action->Init(WorldContextObject, TEXT("room.leave"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetRoomLeaveAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetRoomLeft>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetRoomLeaveAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetRoomLeft(), Error);
-}
-
-URealtimeNetRoomPublishAction* URealtimeNetRoomPublishAction::RoomPublish(UObject* WorldContextObject, const FRealtimeNetRoomPublishParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetRoomPublishAction* Action = NewObject<URealtimeNetRoomPublishAction>();
-	Action->Init(WorldContextObject, TEXT("room.publish"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetRoomPublishAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetPublished>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetRoomPublishAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetPublished(), Error);
-}
-
-URealtimeNetDirectSendAction* URealtimeNetDirectSendAction::DirectSend(UObject* WorldContextObject, const FRealtimeNetDirectSendParams& Params, const FRealtimeNetCallOptions& Options)
+URealtimeNetDirectSendAction* URealtimeNetDirectSendAction::DirectSend(UObject* WorldContextObject, const FRealtimeNetDirectSendParams& Params, const FRealtimeNetCallOptions& Options, URealtimeNetClient* Client)
 {
 	URealtimeNetDirectSendAction* Action = NewObject<URealtimeNetDirectSendAction>();
-	Action->Init(WorldContextObject, TEXT("direct.send"));
+	Action->Init(WorldContextObject, Client, TEXT("direct.send"));
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
 	Action->SetParams(Json, ParamsError, Options);
@@ -104,90 +44,10 @@ void URealtimeNetDirectSendAction::BroadcastFailure(const FRealtimeNetError& Err
 	OnFailure.Broadcast(FRealtimeNetPublished(), Error);
 }
 
-URealtimeNetStateGetAction* URealtimeNetStateGetAction::StateGet(UObject* WorldContextObject, const FRealtimeNetStateGetParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetStateGetAction* Action = NewObject<URealtimeNetStateGetAction>();
-	Action->Init(WorldContextObject, TEXT("state.get"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetStateGetAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetStateSnapshot>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetStateGetAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetStateSnapshot(), Error);
-}
-
-URealtimeNetStateUpdateAction* URealtimeNetStateUpdateAction::StateUpdate(UObject* WorldContextObject, const FRealtimeNetStateUpdateParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetStateUpdateAction* Action = NewObject<URealtimeNetStateUpdateAction>();
-	Action->Init(WorldContextObject, TEXT("state.update"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetStateUpdateAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetStateUpdated>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetStateUpdateAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetStateUpdated(), Error);
-}
-
-URealtimeNetPresenceSetAction* URealtimeNetPresenceSetAction::PresenceSet(UObject* WorldContextObject, const FRealtimeNetPresenceSetParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetPresenceSetAction* Action = NewObject<URealtimeNetPresenceSetAction>();
-	Action->Init(WorldContextObject, TEXT("presence.set"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetPresenceSetAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetPlayerPresence>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetPresenceSetAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetPlayerPresence(), Error);
-}
-
-URealtimeNetPresenceQueryAction* URealtimeNetPresenceQueryAction::PresenceQuery(UObject* WorldContextObject, const FRealtimeNetPresenceQueryParams& Params, const FRealtimeNetCallOptions& Options)
-{
-	URealtimeNetPresenceQueryAction* Action = NewObject<URealtimeNetPresenceQueryAction>();
-	Action->Init(WorldContextObject, TEXT("presence.query"));
-	FString ParamsError;
-	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
-	Action->SetParams(Json, ParamsError, Options);
-	return Action;
-}
-
-bool URealtimeNetPresenceQueryAction::BroadcastSuccess(const TSharedPtr<FJsonValue>& Result, FString& OutProblem)
-{
-	return BroadcastDecoded<FRealtimeNetPresenceList>(Result, OnSuccess, OutProblem);
-}
-
-void URealtimeNetPresenceQueryAction::BroadcastFailure(const FRealtimeNetError& Error)
-{
-	OnFailure.Broadcast(FRealtimeNetPresenceList(), Error);
-}
-
-URealtimeNetFaultInjectAction* URealtimeNetFaultInjectAction::FaultInject(UObject* WorldContextObject, const FRealtimeNetFaultInjectParams& Params, const FRealtimeNetCallOptions& Options)
+URealtimeNetFaultInjectAction* URealtimeNetFaultInjectAction::FaultInject(UObject* WorldContextObject, const FRealtimeNetFaultInjectParams& Params, const FRealtimeNetCallOptions& Options, URealtimeNetClient* Client)
 {
 	URealtimeNetFaultInjectAction* Action = NewObject<URealtimeNetFaultInjectAction>();
-	Action->Init(WorldContextObject, TEXT("fault.inject"));
+	Action->Init(WorldContextObject, Client, TEXT("fault.inject"), /*bDevelopmentOnly*/ true);
 	FString ParamsError;
 	const TSharedPtr<FJsonObject> Json = Params.ToJson(&ParamsError);
 	Action->SetParams(Json, ParamsError, Options);

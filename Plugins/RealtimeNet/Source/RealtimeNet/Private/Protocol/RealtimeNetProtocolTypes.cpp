@@ -334,60 +334,6 @@ bool RealtimeNetProtocol::FromWire(const FString& Text, ERealtimeNetPlayerPresen
 	return false;
 }
 
-const TCHAR* RealtimeNetProtocol::ToWire(ERealtimeNetRoomJoinStateEncoding Value)
-{
-	switch (Value)
-	{
-	case ERealtimeNetRoomJoinStateEncoding::MergePatch:
-		return TEXT("merge_patch");
-	case ERealtimeNetRoomJoinStateEncoding::Entities:
-		return TEXT("entities");
-	}
-	return TEXT("merge_patch");  // not a declared value: only a cast can make one
-}
-
-bool RealtimeNetProtocol::FromWire(const FString& Text, ERealtimeNetRoomJoinStateEncoding& Out)
-{
-	if (Text.Equals(TEXT("merge_patch"), ESearchCase::CaseSensitive))
-	{
-		Out = ERealtimeNetRoomJoinStateEncoding::MergePatch;
-		return true;
-	}
-	if (Text.Equals(TEXT("entities"), ESearchCase::CaseSensitive))
-	{
-		Out = ERealtimeNetRoomJoinStateEncoding::Entities;
-		return true;
-	}
-	return false;
-}
-
-const TCHAR* RealtimeNetProtocol::ToWire(ERealtimeNetPresenceSetStatus Value)
-{
-	switch (Value)
-	{
-	case ERealtimeNetPresenceSetStatus::Online:
-		return TEXT("online");
-	case ERealtimeNetPresenceSetStatus::Away:
-		return TEXT("away");
-	}
-	return TEXT("online");  // not a declared value: only a cast can make one
-}
-
-bool RealtimeNetProtocol::FromWire(const FString& Text, ERealtimeNetPresenceSetStatus& Out)
-{
-	if (Text.Equals(TEXT("online"), ESearchCase::CaseSensitive))
-	{
-		Out = ERealtimeNetPresenceSetStatus::Online;
-		return true;
-	}
-	if (Text.Equals(TEXT("away"), ESearchCase::CaseSensitive))
-	{
-		Out = ERealtimeNetPresenceSetStatus::Away;
-		return true;
-	}
-	return false;
-}
-
 const TCHAR* RealtimeNetProtocol::ToWire(ERealtimeNetPresenceChangedEvent Value)
 {
 	switch (Value)
@@ -731,7 +677,6 @@ TSharedPtr<FJsonObject> FRealtimeNetResumed::ToJson(FString* OutError) const
 	FString Problem;
 	bool bOk = true;
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("session_id"), SessionId, Problem, &Codec::WriteString);
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("resume_token"), ResumeToken, Problem, &Codec::WriteString);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("rooms"), Rooms, Problem, &Codec::WriteArray<FString, &Codec::WriteString>);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("streams"), Streams, Problem, &Codec::WriteArray<FRealtimeNetStreamRecovery, &Codec::WriteStruct<FRealtimeNetStreamRecovery>>);
 	if (!bOk)
@@ -749,7 +694,6 @@ bool FRealtimeNetResumed::FromJson(const FJsonObject& InJson, FString* OutError)
 	FString Problem;
 	const bool bOk =
 		Codec::ReadMember(InJson, TEXT("session_id"), Codec::EPresence::Required, Decoded.SessionId, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("resume_token"), Codec::EPresence::Required, Decoded.ResumeToken, nullptr, Problem, &Codec::ReadString)
 		&& Codec::ReadMember(InJson, TEXT("rooms"), Codec::EPresence::Required, Decoded.Rooms, nullptr, Problem, &Codec::ReadArray<FString, &Codec::ReadString>)
 		&& Codec::ReadMember(InJson, TEXT("streams"), Codec::EPresence::Required, Decoded.Streams, nullptr, Problem, &Codec::ReadArray<FRealtimeNetStreamRecovery, &Codec::ReadStruct<FRealtimeNetStreamRecovery>>);
 	if (!bOk)
@@ -1006,114 +950,6 @@ bool FRealtimeNetSysEchoParams::FromJson(const FJsonObject& InJson, FString* Out
 	return true;
 }
 
-// FRealtimeNetRoomJoinParams: params of `room.join`
-
-TSharedPtr<FJsonObject> FRealtimeNetRoomJoinParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
-	if (bOk && bHasStateEncoding)
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("state_encoding"), StateEncoding, Problem, &Codec::WriteEnum<ERealtimeNetRoomJoinStateEncoding>);
-	}
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetRoomJoinParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetRoomJoinParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetRoomJoinParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Required, Decoded.Room, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("state_encoding"), Codec::EPresence::Optional, Decoded.StateEncoding, &Decoded.bHasStateEncoding, Problem, &Codec::ReadEnum<ERealtimeNetRoomJoinStateEncoding>);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetRoomJoinParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetRoomLeaveParams: params of `room.leave`
-
-TSharedPtr<FJsonObject> FRealtimeNetRoomLeaveParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetRoomLeaveParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetRoomLeaveParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetRoomLeaveParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Required, Decoded.Room, nullptr, Problem, &Codec::ReadString);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetRoomLeaveParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetRoomPublishParams: params of `room.publish`
-
-TSharedPtr<FJsonObject> FRealtimeNetRoomPublishParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
-	if (bOk && !Type.IsEmpty())
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("type"), Type, Problem, &Codec::WriteString);
-	}
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("data"), DataJson, Problem, &Codec::WriteJsonText);
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetRoomPublishParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetRoomPublishParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetRoomPublishParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Required, Decoded.Room, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("type"), Codec::EPresence::Optional, Decoded.Type, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("data"), Codec::EPresence::Any, Decoded.DataJson, nullptr, Problem, &Codec::ReadJsonText);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetRoomPublishParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
 // FRealtimeNetDirectSendParams: params of `direct.send`
 
 TSharedPtr<FJsonObject> FRealtimeNetDirectSendParams::ToJson(FString* OutError) const
@@ -1143,151 +979,6 @@ bool FRealtimeNetDirectSendParams::FromJson(const FJsonObject& InJson, FString* 
 	if (!bOk)
 	{
 		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetDirectSendParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetStateGetParams: params of `state.get`
-
-TSharedPtr<FJsonObject> FRealtimeNetStateGetParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetStateGetParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetStateGetParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetStateGetParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Required, Decoded.Room, nullptr, Problem, &Codec::ReadString);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetStateGetParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetStateUpdateParams: params of `state.update`
-
-TSharedPtr<FJsonObject> FRealtimeNetStateUpdateParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("base_version"), BaseVersion, Problem, &Codec::WriteInt);
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("patch"), PatchJson, Problem, &Codec::WriteJsonObjectText);
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetStateUpdateParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetStateUpdateParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetStateUpdateParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Required, Decoded.Room, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("base_version"), Codec::EPresence::Required, Decoded.BaseVersion, nullptr, Problem, &Codec::ReadInt)
-		&& Codec::ReadMember(InJson, TEXT("patch"), Codec::EPresence::Any, Decoded.PatchJson, nullptr, Problem, &Codec::ReadJsonObjectText);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetStateUpdateParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetPresenceSetParams: params of `presence.set`
-
-TSharedPtr<FJsonObject> FRealtimeNetPresenceSetParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("status"), Status, Problem, &Codec::WriteEnum<ERealtimeNetPresenceSetStatus>);
-	if (bOk && !CustomJson.IsEmpty())
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("custom"), CustomJson, Problem, &Codec::WriteJsonText);
-	}
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetPresenceSetParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetPresenceSetParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetPresenceSetParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("status"), Codec::EPresence::Required, Decoded.Status, nullptr, Problem, &Codec::ReadEnum<ERealtimeNetPresenceSetStatus>)
-		&& Codec::ReadMember(InJson, TEXT("custom"), Codec::EPresence::AnyOptional, Decoded.CustomJson, nullptr, Problem, &Codec::ReadJsonText);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetPresenceSetParams: ")) + Problem);
-	}
-	*this = MoveTemp(Decoded);
-	return true;
-}
-
-// FRealtimeNetPresenceQueryParams: params of `presence.query`
-
-TSharedPtr<FJsonObject> FRealtimeNetPresenceQueryParams::ToJson(FString* OutError) const
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	const TSharedRef<FJsonObject> Object = MakeShared<FJsonObject>();
-	FString Problem;
-	bool bOk = true;
-	if (bOk && Players.Num() > 0)
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("players"), Players, Problem, &Codec::WriteArray<FString, &Codec::WriteString>);
-	}
-	if (bOk && !Room.IsEmpty())
-	{
-		bOk = Codec::WriteMember(*Object, TEXT("room"), Room, Problem, &Codec::WriteString);
-	}
-	if (!bOk)
-	{
-		Codec::Fail(OutError, FString(TEXT("FRealtimeNetPresenceQueryParams: ")) + Problem);
-		return TSharedPtr<FJsonObject>();
-	}
-	return Object;
-}
-
-bool FRealtimeNetPresenceQueryParams::FromJson(const FJsonObject& InJson, FString* OutError)
-{
-	namespace Codec = RealtimeNetProtocolTypesPrivate;
-	FRealtimeNetPresenceQueryParams Decoded;
-	FString Problem;
-	const bool bOk =
-		Codec::ReadMember(InJson, TEXT("players"), Codec::EPresence::Optional, Decoded.Players, nullptr, Problem, &Codec::ReadArray<FString, &Codec::ReadString>)
-		&& Codec::ReadMember(InJson, TEXT("room"), Codec::EPresence::Optional, Decoded.Room, nullptr, Problem, &Codec::ReadString);
-	if (!bOk)
-	{
-		return Codec::Fail(OutError, FString(TEXT("FRealtimeNetPresenceQueryParams: ")) + Problem);
 	}
 	*this = MoveTemp(Decoded);
 	return true;
@@ -1378,7 +1069,6 @@ TSharedPtr<FJsonObject> FRealtimeNetSessionWelcomeParams::ToJson(FString* OutErr
 	bool bOk = true;
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("session_id"), SessionId, Problem, &Codec::WriteString);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("player_id"), PlayerId, Problem, &Codec::WriteString);
-	bOk = bOk && Codec::WriteMember(*Object, TEXT("resume_token"), ResumeToken, Problem, &Codec::WriteString);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("heartbeat_interval"), HeartbeatInterval, Problem, &Codec::WriteNumber);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("server_time"), ServerTime, Problem, &Codec::WriteNumber);
 	bOk = bOk && Codec::WriteMember(*Object, TEXT("protocol_version"), ProtocolVersion, Problem, &Codec::WriteString);
@@ -1403,7 +1093,6 @@ bool FRealtimeNetSessionWelcomeParams::FromJson(const FJsonObject& InJson, FStri
 	const bool bOk =
 		Codec::ReadMember(InJson, TEXT("session_id"), Codec::EPresence::Required, Decoded.SessionId, nullptr, Problem, &Codec::ReadString)
 		&& Codec::ReadMember(InJson, TEXT("player_id"), Codec::EPresence::Required, Decoded.PlayerId, nullptr, Problem, &Codec::ReadString)
-		&& Codec::ReadMember(InJson, TEXT("resume_token"), Codec::EPresence::Required, Decoded.ResumeToken, nullptr, Problem, &Codec::ReadString)
 		&& Codec::ReadMember(InJson, TEXT("heartbeat_interval"), Codec::EPresence::Required, Decoded.HeartbeatInterval, nullptr, Problem, &Codec::ReadNumber)
 		&& Codec::ReadMember(InJson, TEXT("server_time"), Codec::EPresence::Required, Decoded.ServerTime, nullptr, Problem, &Codec::ReadNumber)
 		&& Codec::ReadMember(InJson, TEXT("protocol_version"), Codec::EPresence::Required, Decoded.ProtocolVersion, nullptr, Problem, &Codec::ReadString)

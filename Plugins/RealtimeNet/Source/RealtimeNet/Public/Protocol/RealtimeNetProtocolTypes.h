@@ -19,22 +19,6 @@ enum class ERealtimeNetPlayerPresenceStatus : uint8
 	Offline UMETA(ToolTip="Sent as offline"),
 };
 
-/** How state changes reach this member: `merge_patch` (default) sends `state.delta`; `entities` also sends `state.entities` for the room type's declared entity collections. Wire values: merge_patch, entities. */
-UENUM(BlueprintType, meta=(ToolTip="How state changes reach this member: `merge_patch` (default) sends `state.delta`; `entities` also sends `state.entities` for the room type's declared entity collections. Wire values: merge_patch, entities."))
-enum class ERealtimeNetRoomJoinStateEncoding : uint8
-{
-	MergePatch UMETA(ToolTip="Sent as merge_patch"),
-	Entities UMETA(ToolTip="Sent as entities"),
-};
-
-/** The device's status. Wire values: online, away. */
-UENUM(BlueprintType, meta=(ToolTip="The device's status. Wire values: online, away."))
-enum class ERealtimeNetPresenceSetStatus : uint8
-{
-	Online UMETA(ToolTip="Sent as online"),
-	Away UMETA(ToolTip="Sent as away"),
-};
-
 /** Wire values: join, leave, status. */
 UENUM(BlueprintType, meta=(ToolTip="Wire values: join, leave, status."))
 enum class ERealtimeNetPresenceChangedEvent : uint8
@@ -50,14 +34,6 @@ namespace RealtimeNetProtocol
 	REALTIMENET_API const TCHAR* ToWire(ERealtimeNetPlayerPresenceStatus Value);
 	/** The ERealtimeNetPlayerPresenceStatus value a wire text names (case-sensitive); false for a text the protocol does not define. */
 	REALTIMENET_API bool FromWire(const FString& Text, ERealtimeNetPlayerPresenceStatus& Out);
-	/** The wire text of a ERealtimeNetRoomJoinStateEncoding value. */
-	REALTIMENET_API const TCHAR* ToWire(ERealtimeNetRoomJoinStateEncoding Value);
-	/** The ERealtimeNetRoomJoinStateEncoding value a wire text names (case-sensitive); false for a text the protocol does not define. */
-	REALTIMENET_API bool FromWire(const FString& Text, ERealtimeNetRoomJoinStateEncoding& Out);
-	/** The wire text of a ERealtimeNetPresenceSetStatus value. */
-	REALTIMENET_API const TCHAR* ToWire(ERealtimeNetPresenceSetStatus Value);
-	/** The ERealtimeNetPresenceSetStatus value a wire text names (case-sensitive); false for a text the protocol does not define. */
-	REALTIMENET_API bool FromWire(const FString& Text, ERealtimeNetPresenceSetStatus& Out);
 	/** The wire text of a ERealtimeNetPresenceChangedEvent value. */
 	REALTIMENET_API const TCHAR* ToWire(ERealtimeNetPresenceChangedEvent Value);
 	/** The ERealtimeNetPresenceChangedEvent value a wire text names (case-sensitive); false for a text the protocol does not define. */
@@ -258,9 +234,6 @@ struct REALTIMENET_API FRealtimeNetResumed
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The resumed session's id."))
 	FString SessionId;
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The next resume token (the old one is spent)."))
-	FString ResumeToken;
-
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Rooms the session is in again."))
 	TArray<FString> Rooms;
 
@@ -413,66 +386,6 @@ struct REALTIMENET_API FRealtimeNetSysEchoParams
 	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
 };
 
-/** Params of `room.join`: Join a room: receive its events and see its state. (params of `room.join`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `room.join`: Join a room: receive its events and see its state."))
-struct REALTIMENET_API FRealtimeNetRoomJoinParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The room to join. Room name: letters, digits, `_ . : -`, at most 64."))
-	FString Room;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(InlineEditConditionToggle, ToolTip="Whether state_encoding has a value (false: absent)."))
-	bool bHasStateEncoding = false;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(EditCondition="bHasStateEncoding", ToolTip="`entities` asks for the compact encoding of moving entities where the room type declares any (the result's `entities` says which); `state.delta` still arrives whenever a tick cannot use it. How state changes reach this member: `merge_patch` (default) sends `state.delta`; `entities` also sends `state.entities` for the room type's declared entity collections. Wire values: merge_patch, entities. Optional: only with bHasStateEncoding set."))
-	ERealtimeNetRoomJoinStateEncoding StateEncoding = ERealtimeNetRoomJoinStateEncoding::MergePatch;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `room.leave`: Leave a room. (params of `room.leave`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `room.leave`: Leave a room."))
-struct REALTIMENET_API FRealtimeNetRoomLeaveParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The room to leave. Room name: letters, digits, `_ . : -`, at most 64."))
-	FString Room;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `room.publish`: Publish an event to every member of a room (the caller included). (params of `room.publish`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `room.publish`: Publish an event to every member of a room (the caller included)."))
-struct REALTIMENET_API FRealtimeNetRoomPublishParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The room. Room name: letters, digits, `_ . : -`, at most 64."))
-	FString Room;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="What the event is, so receivers route it without reading `data` (since 1.1). Left out: an untyped event, as 1.0 clients publish. Event type: dot-separated names of letters, digits, `_ : -` (at most 128), e.g. `match.started` or a Gameplay Tag such as `Event.Player.Hit`. Optional: left out while empty."))
-	FString Type;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Any JSON value. JSON text (any JSON value; empty sends null)."))
-	FString DataJson;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
 /** Params of `direct.send`: Send a message to one player (all of their devices). (params of `direct.send`) */
 USTRUCT(BlueprintType, meta=(ToolTip="Params of `direct.send`: Send a message to one player (all of their devices)."))
 struct REALTIMENET_API FRealtimeNetDirectSendParams
@@ -484,82 +397,6 @@ struct REALTIMENET_API FRealtimeNetDirectSendParams
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Any JSON value. JSON text (any JSON value; empty sends null)."))
 	FString DataJson;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `state.get`: The room's state document and version (members only). (params of `state.get`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `state.get`: The room's state document and version (members only)."))
-struct REALTIMENET_API FRealtimeNetStateGetParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The room. Room name."))
-	FString Room;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `state.update`: Change the room's state with an RFC 7396 merge patch made against `base_version`. (params of `state.update`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `state.update`: Change the room's state with an RFC 7396 merge patch made against `base_version`."))
-struct REALTIMENET_API FRealtimeNetStateUpdateParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The room. Room name."))
-	FString Room;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The version the patch was made against."))
-	int64 BaseVersion = 0;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="RFC 7396 merge patch (an object; null deletes a member). JSON text of an object; empty sends {}."))
-	FString PatchJson;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `presence.set`: Set this device's status and an optional custom payload (e.g. 'in a match'). (params of `presence.set`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `presence.set`: Set this device's status and an optional custom payload (e.g. 'in a match')."))
-struct REALTIMENET_API FRealtimeNetPresenceSetParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="online or away. The device's status. Wire values: online, away."))
-	ERealtimeNetPresenceSetStatus Status = ERealtimeNetPresenceSetStatus::Online;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Any JSON value shown with the status (at most 1 KB). JSON text (any JSON value; empty leaves it out, 'null' sends null)."))
-	FString CustomJson;
-
-	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
-	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
-
-	/** Reads a JSON object of the wire protocol; false, with OutError naming the member, when a required member is missing or a member has the wrong type (this struct is then left unchanged). */
-	bool FromJson(const FJsonObject& InJson, FString* OutError = nullptr);
-};
-
-/** Params of `presence.query`: The presence of up to 100 named players, or of every member of a room you are in. (params of `presence.query`) */
-USTRUCT(BlueprintType, meta=(ToolTip="Params of `presence.query`: The presence of up to 100 named players, or of every member of a room you are in."))
-struct REALTIMENET_API FRealtimeNetPresenceQueryParams
-{
-	GENERATED_BODY()
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Player ids (answered in this order). Optional: left out while empty."))
-	TArray<FString> Players;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="A room the caller is in: its members. Optional: left out while empty."))
-	FString Room;
 
 	/** This struct as a JSON object of the wire protocol; null, with OutError set, when a JSON-text member does not parse. */
 	TSharedPtr<FJsonObject> ToJson(FString* OutError = nullptr) const;
@@ -637,9 +474,6 @@ struct REALTIMENET_API FRealtimeNetSessionWelcomeParams
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="The token's `sub`."))
 	FString PlayerId;
-
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Single-use secret for `session.resume` after a lost socket."))
-	FString ResumeToken;
 
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category="RealtimeNet|Protocol", meta=(ToolTip="Seconds between server pings; a peer silent for longer than interval + timeout is closed with 4010."))
 	double HeartbeatInterval = 0.0;
