@@ -96,5 +96,23 @@ TEST(PathTest, PatchAtWritesOnlyThatPlace) {
   EXPECT_EQ(PatchAt(Path(), J(R"({"a":1})")), J(R"({"a":1})"));
 }
 
+TEST(PathTest, SetAtBuildsObjectsOnTheWayAndReplacesArrayElementsInPlace) {
+  Value doc = Value::MakeObject();
+  SetAt(doc, P("players/p1/hp"), 50);
+  SetAt(doc, P("players/p1/name"), "Ann");
+  SetAt(doc, P("round"), 2);
+  EXPECT_EQ(doc, J(R"({"players":{"p1":{"hp":50,"name":"Ann"}},"round":2})"));
+  SetAt(doc, P("round/number"), 3);  // a number on the way becomes an object
+  EXPECT_EQ(*FindAt(doc, P("round")), J(R"({"number":3})"));
+  Value list = J(R"({"items":[1,{"a":1},3]})");
+  SetAt(list, P("items/1/a"), 2);
+  SetAt(list, P("items/2"), "three");
+  EXPECT_EQ(list, J(R"({"items":[1,{"a":2},"three"]})"));
+  SetAt(list, P("items/7"), true);  // out of range: the array becomes an object with member "7"
+  EXPECT_EQ(*FindAt(list, P("items/7")), Value(true));
+  SetAt(list, Path(), 5);
+  EXPECT_EQ(list, Value(5));
+}
+
 }  // namespace
 }  // namespace rtnet

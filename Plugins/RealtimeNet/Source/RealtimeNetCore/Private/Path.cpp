@@ -140,6 +140,23 @@ std::vector<std::string> KeysAt(const Value& document, const Path& path) {
   return keys;
 }
 
+void SetAt(Value& document, const Path& path, Value value) {
+  Value* node = &document;
+  for (const std::string& segment : path.segments()) {
+    if (Value::Array* items = node->AsArray()) {
+      const std::optional<std::size_t> index = Index(segment);
+      if (index && *index < items->size()) {
+        node = &(*items)[*index];
+        continue;
+      }
+    }
+    if (!node->IsObject()) *node = Value::MakeObject();
+    if (node->Find(segment) == nullptr) node->Set(segment, Value());
+    node = node->Find(segment);
+  }
+  *node = std::move(value);
+}
+
 Value PatchAt(const Path& path, Value value) {
   const std::vector<std::string>& segments = path.segments();
   for (auto name = segments.rbegin(); name != segments.rend(); ++name) {

@@ -71,6 +71,11 @@ RTNET_API std::optional<Vector3> VectorAt(const Value& document, const Path& pat
 /// indices ("0", "1", ...); empty for anything else or when absent.
 RTNET_API std::vector<std::string> KeysAt(const Value& document, const Path& path);
 
+/// Sets `value` at `path` in `document`: an existing array element is replaced in place; anything else on the way
+/// that is not an object becomes one (so a member can be added under it), and missing members are made. The
+/// empty path replaces the whole document. (How a payload or a patch is built by path.)
+RTNET_API void SetAt(Value& document, const Path& path, Value value);
+
 /// A merge patch (RFC 7396) that sets `value` at `path` and touches nothing else:
 /// PatchAt("players/p1/hp", 5) is {"players": {"p1": {"hp": 5}}}. With a null `value` it removes the
 /// member. The empty path gives `value` itself (which replaces the whole document when it is not an object).
