@@ -1,5 +1,6 @@
-// RealtimeNet: the Unreal runtime layer over RealtimeNetCore (subsystem, IWebSocket transport, Blueprint API,
-// settings, console commands, movement component). Engine modules only; no vendored native library.
+// RealtimeNet: the Unreal runtime layer over RealtimeNetCore (subsystem and clients, IWebSocket transport, room
+// objects, Blueprint data model, settings, console commands, movement and spawner components, the string table).
+// Engine modules only; no vendored native library.
 using UnrealBuildTool;
 
 public class RealtimeNet : ModuleRules
@@ -8,16 +9,17 @@ public class RealtimeNet : ModuleRules
 	{
 		PCHUsage = PCHUsageMode.UseExplicitOrSharedPCHs;
 
-		// Public: the subsystem's and JSON adapter's headers use FJsonObject, UDeveloperSettings and rtnet::Value.
-		// (The generated Protocol bindings read and write every member by its wire name, not through
-		// FJsonObjectConverter, so JsonUtilities is not needed.)
+		// Public: the headers use FJsonObject, FJsonObjectWrapper and FJsonObjectConverter (Json, JsonUtilities),
+		// UDeveloperSettings, FGameplayTag (room event types) and rtnet::Value.
 		PublicDependencyModuleNames.AddRange(new string[]
 		{
 			"Core",
 			"CoreUObject",
 			"Engine",
 			"DeveloperSettings",
+			"GameplayTags",
 			"Json",
+			"JsonUtilities",
 			"RealtimeNetCore",
 		});
 

@@ -4,6 +4,7 @@
 
 #include "RealtimeNetConvert.h"
 #include "RealtimeNetJson.h"
+#include "RealtimeNetSubsystem.h"
 
 namespace RealtimeNetAsyncDetail
 {
@@ -28,10 +29,11 @@ bool ParseObject(const FString& Text, TSharedPtr<FJsonObject>& Out)
 // --- Connect --------------------------------------------------------------------------------------------
 
 URealtimeNetConnectAction* URealtimeNetConnectAction::Connect(UObject* WorldContextObject, const FString& Url,
-	const FString& Token)
+	const FString& Token, URealtimeNetClient* Client)
 {
 	URealtimeNetConnectAction* Action = NewObject<URealtimeNetConnectAction>();
 	Action->WorldContext = WorldContextObject;
+	Action->RequestClient = Client;
 	Action->RequestUrl = Url;
 	Action->RequestToken = Token;
 	// Registered (when there is a game instance), the node outlives the Blueprint frame that started it.
@@ -41,32 +43,30 @@ URealtimeNetConnectAction* URealtimeNetConnectAction::Connect(UObject* WorldCont
 
 void URealtimeNetConnectAction::Activate()
 {
-	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
-	if (System == nullptr)
+	URealtimeNetClient* Target =
+		RequestClient.IsValid() ? RequestClient.Get() : URealtimeNetSubsystem::GetClientFor(WorldContext.Get());
+	if (Target == nullptr)
 	{
 		// Classified as the call nodes' (URealtimeNetCallActionBase) is, by the core.
 		Finish(false, RealtimeNetConvert::ToError(
-			rtnet::LocalCallError(rtnet::LocalFailure::kNoClient, std::string(), "no RealtimeNet subsystem for this world")));
+			rtnet::LocalCallError(rtnet::LocalFailure::kNoClient, std::string(), "no RealtimeNet client for this world")));
 		return;
 	}
-	Subsystem = System;
-	StateHandle = System->OnConnectionStateChangedNative.AddUObject(this, &URealtimeNetConnectAction::HandleStateChanged);
-	ErrorHandle = System->OnErrorNative.AddUObject(this, &URealtimeNetConnectAction::HandleError);
-	if (!System->Connect(RequestUrl, RequestToken))
+	RequestClient = Target;
+	StateHandle = Target->OnConnectionStateChangedNative.AddUObject(this, &URealtimeNetConnectAction::HandleStateChanged);
+	ErrorHandle = Target->OnErrorNative.AddUObject(this, &URealtimeNetConnectAction::HandleError);
+	FRealtimeNetError Refused;
+	if (Target->Connect(RequestUrl, RequestToken, &Refused) == ERealtimeNetConnectStart::Failed)
 	{
 		// Already connected: done. Connecting or reconnecting: the bound handlers will hear how it ends.
-		const ERealtimeNetConnectionState State = System->GetConnectionState();
+		const ERealtimeNetConnectionState State = Target->GetConnectionState();
 		if (State == ERealtimeNetConnectionState::Connected)
 		{
 			Finish(true, FRealtimeNetError());
 		}
 		else if (State != ERealtimeNetConnectionState::Connecting && State != ERealtimeNetConnectionState::Reconnecting)
 		{
-			FRealtimeNetError Error;
-			Error.Message = TEXT("Connect refused (closing, or no URL): see the RealtimeNet log");
-			Error.ErrorClass = ERealtimeNetErrorClass::Protocol;
-			Error.Recovery = ERealtimeNetRecovery::GiveUp;
-			Finish(false, Error);
+			Finish(false, Refused);
 		}
 	}
 }
@@ -145,10 +145,10 @@ void URealtimeNetConnectAction::Finish(bool bSucceeded, const FRealtimeNetError&
 
 void URealtimeNetConnectAction::Unbind()
 {
-	if (URealtimeNetSubsystem* System = Subsystem.Get())
+	if (URealtimeNetClient* Target = RequestClient.Get())
 	{
-		System->OnConnectionStateChangedNative.Remove(StateHandle);
-		System->OnErrorNative.Remove(ErrorHandle);
+		Target->OnConnectionStateChangedNative.Remove(StateHandle);
+		Target->OnErrorNative.Remove(ErrorHandle);
 	}
 	StateHandle.Reset();
 	ErrorHandle.Reset();
@@ -168,63 +168,27 @@ void URealtimeNetJsonCallActionBase::BroadcastFailure(const FRealtimeNetError& E
 }
 
 URealtimeNetCallAction* URealtimeNetCallAction::Call(UObject* WorldContextObject, const FString& Method,
-	const FString& ParamsJson, const FRealtimeNetCallOptions& Options)
+	const FString& ParamsJson, const FRealtimeNetCallOptions& Options, URealtimeNetClient* Client)
 {
 	URealtimeNetCallAction* Action = NewObject<URealtimeNetCallAction>();
-	Action->Init(WorldContextObject, Method);
+	Action->Init(WorldContextObject, Client, Method);
 	TSharedPtr<FJsonObject> Params;
 	const bool bParsed = RealtimeNetAsyncDetail::ParseObject(ParamsJson, Params);
 	Action->SetParams(Params, bParsed ? FString() : FString(TEXT("ParamsJson is not a JSON object")), Options);
 	return Action;
 }
 
-URealtimeNetJoinRoomAction* URealtimeNetJoinRoomAction::JoinRoom(UObject* WorldContextObject, const FString& Room,
-	const FString& StateEncoding)
-{
-	URealtimeNetJoinRoomAction* Action = NewObject<URealtimeNetJoinRoomAction>();
-	Action->Init(WorldContextObject, TEXT("room.join"));
-	Action->RequestRoom = Room;
-	Action->RequestStateEncoding = StateEncoding;
-	return Action;
-}
-
-int64 URealtimeNetJoinRoomAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
-{
-	return System.JoinRoom(RequestRoom, RequestStateEncoding, MoveTemp(OnDone));
-}
-
-URealtimeNetUpdateStateAction* URealtimeNetUpdateStateAction::UpdateState(UObject* WorldContextObject,
-	const FString& Room, const FString& PatchJson)
-{
-	URealtimeNetUpdateStateAction* Action = NewObject<URealtimeNetUpdateStateAction>();
-	Action->Init(WorldContextObject, TEXT("state.update"));
-	Action->RequestRoom = Room;
-	Action->RequestPatchJson = PatchJson;
-	return Action;
-}
-
-int64 URealtimeNetUpdateStateAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
-{
-	TSharedPtr<FJsonObject> Patch;
-	if (!RealtimeNetAsyncDetail::ParseObject(RequestPatchJson, Patch) || !Patch.IsValid())
-	{
-		FailInvalidParams(TEXT("PatchJson is not a JSON object"));
-		return 0;
-	}
-	return System.UpdateState(RequestRoom, Patch, MoveTemp(OnDone));
-}
-
 URealtimeNetSetPresenceAction* URealtimeNetSetPresenceAction::SetPresence(UObject* WorldContextObject,
-	ERealtimeNetPresenceStatus Status, const FString& CustomJson)
+	ERealtimeNetPresenceStatus Status, const FString& CustomJson, URealtimeNetClient* Client)
 {
 	URealtimeNetSetPresenceAction* Action = NewObject<URealtimeNetSetPresenceAction>();
-	Action->Init(WorldContextObject, TEXT("presence.set"));
+	Action->Init(WorldContextObject, Client, TEXT("presence.set"));
 	Action->RequestStatus = Status;
 	Action->RequestCustomJson = CustomJson;
 	return Action;
 }
 
-int64 URealtimeNetSetPresenceAction::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+int64 URealtimeNetSetPresenceAction::StartCall(URealtimeNetClient& Client, FRealtimeNetCallCompleted OnDone)
 {
-	return System.SetPresence(RequestStatus, RequestCustomJson, MoveTemp(OnDone));
+	return Client.SetPresence(RequestStatus, RequestCustomJson, MoveTemp(OnDone));
 }

@@ -4,6 +4,7 @@
 
 #include "RealtimeNetConvert.h"
 #include "RealtimeNetJson.h"
+#include "RealtimeNetSubsystem.h"
 
 namespace RealtimeNetCallActionDetail
 {
@@ -15,10 +16,13 @@ FRealtimeNetError LocalError(rtnet::LocalFailure Failure, const FString& Method,
 }
 }  // namespace RealtimeNetCallActionDetail
 
-void URealtimeNetCallActionBase::Init(UObject* WorldContextObject, const FString& Method)
+void URealtimeNetCallActionBase::Init(UObject* WorldContextObject, URealtimeNetClient* InClient, const FString& Method,
+	bool bDevelopmentOnly)
 {
 	WorldContext = WorldContextObject;
+	RequestClient = InClient;
 	RequestMethod = Method;
+	bRequestDevelopmentOnly = bDevelopmentOnly;
 	RegisterWithGameInstance(WorldContextObject);
 }
 
@@ -32,16 +36,24 @@ void URealtimeNetCallActionBase::SetParams(const TSharedPtr<FJsonObject>& Params
 
 void URealtimeNetCallActionBase::Activate()
 {
-	URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(WorldContext.Get());
-	if (System == nullptr)
+#if UE_BUILD_SHIPPING
+	if (bRequestDevelopmentOnly)
 	{
 		FailWith(RealtimeNetCallActionDetail::LocalError(rtnet::LocalFailure::kNoClient, RequestMethod,
-			TEXT("no RealtimeNet subsystem for this world")));
+			TEXT("a development-only call: not in Shipping builds")));
 		return;
 	}
-	Subsystem = System;
+#endif
+	URealtimeNetClient* Target = RequestClient.IsValid() ? RequestClient.Get() : URealtimeNetSubsystem::GetClientFor(WorldContext.Get());
+	if (Target == nullptr)
+	{
+		FailWith(RealtimeNetCallActionDetail::LocalError(rtnet::LocalFailure::kNoClient, RequestMethod,
+			TEXT("no RealtimeNet client for this world")));
+		return;
+	}
+	RequestClient = Target;
 	const int64 Started =
-		StartCall(*System, FRealtimeNetCallCompleted::CreateUObject(this, &URealtimeNetCallActionBase::Finish));
+		StartCall(*Target, FRealtimeNetCallCompleted::CreateUObject(this, &URealtimeNetCallActionBase::Finish));
 	// A call that ended inside StartCall (bad params) has no id to keep.
 	CallId = bFinished ? 0 : Started;
 }
@@ -57,10 +69,10 @@ void URealtimeNetCallActionBase::Cancel()
 	bCancelled = true;
 	const int64 Pending = CallId;
 	CallId = 0;
-	URealtimeNetSubsystem* System = Subsystem.Get();
-	if (System != nullptr && Pending != 0)
+	URealtimeNetClient* Target = RequestClient.Get();
+	if (Target != nullptr && Pending != 0)
 	{
-		System->CancelCall(Pending);  // its OnDone will not run
+		Target->CancelCall(Pending);  // its OnDone will not run
 	}
 	Super::Cancel();  // SetReadyToDestroy
 }
@@ -75,14 +87,14 @@ bool URealtimeNetCallActionBase::ShouldBroadcastDelegates() const
 	return !bCancelled;
 }
 
-int64 URealtimeNetCallActionBase::StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone)
+int64 URealtimeNetCallActionBase::StartCall(URealtimeNetClient& Client, FRealtimeNetCallCompleted OnDone)
 {
 	if (!RequestParamsError.IsEmpty())
 	{
 		FailInvalidParams(RequestParamsError);
 		return 0;
 	}
-	return System.CallJson(RequestMethod, RequestParams, RequestOptions, MoveTemp(OnDone));
+	return Client.CallJson(RequestMethod, RequestParams, RequestOptions, MoveTemp(OnDone));
 }
 
 bool URealtimeNetCallActionBase::BroadcastSuccess(const TSharedPtr<FJsonValue>& /*Result*/, FString& OutProblem)

@@ -1,7 +1,10 @@
 #include "RealtimeNetConvert.h"
 
+#include "rtnet/Display.h"
+
 #include "RealtimeNetJson.h"
 #include "RealtimeNetSettings.h"
+#include "RealtimeNetText.h"
 
 namespace RealtimeNetConvert
 {
@@ -119,10 +122,57 @@ rtnet::Lane ToCore(ERealtimeNetLane Lane)
 	return rtnet::Lane::kNormal;
 }
 
+ERealtimeNetCallFailure ToUnreal(rtnet::CallFailure Failure)
+{
+	switch (Failure)
+	{
+	case rtnet::CallFailure::kNone: return ERealtimeNetCallFailure::None;
+	case rtnet::CallFailure::kTimedOut: return ERealtimeNetCallFailure::TimedOut;
+	case rtnet::CallFailure::kDisconnected: return ERealtimeNetCallFailure::Disconnected;
+	case rtnet::CallFailure::kCancelled: return ERealtimeNetCallFailure::Cancelled;
+	case rtnet::CallFailure::kLocal: return ERealtimeNetCallFailure::Local;
+	}
+	return ERealtimeNetCallFailure::None;
+}
+
+ERealtimeNetCollectionChange ToUnreal(rtnet::CollectionChangeKind Change)
+{
+	switch (Change)
+	{
+	case rtnet::CollectionChangeKind::kAdded: return ERealtimeNetCollectionChange::Added;
+	case rtnet::CollectionChangeKind::kChanged: return ERealtimeNetCollectionChange::Changed;
+	case rtnet::CollectionChangeKind::kRemoved: return ERealtimeNetCollectionChange::Removed;
+	}
+	return ERealtimeNetCollectionChange::Changed;
+}
+
+ERealtimeNetPresenceNews ToUnreal(rtnet::PresenceNews News)
+{
+	switch (News)
+	{
+	case rtnet::PresenceNews::kJoined: return ERealtimeNetPresenceNews::Joined;
+	case rtnet::PresenceNews::kLeft: return ERealtimeNetPresenceNews::Left;
+	case rtnet::PresenceNews::kOnline: return ERealtimeNetPresenceNews::Online;
+	case rtnet::PresenceNews::kAway: return ERealtimeNetPresenceNews::Away;
+	case rtnet::PresenceNews::kOffline: return ERealtimeNetPresenceNews::Offline;
+	}
+	return ERealtimeNetPresenceNews::Reloaded;
+}
+
 FRealtimeNetError ToError(const rtnet::ErrorInfo& Info)
 {
 	FRealtimeNetError Error;
 	Error.Code = Info.code;
+	// The source says which kind of code it is: a gateway's error answer, or a socket's close.
+	if (Info.source == rtnet::ErrorSource::kRpc || (Info.source == rtnet::ErrorSource::kCall && Info.code != 0))
+	{
+		Error.ErrorCode = RealtimeNetProtocol::ErrorCodeOf(Info.code);
+	}
+	else if (Info.source == rtnet::ErrorSource::kClose || (Info.source == rtnet::ErrorSource::kTransport && Info.code != 0))
+	{
+		Error.CloseCode = RealtimeNetProtocol::CloseCodeOf(Info.code);
+	}
+	Error.CallFailure = ToUnreal(Info.call_failure);
 	Error.Message = FRealtimeNetJson::ToUnreal(Info.message);
 	Error.Method = FRealtimeNetJson::ToUnreal(Info.method);
 	Error.Room = FRealtimeNetJson::ToUnreal(Info.room);
@@ -142,17 +192,19 @@ rtnet::CallOptions ToCore(const FRealtimeNetCallOptions& Options)
 	return Result;
 }
 
-FRealtimeNetPresenceRow ToRow(const rtnet::PresenceEntry& Entry, double WallClockNow)
+FRealtimeNetPresenceRow ToRow(const rtnet::PresenceEntry& Entry, double WallClockNow, const rtnet::Client& Client)
 {
 	FRealtimeNetPresenceRow Row;
 	Row.PlayerId = FRealtimeNetJson::ToUnreal(Entry.player_id);
+	Row.DisplayName = FRealtimeNetJson::ToUnreal(Client.DisplayName(Entry));
 	Row.Status = ToUnreal(Entry.status);
 	Row.Devices = static_cast<int32>(Entry.devices);
 	if (!Entry.custom.IsNull())
 	{
 		Row.CustomJson = FRealtimeNetJson::Write(Entry.custom);
 	}
-	Row.LastSeenText = FRealtimeNetJson::ToUnreal(rtnet::FormatLastSeen(Entry, WallClockNow));
+	const rtnet::LastSeen Seen = rtnet::LastSeenOf(Entry, WallClockNow);
+	Row.LastSeenText = RealtimeNetText::LastSeen(Seen);
 	Row.bHasLastSeen = Entry.last_seen.has_value();
 	Row.LastSeen = Entry.last_seen.value_or(0.0);
 	return Row;
@@ -168,6 +220,24 @@ FRealtimeNetTraceRow ToRow(const rtnet::TraceEntry& Entry)
 	Row.Bytes = static_cast<int32>(FMath::Min<uint64>(Entry.bytes, static_cast<uint64>(TNumericLimits<int32>::Max())));
 	Row.bError = Entry.error;
 	return Row;
+}
+
+FRealtimeNetPresenceChange ToPresenceChange(const rtnet::ClientEvent& Event, const FString& LocalPlayerId)
+{
+	FRealtimeNetPresenceChange Change;
+	Change.Room = FRealtimeNetJson::ToUnreal(Event.room);
+	if (Event.player.empty())
+	{
+		Change.News = ERealtimeNetPresenceNews::Reloaded;  // a presence.query: the whole list
+		return Change;
+	}
+	Change.PlayerId = FRealtimeNetJson::ToUnreal(Event.player);
+	Change.DisplayName = FRealtimeNetJson::ToUnreal(Event.display_name);
+	Change.Status = ToUnreal(Event.presence_status);
+	Change.News = ToUnreal(rtnet::PresenceNewsOf(Event.reason, Event.presence_status));
+	Change.Text = RealtimeNetText::PresenceNews(Change.News, Change.DisplayName);
+	Change.bIsLocalPlayer = !LocalPlayerId.IsEmpty() && Change.PlayerId == LocalPlayerId;
+	return Change;
 }
 
 namespace SettingsDetail
@@ -228,6 +298,7 @@ rtnet::ClientOptions MakeClientOptions(const URealtimeNetSettings& Settings)
 
 	Options.trace_capacity = static_cast<std::size_t>(FMath::Max(0, Settings.TraceCapacity));
 	Options.load_presence_on_join = Settings.bLoadPresenceOnJoin;
+	Options.display_name_field = FRealtimeNetJson::ToStd(Settings.DisplayNameField);
 	return Options;
 }
 }  // namespace RealtimeNetConvert

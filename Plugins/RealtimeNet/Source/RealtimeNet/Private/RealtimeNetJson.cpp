@@ -304,3 +304,43 @@ FString FRealtimeNetJson::ToUnreal(std::string_view Text)
 	const FUTF8ToTCHAR Converted(Text.data(), static_cast<int32>(Text.size()));
 	return FString(Converted.Length(), Converted.Get());
 }
+
+bool FRealtimeNetJson::ParseAny(const FString& Text, rtnet::Value& Out)
+{
+	// The engine reader refuses a scalar root: read it as the only item of an array.
+	rtnet::Value Wrapped;
+	if (!Parse(TEXT("[") + Text + TEXT("]"), Wrapped))
+	{
+		return false;
+	}
+	const rtnet::Value::Array* Items = Wrapped.AsArray();
+	if (Items == nullptr || Items->size() != 1)
+	{
+		return false;
+	}
+	Out = (*Items)[0];
+	return true;
+}
+
+FJsonObjectWrapper FRealtimeNetJson::ToWrapper(const rtnet::Value& Value)
+{
+	FJsonObjectWrapper Wrapper;
+	Wrapper.JsonString = Write(Value);
+	Wrapper.JsonObject = ToJsonObject(Value);  // null unless an object
+	return Wrapper;
+}
+
+bool FRealtimeNetJson::FromWrapper(const FJsonObjectWrapper& Wrapper, rtnet::Value& Out)
+{
+	if (Wrapper.JsonObject.IsValid())
+	{
+		Out = ToValue(Wrapper.JsonObject.ToSharedRef());
+		return true;
+	}
+	if (Wrapper.JsonString.TrimStartAndEnd().IsEmpty())
+	{
+		Out = rtnet::Value();
+		return true;
+	}
+	return ParseAny(Wrapper.JsonString, Out);
+}

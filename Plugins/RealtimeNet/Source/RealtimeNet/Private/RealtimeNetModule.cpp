@@ -6,82 +6,87 @@
 #include "Modules/ModuleManager.h"
 #include "WebSocketsModule.h"
 
+#include "RealtimeNetClient.h"
 #include "RealtimeNetSubsystem.h"
+#include "RealtimeNetText.h"
 
 DEFINE_LOG_CATEGORY(LogRealtimeNet);
 
 namespace RealtimeNetConsole
 {
-URealtimeNetSubsystem* SubsystemFor(UWorld* World)
+/** The game's client of the world the command was typed in (each PIE window has its own). */
+URealtimeNetClient* ClientFor(UWorld* World)
 {
-	URealtimeNetSubsystem* Subsystem = World != nullptr ? URealtimeNetSubsystem::Get(World) : nullptr;
-	if (Subsystem == nullptr)
+	URealtimeNetClient* Client = World != nullptr ? URealtimeNetSubsystem::GetClientFor(World) : nullptr;
+	if (Client == nullptr)
 	{
-		UE_LOG(LogRealtimeNet, Warning, TEXT("rtnet: no RealtimeNet subsystem for this world (start Play first)"));
+		UE_LOG(LogRealtimeNet, Warning, TEXT("rtnet: no RealtimeNet client for this world (start Play first)"));
 	}
-	return Subsystem;
+	return Client;
 }
 
 void Status(const TArray<FString>& /*Args*/, UWorld* World)
 {
-	if (URealtimeNetSubsystem* Subsystem = SubsystemFor(World))
+	if (URealtimeNetClient* Client = ClientFor(World))
 	{
-		UE_LOG(LogRealtimeNet, Display, TEXT("%s"), *Subsystem->DescribeStatus());
+		UE_LOG(LogRealtimeNet, Display, TEXT("%s"), *Client->DescribeStatus());
 	}
 }
 
 void Reconnect(const TArray<FString>& /*Args*/, UWorld* World)
 {
-	if (URealtimeNetSubsystem* Subsystem = SubsystemFor(World))
+	if (URealtimeNetClient* Client = ClientFor(World))
 	{
-		Subsystem->Reconnect();
+		Client->Reconnect();
 	}
 }
 
 void Trace(const TArray<FString>& Args, UWorld* World)
 {
-	if (URealtimeNetSubsystem* Subsystem = SubsystemFor(World))
+	if (URealtimeNetClient* Client = ClientFor(World))
 	{
 		// No argument toggles.
-		const bool bEnable = Args.Num() > 0 ? (Args[0] == TEXT("on") || Args[0] == TEXT("1")) : !Subsystem->IsTraceEnabled();
-		Subsystem->SetTraceEnabled(bEnable);
+		const bool bEnable = Args.Num() > 0 ? (Args[0] == TEXT("on") || Args[0] == TEXT("1")) : !Client->IsTraceEnabled();
+		Client->SetTraceEnabled(bEnable);
 		UE_LOG(LogRealtimeNet, Display, TEXT("rtnet.Trace %s"), bEnable ? TEXT("on") : TEXT("off"));
 	}
 }
 
 void SimLatency(const TArray<FString>& Args, UWorld* World)
 {
-	if (URealtimeNetSubsystem* Subsystem = SubsystemFor(World))
+	if (URealtimeNetClient* Client = ClientFor(World))
 	{
 		const float Ms = Args.Num() > 0 ? FCString::Atof(*Args[0]) : 0.f;
-		Subsystem->SetSimulatedLatency(Ms);
+		Client->SetSimulatedLatency(Ms);
 		UE_LOG(LogRealtimeNet, Display, TEXT("rtnet.SimLatency %.0f ms (half each way)"), Ms);
 	}
 }
 
 void SimLoss(const TArray<FString>& Args, UWorld* World)
 {
-	if (URealtimeNetSubsystem* Subsystem = SubsystemFor(World))
+	if (URealtimeNetClient* Client = ClientFor(World))
 	{
 		const float Percent = Args.Num() > 0 ? FCString::Atof(*Args[0]) : 0.f;
-		Subsystem->SetSimulatedLoss(Percent);
+		Client->SetSimulatedLoss(Percent);
 		UE_LOG(LogRealtimeNet, Display, TEXT("rtnet.SimLoss %.1f %%"), Percent);
 	}
 }
 
 void DumpState(const TArray<FString>& Args, UWorld* World)
 {
-	if (URealtimeNetSubsystem* Subsystem = SubsystemFor(World))
+	if (URealtimeNetClient* Client = ClientFor(World))
 	{
-		UE_LOG(LogRealtimeNet, Display, TEXT("%s"), *Subsystem->DumpState(Args.Num() > 0 ? Args[0] : FString()));
+		UE_LOG(LogRealtimeNet, Display, TEXT("%s"), *Client->DumpState(Args.Num() > 0 ? Args[0] : FString()));
 	}
 }
 }  // namespace RealtimeNetConsole
 
 void FRealtimeNetModule::StartupModule()
 {
-	// FWebSocketsModule::Get() does not load the module; load it before any subsystem opens a socket.
+	// FWebSocketsModule::Get() does not load the module; load it before any client opens a socket.
 	FModuleManager::LoadModuleChecked<FWebSocketsModule>(TEXT("WebSockets"));
+	// What players read (FText) comes from this string table.
+	RealtimeNetText::RegisterStringTable();
 
 #if !UE_BUILD_SHIPPING
 	struct FCommand

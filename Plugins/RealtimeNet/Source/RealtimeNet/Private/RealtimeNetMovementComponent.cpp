@@ -1,60 +1,54 @@
 #include "RealtimeNetMovementComponent.h"
 
+#include "Components/SceneComponent.h"
+#include "Engine/HitResult.h"
 #include "GameFramework/Actor.h"
 #include "GameFramework/Pawn.h"
 
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "rtnet/Client.h"
+#include "rtnet/Path.h"
+#include "rtnet/Pose.h"
 #include "rtnet/Prediction.h"
 
+#include "RealtimeNetClient.h"
 #include "RealtimeNetJson.h"
+#include "RealtimeNetRoom.h"
 #include "RealtimeNetSubsystem.h"
 
 namespace RealtimeNetMovementDetail
 {
-// rtnet::VectorMath<FVector> would not do: its Zero() is FVector{}, and FVector's default constructor leaves
-// the components uninitialised.
-struct FVectorMath
-{
-	static FVector Zero() { return FVector::ZeroVector; }
-	static FVector Add(const FVector& A, const FVector& B) { return A + B; }
-	static FVector Sub(const FVector& A, const FVector& B) { return A - B; }
-	static FVector Scale(const FVector& A, double K) { return A * K; }
-	static FVector Lerp(const FVector& A, const FVector& B, double T) { return A + (B - A) * T; }
-};
+using FPredictor = rtnet::Predictor<rtnet::Pose, rtnet::Pose, rtnet::PoseMath>;
+using FInterpolator = rtnet::Interpolator<rtnet::Pose, rtnet::PoseMath>;
 
-using FPredictor = rtnet::Predictor<FVector, FVector, FVectorMath>;
-using FInterpolator = rtnet::Interpolator<FVector, FVectorMath>;
-
-const rtnet::Value* Resolve(const rtnet::Value* Document, const std::vector<std::string>& Path)
+rtnet::Pose ToPose(const FVector& Location, double Yaw)
 {
-	const rtnet::Value* Node = Document;
-	for (const std::string& Name : Path)
-	{
-		if (Node == nullptr)
-		{
-			return nullptr;
-		}
-		Node = Node->Find(Name);
-	}
-	return Node;
+	return rtnet::Pose{Location.X, Location.Y, Location.Z, rtnet::NormalizeDegrees(Yaw)};
 }
+
+FVector ToLocation(const rtnet::Pose& Pose)
+{
+	return FVector(Pose.x, Pose.y, Pose.z);
+}
+
+// Under this (world units, degrees) a pose difference is rounding, not a move.
+constexpr double Still = 1e-3;
 }  // namespace RealtimeNetMovementDetail
 
+/** The core objects of one binding: where the entity is, how its object reads, and its predictor or interpolator. */
 struct FRealtimeNetMovementCore
 {
-	std::vector<std::string> Path;
-	std::string Key;
-	std::string X;
-	std::string Y;
-	std::string Z;
-	std::string Ack;
+	rtnet::Path Path;
+	std::string Key;  // the interpolator's entity: the path's text
+	rtnet::PoseFields Fields;
+	bool bHasYaw = false;  // the document carries a heading for this entity
+	bool bHasZ = true;
 	std::optional<RealtimeNetMovementDetail::FPredictor> Predictor;
 	std::optional<RealtimeNetMovementDetail::FInterpolator> Interpolator;
+	/** Predict: the pose the owner had after this component last moved it (other movers' steps are the difference). */
+	rtnet::Pose Applied;
 	double LastCorrection = 0.0;
 };
 
@@ -62,70 +56,176 @@ URealtimeNetMovementComponent::URealtimeNetMovementComponent()
 {
 	PrimaryComponentTick.bCanEverTick = true;
 	PrimaryComponentTick.bStartWithTickEnabled = true;
+	bUpdateOnlyIfRendered = false;
 }
 
 void URealtimeNetMovementComponent::BeginPlay()
 {
 	Super::BeginPlay();
-	BuildCore();
-	if (URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(this))
+	// A predicted pawn's moves are its other movers' (CharacterMovement, ...): read them after they have made them.
+	if (const AActor* OwnerActor = GetOwner())
 	{
-		Subsystem = System;
-		StateHandle = System->OnStateChangedNative.AddUObject(this, &URealtimeNetMovementComponent::HandleStateChanged);
-		HandleStateChanged(Room, System->GetStateVersion(Room));  // a document already held
+		TArray<UMovementComponent*> Movers;
+		OwnerActor->GetComponents(Movers);
+		for (UMovementComponent* Mover : Movers)
+		{
+			if (Mover != this)
+			{
+				AddTickPrerequisiteComponent(Mover);
+			}
+		}
 	}
+	PreviousLocation = CurrentLocation();
 }
 
 void URealtimeNetMovementComponent::EndPlay(const EEndPlayReason::Type EndPlayReason)
 {
-	if (URealtimeNetSubsystem* System = Subsystem.Get())
-	{
-		System->OnStateChangedNative.Remove(StateHandle);
-	}
-	StateHandle.Reset();
-	Core.Reset();
+	Unbind();
 	Super::EndPlay(EndPlayReason);
 }
 
-bool URealtimeNetMovementComponent::WantsLocal() const
+// --- Binding --------------------------------------------------------------------------------------------
+
+void URealtimeNetMovementComponent::BindToState(URealtimeNetRoom* Room, const FString& Path)
 {
-	if (Mode != ERealtimeNetMovementMode::Auto)
+	Unbind();
+	StatePath = Path;
+	RoomName = Room != nullptr ? Room->GetName() : FString();
+	if (Room == nullptr)
 	{
-		return Mode == ERealtimeNetMovementMode::Local;
+		return;
 	}
-	const APawn* Pawn = Cast<APawn>(GetOwner());
-	return Pawn != nullptr && Pawn->IsLocallyControlled();
+	const std::optional<rtnet::Path> Parsed = rtnet::Path::Parse(FRealtimeNetJson::ToStd(StatePath));
+	if (!Parsed.has_value() || Parsed->empty())
+	{
+		return;  // nothing to follow at "" or at a path that does not parse
+	}
+	BoundRoom = Room;
+	BoundPath = StatePath;
+	StateHandle = Room->OnStateChangedNative.AddUObject(this, &URealtimeNetMovementComponent::HandleStateChanged);
+	Core = MakeShared<FRealtimeNetMovementCore>();
+	Core->Path = *Parsed;
+	Core->Key = FRealtimeNetJson::ToStd(StatePath);
+	Rebuild(WantedRole());
+	HandleStateChanged(Room, Room->GetStateVersion());  // a document already held
 }
 
-void URealtimeNetMovementComponent::BuildCore()
+void URealtimeNetMovementComponent::Unbind()
+{
+	if (URealtimeNetRoom* Room = BoundRoom.Get())
+	{
+		Room->OnStateChangedNative.Remove(StateHandle);
+	}
+	StateHandle.Reset();
+	BoundRoom.Reset();
+	BoundPath.Reset();
+	Core.Reset();
+	ParkOtherMovement(false);
+	Role = ERealtimeNetMovementRole::Idle;
+	bSendPending = false;
+}
+
+URealtimeNetRoom* URealtimeNetMovementComponent::GetBoundRoom() const
+{
+	return BoundRoom.Get();
+}
+
+bool URealtimeNetMovementComponent::Resolve()
+{
+	URealtimeNetRoom* Room = BoundRoom.Get();
+	if (Room != nullptr && BoundPath == StatePath && Room->IsJoined())
+	{
+		return true;
+	}
+	if (Room != nullptr && BoundPath != StatePath)
+	{
+		BindToState(Room, StatePath);  // the path was changed live
+		return BoundRoom.IsValid();
+	}
+	if (RoomName.IsEmpty() || StatePath.IsEmpty())
+	{
+		if (Room != nullptr && !Room->IsJoined())
+		{
+			Unbind();  // the room was left
+		}
+		return false;
+	}
+	const URealtimeNetClient* Client = URealtimeNetSubsystem::GetClientFor(this);
+	URealtimeNetRoom* Named = Client != nullptr ? Client->FindRoom(RoomName) : nullptr;
+	if (Named != Room)
+	{
+		if (Named != nullptr && Named->IsJoined())
+		{
+			BindToState(Named, StatePath);
+		}
+		else if (Room != nullptr)
+		{
+			Unbind();
+		}
+	}
+	return BoundRoom.IsValid() && BoundRoom->IsJoined();
+}
+
+ERealtimeNetMovementRole URealtimeNetMovementComponent::WantedRole() const
+{
+	const AActor* OwnerActor = GetOwner();
+	rtnet::MovementSituation Situation;
+	if (OwnerActor != nullptr)
+	{
+		// Engine networking moves this actor here: a client's copy of a server actor whose movement replicates.
+		Situation.engine_replicated = OwnerActor->GetNetMode() == NM_Client && OwnerActor->IsReplicatingMovement()
+			&& OwnerActor->GetLocalRole() != ROLE_Authority;
+		const APawn* Pawn = Cast<APawn>(OwnerActor);
+		Situation.locally_controlled = Pawn != nullptr && Pawn->IsLocallyControlled();
+	}
+	rtnet::MovementModeSetting Setting = rtnet::MovementModeSetting::kAuto;
+	if (Mode == ERealtimeNetMovementMode::Local)
+	{
+		Setting = rtnet::MovementModeSetting::kLocal;
+	}
+	else if (Mode == ERealtimeNetMovementMode::Remote)
+	{
+		Setting = rtnet::MovementModeSetting::kRemote;
+	}
+	switch (rtnet::ChooseMovementRole(Setting, Situation))
+	{
+	case rtnet::MovementRole::kPredict: return ERealtimeNetMovementRole::Predict;
+	case rtnet::MovementRole::kFollow: return ERealtimeNetMovementRole::Follow;
+	case rtnet::MovementRole::kIdle: break;
+	}
+	return ERealtimeNetMovementRole::Idle;
+}
+
+void URealtimeNetMovementComponent::Rebuild(ERealtimeNetMovementRole NewRole)
 {
 	using namespace RealtimeNetMovementDetail;
-	Core = MakeShared<FRealtimeNetMovementCore>();
-	TArray<FString> Parts;
-	StatePath.ParseIntoArray(Parts, TEXT("/"), /*InCullEmpty*/ true);
-	for (const FString& Part : Parts)
+	Role = Core.IsValid() ? NewRole : ERealtimeNetMovementRole::Idle;
+	ParkOtherMovement(Role == ERealtimeNetMovementRole::Follow);
+	if (!Core.IsValid())
 	{
-		Core->Path.push_back(FRealtimeNetJson::ToStd(Part));
+		return;
 	}
-	Core->Key = FRealtimeNetJson::ToStd(StatePath);
-	Core->X = FRealtimeNetJson::ToStd(XField);
-	Core->Y = FRealtimeNetJson::ToStd(YField);
-	Core->Z = FRealtimeNetJson::ToStd(ZField);
-	Core->Ack = FRealtimeNetJson::ToStd(AckField);
-	if (WantsLocal())
+	Core->Fields.x = FRealtimeNetJson::ToStd(XField);
+	Core->Fields.y = FRealtimeNetJson::ToStd(YField);
+	Core->Fields.z = FRealtimeNetJson::ToStd(ZField);
+	Core->Fields.yaw = FRealtimeNetJson::ToStd(YawField);
+	Core->Fields.ack = FRealtimeNetJson::ToStd(AckField);
+	Core->bHasZ = !ZField.IsEmpty();
+	Core->Predictor.reset();
+	Core->Interpolator.reset();
+	if (Role == ERealtimeNetMovementRole::Predict)
 	{
 		rtnet::PredictorOptions Options;
 		Options.max_pending = static_cast<std::size_t>(FMath::Max(1, MaxPendingInputs));
 		Options.snap_distance = SnapDistance;
 		Options.smoothing_time = SmoothingTime;
-		const AActor* Owner = GetOwner();
-		const FVector Start = Owner != nullptr ? Owner->GetActorLocation() : FVector::ZeroVector;
-		// The step the gateway's document reflects: a move is a displacement (deterministic, no clock).
+		Core->Applied = ToPose(CurrentLocation(), CurrentYaw());
+		// A move is a displacement and a turn: deterministic, no clock, so a replay gives the same pose.
 		Core->Predictor.emplace(
-			Start, [](const FVector& State, const FVector& Move) { return State + Move; }, Options,
-			[](const FVector& A, const FVector& B) { return FVector::Dist(A, B); });
+			Core->Applied, [](const rtnet::Pose& Pose, const rtnet::Pose& Move) { return rtnet::PoseMath::Add(Pose, Move); },
+			Options, &rtnet::PoseMath::Distance);
 	}
-	else
+	else if (Role == ERealtimeNetMovementRole::Follow)
 	{
 		rtnet::InterpolatorOptions Options;
 		Options.render_delay = RenderDelay;
@@ -136,13 +236,150 @@ void URealtimeNetMovementComponent::BuildCore()
 	bSendPending = false;
 }
 
-int64 URealtimeNetMovementComponent::PredictMove(FVector Delta)
+void URealtimeNetMovementComponent::ParkOtherMovement(bool bPark)
 {
-	if (!IsPredicting())
+	if (!bPark)
+	{
+		for (const TWeakObjectPtr<UMovementComponent>& Parked : ParkedMovements)
+		{
+			if (UMovementComponent* Mover = Parked.Get())
+			{
+				Mover->SetComponentTickEnabled(true);
+			}
+		}
+		ParkedMovements.Reset();
+		return;
+	}
+	if (ParkedMovements.Num() > 0)
+	{
+		return;
+	}
+	const AActor* OwnerActor = GetOwner();
+	if (OwnerActor == nullptr)
+	{
+		return;
+	}
+	// A followed actor is moved from the state: its own movement (gravity, walking, input) would fight that.
+	TArray<UMovementComponent*> Movers;
+	OwnerActor->GetComponents(Movers);
+	for (UMovementComponent* Mover : Movers)
+	{
+		if (Mover != this && Mover->IsComponentTickEnabled())
+		{
+			Mover->StopMovementImmediately();
+			Mover->SetComponentTickEnabled(false);
+			ParkedMovements.Add(Mover);
+		}
+	}
+}
+
+// --- What the state says --------------------------------------------------------------------------------
+
+void URealtimeNetMovementComponent::HandleStateChanged(URealtimeNetRoom* ChangedRoom, int64 /*Version*/)
+{
+	const URealtimeNetClient* Client = ChangedRoom != nullptr ? ChangedRoom->GetClient() : nullptr;
+	const rtnet::Client* CoreClient = Client != nullptr ? Client->GetCoreClient() : nullptr;
+	if (CoreClient == nullptr || !Core.IsValid() || ChangedRoom != BoundRoom.Get())
+	{
+		return;
+	}
+	const rtnet::Value* Document = CoreClient->state_store().Document(FRealtimeNetJson::ToStd(ChangedRoom->GetName()));
+	const std::optional<rtnet::PoseReading> Reading =
+		Document != nullptr ? rtnet::ReadPose(*Document, Core->Path, Core->Fields, StateScale) : std::nullopt;
+	if (!Reading.has_value())
+	{
+		if (Core->Interpolator.has_value())
+		{
+			Core->Interpolator->Remove(Core->Key);  // left the document: held until it comes back
+		}
+		return;
+	}
+	Core->bHasYaw = Reading->has_yaw;
+	rtnet::Pose Pose = Reading->pose;
+	if (!Core->bHasZ)
+	{
+		Pose.z = CurrentLocation().Z;  // a 2D document: the owner keeps its height
+	}
+	if (!Reading->has_yaw)
+	{
+		Pose.yaw = CurrentYaw();
+	}
+	if (Core->Predictor.has_value())
+	{
+		if (!Reading->ack.has_value())
+		{
+			return;  // not written by the predicting client yet: nothing to reconcile against
+		}
+		const rtnet::Reconciliation Result = Core->Predictor->Reconcile(Pose, *Reading->ack);
+		if (Result.applied)
+		{
+			Core->LastCorrection = Result.error;
+		}
+	}
+	else if (Core->Interpolator.has_value())
+	{
+		// Stamped with the arrival time on the client's clock: one clock for samples and drawing.
+		Core->Interpolator->AddSample(Core->Key, Client->GetNow(), Pose);
+	}
+}
+
+// --- Moving ---------------------------------------------------------------------------------------------
+
+FVector URealtimeNetMovementComponent::CurrentLocation() const
+{
+	return UpdatedComponent != nullptr ? UpdatedComponent->GetComponentLocation() : FVector::ZeroVector;
+}
+
+double URealtimeNetMovementComponent::CurrentYaw() const
+{
+	return UpdatedComponent != nullptr ? UpdatedComponent->GetComponentRotation().Yaw : 0.0;
+}
+
+void URealtimeNetMovementComponent::MoveTo(const FVector& Location, const TOptional<double>& Yaw)
+{
+	if (UpdatedComponent == nullptr)
+	{
+		return;
+	}
+	FRotator Rotation = UpdatedComponent->GetComponentRotation();
+	if (Yaw.IsSet())
+	{
+		Rotation.Yaw = Yaw.GetValue();
+	}
+	const FVector Delta = Location - CurrentLocation();
+	if (Delta.Size() >= SnapDistance)
+	{
+		UpdatedComponent->SetWorldLocationAndRotation(Location, Rotation.Quaternion(), false, nullptr, ETeleportType::TeleportPhysics);
+		return;
+	}
+	FHitResult Hit;
+	SafeMoveUpdatedComponent(Delta, Rotation.Quaternion(), bSweep, Hit);
+	if (Hit.IsValidBlockingHit())
+	{
+		SlideAlongSurface(Delta, 1.f - Hit.Time, Hit.Normal, Hit, true);
+	}
+}
+
+int64 URealtimeNetMovementComponent::PredictMove(FVector Delta, float YawDelta)
+{
+	using namespace RealtimeNetMovementDetail;
+	if (!IsPredicting() || !Core.IsValid() || !Core->Predictor.has_value() || UpdatedComponent == nullptr)
 	{
 		return 0;
 	}
-	const std::uint64_t Sequence = Core->Predictor->Predict(Delta);
+	const rtnet::Pose Before = ToPose(CurrentLocation(), CurrentYaw());
+	FRotator Rotation = UpdatedComponent->GetComponentRotation();
+	Rotation.Yaw += YawDelta;
+	FHitResult Hit;
+	SafeMoveUpdatedComponent(Delta, Rotation.Quaternion(), bSweep, Hit);
+	if (Hit.IsValidBlockingHit())
+	{
+		SlideAlongSurface(Delta, 1.f - Hit.Time, Hit.Normal, Hit, true);
+	}
+	// The input is where the sweep let it go, so a replay reaches the same place without sweeping again.
+	const rtnet::Pose After = ToPose(CurrentLocation(), CurrentYaw());
+	const std::uint64_t Sequence = Core->Predictor->Predict(rtnet::PoseMath::Sub(After, Before));
+	Core->Applied = After;
 	bSendPending = true;
 	if (SendInterval <= 0.f)
 	{
@@ -151,14 +388,9 @@ int64 URealtimeNetMovementComponent::PredictMove(FVector Delta)
 	return static_cast<int64>(Sequence);
 }
 
-bool URealtimeNetMovementComponent::IsPredicting() const
-{
-	return Core.IsValid() && Core->Predictor.has_value();
-}
-
 int32 URealtimeNetMovementComponent::GetPendingInputs() const
 {
-	return IsPredicting() ? static_cast<int32>(Core->Predictor->pending()) : 0;
+	return Core.IsValid() && Core->Predictor.has_value() ? static_cast<int32>(Core->Predictor->pending()) : 0;
 }
 
 float URealtimeNetMovementComponent::GetLastCorrection() const
@@ -166,115 +398,114 @@ float URealtimeNetMovementComponent::GetLastCorrection() const
 	return Core.IsValid() ? static_cast<float>(Core->LastCorrection) : 0.f;
 }
 
-void URealtimeNetMovementComponent::TickComponent(float DeltaTime, ELevelTick TickType,
-	FActorComponentTickFunction* ThisTickFunction)
+void URealtimeNetMovementComponent::TickComponent(float DeltaTime, ELevelTick TickType, FActorComponentTickFunction* ThisTickFunction)
 {
+	using namespace RealtimeNetMovementDetail;
 	Super::TickComponent(DeltaTime, TickType, ThisTickFunction);
-	AActor* Owner = GetOwner();
-	URealtimeNetSubsystem* System = Subsystem.Get();
-	if (Owner == nullptr || System == nullptr || !Core.IsValid())
+	if (ShouldSkipUpdate(DeltaTime) || UpdatedComponent == nullptr)
 	{
 		return;
 	}
-	// Possession can change after BeginPlay (Auto mode).
-	if (WantsLocal() != IsPredicting())
+	if (!Resolve())
 	{
-		BuildCore();
-		HandleStateChanged(Room, System->GetStateVersion(Room));
+		if (Role != ERealtimeNetMovementRole::Idle)
+		{
+			Rebuild(ERealtimeNetMovementRole::Idle);
+		}
+		PreviousLocation = CurrentLocation();
+		return;
 	}
-	if (IsPredicting())
+	// Possession and engine replication can change while playing (Auto).
+	const ERealtimeNetMovementRole Wanted = WantedRole();
+	if (Wanted != Role)
 	{
-		Core->Predictor->Tick(DeltaTime);
-		if (bSendPending && System->GetNow() >= NextSendAt)
+		Rebuild(Wanted);
+		HandleStateChanged(BoundRoom.Get(), 0);
+	}
+	const URealtimeNetClient* Client = BoundRoom->GetClient();
+	if (Client == nullptr || Role == ERealtimeNetMovementRole::Idle || !Core.IsValid())
+	{
+		PreviousLocation = CurrentLocation();
+		return;
+	}
+
+	if (Core->Predictor.has_value())
+	{
+		FRealtimeNetMovementCore& Bound = *Core;
+		Bound.Predictor->SetCorrection(SnapDistance, SmoothingTime);
+		// Moves made by something else since the last frame (CharacterMovement, input) are this player's inputs.
+		const rtnet::Pose Now = ToPose(CurrentLocation(), CurrentYaw());
+		const rtnet::Pose Moved = rtnet::PoseMath::Sub(Now, Bound.Applied);
+		if (rtnet::PoseMath::Distance(Now, Bound.Applied) > Still || FMath::Abs(Moved.yaw) > Still)
+		{
+			Bound.Predictor->Predict(Moved);
+			bSendPending = true;
+		}
+		Bound.Predictor->Tick(DeltaTime);
+		// Where the prediction (with any fading correction) says the owner is.
+		const rtnet::Pose Shown = Bound.Predictor->Display();
+		if (rtnet::PoseMath::Distance(Shown, Now) > Still || FMath::Abs(rtnet::DeltaDegrees(Now.yaw, Shown.yaw)) > Still)
+		{
+			MoveTo(ToLocation(Shown), Bound.bHasYaw ? TOptional<double>(Shown.yaw) : TOptional<double>());
+		}
+		Bound.Applied = ToPose(CurrentLocation(), CurrentYaw());
+		if (bSendPending && Client->GetNow() >= NextSendAt)
 		{
 			SendPrediction();
 		}
-		Owner->SetActorLocation(Core->Predictor->Display(), false, nullptr, ETeleportType::None);
 	}
 	else if (Core->Interpolator.has_value())
 	{
-		const rtnet::Interpolated<FVector> Sample = Core->Interpolator->Sample(Core->Key, System->GetNow());
+		rtnet::InterpolatorOptions Options = Core->Interpolator->options();
+		Options.render_delay = RenderDelay;
+		Options.max_extrapolation = MaxExtrapolation;
+		Core->Interpolator->SetOptions(Options);
+		const rtnet::Interpolated<rtnet::Pose> Sample = Core->Interpolator->Sample(Core->Key, Client->GetNow());
 		if (Sample.visible())
 		{
-			Owner->SetActorLocation(Sample.state, false, nullptr, ETeleportType::TeleportPhysics);
+			MoveTo(ToLocation(Sample.state), Core->bHasYaw ? TOptional<double>(Sample.state.yaw) : TOptional<double>());
 		}
 	}
-}
 
-void URealtimeNetMovementComponent::HandleStateChanged(const FString& ChangedRoom, int64 /*Version*/)
-{
-	URealtimeNetSubsystem* System = Subsystem.Get();
-	const rtnet::Client* Client = System != nullptr ? System->GetCoreClient() : nullptr;
-	if (Client == nullptr || !Core.IsValid() || ChangedRoom != Room)
+	// Velocity for animation: how far the owner went this frame, whoever moved it.
+	const FVector Location = CurrentLocation();
+	Velocity = DeltaTime > 0.f ? (Location - PreviousLocation) / DeltaTime : FVector::ZeroVector;
+	PreviousLocation = Location;
+	UpdateComponentVelocity();
+	for (const TWeakObjectPtr<UMovementComponent>& Parked : ParkedMovements)
 	{
-		return;
-	}
-	const rtnet::Value* Object = RealtimeNetMovementDetail::Resolve(
-		Client->state_store().Document(FRealtimeNetJson::ToStd(Room)), Core->Path);
-	if (Object == nullptr)
-	{
-		if (Core->Interpolator.has_value())
+		if (UMovementComponent* Mover = Parked.Get())
 		{
-			Core->Interpolator->Remove(Core->Key);  // left the document: hidden until it comes back
+			Mover->Velocity = Velocity;  // what a Character's animation Blueprint reads (GetVelocity)
 		}
-		return;
-	}
-	const rtnet::Value* X = Object->Find(Core->X);
-	const rtnet::Value* Y = Object->Find(Core->Y);
-	const rtnet::Value* Z = Object->Find(Core->Z);
-	if (X == nullptr || Y == nullptr || Z == nullptr || !X->IsNumber() || !Y->IsNumber() || !Z->IsNumber())
-	{
-		return;
-	}
-	const FVector Position = FVector(*X->AsNumber(), *Y->AsNumber(), *Z->AsNumber()) * StateScale;
-	if (IsPredicting())
-	{
-		const rtnet::Value* Ack = Object->Find(Core->Ack);
-		if (Ack == nullptr || !Ack->IsInt() || *Ack->AsInt() < 0)
-		{
-			return;  // nothing to reconcile against yet
-		}
-		const rtnet::Reconciliation Result =
-			Core->Predictor->Reconcile(Position, static_cast<std::uint64_t>(*Ack->AsInt()));
-		if (Result.applied)
-		{
-			Core->LastCorrection = Result.error;
-		}
-	}
-	else if (Core->Interpolator.has_value())
-	{
-		// Stamped with the arrival time on the client's clock: one clock for samples and rendering.
-		Core->Interpolator->AddSample(Core->Key, System->GetNow(), Position);
 	}
 }
 
 void URealtimeNetMovementComponent::SendPrediction()
 {
-	URealtimeNetSubsystem* System = Subsystem.Get();
-	rtnet::Client* Client = System != nullptr ? System->GetCoreClient() : nullptr;
-	if (Client == nullptr || !Core.IsValid() || !Core->Predictor.has_value() || Core->Path.empty())
+	URealtimeNetRoom* Room = BoundRoom.Get();
+	URealtimeNetClient* Client = Room != nullptr ? Room->GetClient() : nullptr;
+	rtnet::Client* CoreClient = Client != nullptr ? Client->GetCoreClient() : nullptr;
+	if (CoreClient == nullptr || !Core.IsValid() || !Core->Predictor.has_value())
 	{
 		return;
 	}
 	// Only while connected: queued while away, every interval's update would be replayed on resume.
-	if (System->GetConnectionState() != ERealtimeNetConnectionState::Connected)
+	if (Client->GetConnectionState() != ERealtimeNetConnectionState::Connected)
 	{
 		return;
 	}
 	bSendPending = false;
-	NextSendAt = System->GetNow() + SendInterval;
-	const FVector State = Core->Predictor->predicted() / StateScale;
-	rtnet::Value Patch = rtnet::Value::MakeObject({
-		{Core->X, State.X},
-		{Core->Y, State.Y},
-		{Core->Z, State.Z},
-		{Core->Ack, static_cast<std::int64_t>(Core->Predictor->last_sequence())},
-	});
-	// Nested at the path: {"players": {"p1": {...}}} (a merge patch touches only that subtree).
-	for (auto Name = Core->Path.rbegin(); Name != Core->Path.rend(); ++Name)
+	NextSendAt = Client->GetNow() + SendInterval;
+	const bool bWithYaw = !YawField.IsEmpty();
+	rtnet::Pose Pose = Core->Predictor->predicted();
+	rtnet::PoseFields Fields = Core->Fields;
+	if (!Core->bHasZ)
 	{
-		Patch = rtnet::Value::MakeObject({{*Name, std::move(Patch)}});
+		Fields.z.clear();
 	}
-	// Errors reach OnError; a conflict makes the core reload the room, and the next send carries the newest state.
-	Client->UpdateState(FRealtimeNetJson::ToStd(Room), std::move(Patch), System->GetNow());
+	// Errors reach the client's On Error; a conflict makes the core reload the room, and the next send carries the
+	// newest pose.
+	CoreClient->UpdateState(FRealtimeNetJson::ToStd(Room->GetName()),
+		rtnet::PosePatch(Core->Path, Fields, Pose, StateScale, bWithYaw, Core->Predictor->last_sequence()), Client->GetNow());
 }

@@ -67,6 +67,7 @@ URealtimeNetSettings::URealtimeNetSettings()
 	PoorLimits = FromThresholds(Defaults.metrics.grades[3]);
 
 	bLoadPresenceOnJoin = Defaults.load_presence_on_join;
+	DisplayNameField = UTF8_TO_TCHAR(Defaults.display_name_field.c_str());
 	TraceCapacity = static_cast<int32>(Defaults.trace_capacity);
 }
 

@@ -1,26 +1,24 @@
 #include "RealtimeNetTextLibrary.h"
 
-#include "rtnet/Connection.h"
 #include "rtnet/Display.h"
 #include "rtnet/NetworkMetrics.h"
-#include "rtnet/Presence.h"
 
 #include "RealtimeNetConvert.h"
-#include "RealtimeNetJson.h"
+#include "RealtimeNetText.h"
 
-FString URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState State)
+FText URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState State)
 {
-	return FString(UTF8_TO_TCHAR(rtnet::ToString(RealtimeNetConvert::ToCore(State))));
+	return RealtimeNetText::ConnectionState(State);
 }
 
-FString URealtimeNetTextLibrary::ReconnectingText(int32 Attempt, float SecondsLeft)
+FText URealtimeNetTextLibrary::ReconnectingText(int32 Attempt, float SecondsLeft)
 {
-	return FRealtimeNetJson::ToUnreal(rtnet::ReconnectingText(Attempt, SecondsLeft));
+	return RealtimeNetText::Reconnecting(Attempt, SecondsLeft);
 }
 
-FString URealtimeNetTextLibrary::QualityText(ERealtimeNetQuality Quality)
+FText URealtimeNetTextLibrary::QualityText(ERealtimeNetQuality Quality)
 {
-	return FString(UTF8_TO_TCHAR(rtnet::ToString(RealtimeNetConvert::ToCore(Quality))));
+	return RealtimeNetText::Quality(Quality);
 }
 
 int32 URealtimeNetTextLibrary::QualityBars(ERealtimeNetQuality Quality)
@@ -28,38 +26,41 @@ int32 URealtimeNetTextLibrary::QualityBars(ERealtimeNetQuality Quality)
 	return rtnet::QualityBars(RealtimeNetConvert::ToCore(Quality));
 }
 
-FString URealtimeNetTextLibrary::PresenceStatusText(ERealtimeNetPresenceStatus Status)
+FText URealtimeNetTextLibrary::PresenceStatusText(ERealtimeNetPresenceStatus Status)
 {
-	return FString(UTF8_TO_TCHAR(rtnet::ToString(RealtimeNetConvert::ToCore(Status))));
+	return RealtimeNetText::PresenceStatus(Status);
 }
 
-FString URealtimeNetTextLibrary::PresenceToastText(const FString& PlayerId, const FString& Event,
-	ERealtimeNetPresenceStatus Status)
+FText URealtimeNetTextLibrary::PresenceNewsText(ERealtimeNetPresenceNews News, const FString& DisplayName)
 {
-	rtnet::PresenceEntry Entry;
-	Entry.player_id = FRealtimeNetJson::ToStd(PlayerId);
-	Entry.status = RealtimeNetConvert::ToCore(Status);
-	return FRealtimeNetJson::ToUnreal(rtnet::PresenceChangeText(FRealtimeNetJson::ToStd(Event), Entry));
+	return RealtimeNetText::PresenceNews(News, DisplayName);
 }
 
-FString URealtimeNetTextLibrary::LinkText(const FRealtimeNetNetworkStats& Stats)
+FText URealtimeNetTextLibrary::PlayerCountText(int32 Count)
 {
-	return FString::Printf(TEXT("RTT %.0f ms (p95 %.0f)  jitter %.0f ms  loss %.1f %%  %s"), Stats.RttMs, Stats.RttP95Ms,
-		Stats.JitterMs, Stats.LossPercent, *QualityText(Stats.Quality));
+	return RealtimeNetText::PlayerCount(Count);
 }
 
-FString URealtimeNetTextLibrary::QueueText(const FRealtimeNetNetworkStats& Stats)
+FText URealtimeNetTextLibrary::LinkText(const FRealtimeNetNetworkStats& Stats)
 {
-	return FString::Printf(TEXT("queues %d / %d / %d  pending %d  in %.1f kB/s  out %.1f kB/s  duplicates %lld"),
-		Stats.QueueCritical, Stats.QueueNormal, Stats.QueueLow, Stats.PendingCalls, Stats.BandwidthInKBps,
-		Stats.BandwidthOutKBps, Stats.DuplicatesDropped);
+	return FText::AsCultureInvariant(FString::Printf(TEXT("RTT %.0f ms (p95 %.0f)  jitter %.0f ms  loss %.1f %%  %s"),
+		Stats.RttMs, Stats.RttP95Ms, Stats.JitterMs, Stats.LossPercent,
+		UTF8_TO_TCHAR(rtnet::ToString(RealtimeNetConvert::ToCore(Stats.Quality)))));
 }
 
-FString URealtimeNetTextLibrary::TraceRowText(const FRealtimeNetTraceRow& Row)
+FText URealtimeNetTextLibrary::QueueText(const FRealtimeNetNetworkStats& Stats)
+{
+	return FText::AsCultureInvariant(FString::Printf(
+		TEXT("queues %d / %d / %d  pending %d  in %.1f kB/s  out %.1f kB/s  duplicates %lld"), Stats.QueueCritical,
+		Stats.QueueNormal, Stats.QueueLow, Stats.PendingCalls, Stats.BandwidthInKBps, Stats.BandwidthOutKBps,
+		Stats.DuplicatesDropped));
+}
+
+FText URealtimeNetTextLibrary::TraceRowText(const FRealtimeNetTraceRow& Row)
 {
 	const TCHAR* Direction = Row.bOutgoing ? TEXT("->") : TEXT("<-");
 	const FString What = Row.Method.IsEmpty() ? FString(TEXT("response")) : Row.Method;
 	const FString Id = Row.Id != 0 ? FString::Printf(TEXT(" #%lld"), Row.Id) : FString();
-	return FString::Printf(TEXT("%.3f %s %s%s %d B%s"), Row.Time, Direction, *What, *Id, Row.Bytes,
-		Row.bError ? TEXT(" !") : TEXT(""));
+	return FText::AsCultureInvariant(FString::Printf(TEXT("%.3f %s %s%s %d B%s"), Row.Time, Direction, *What, *Id,
+		Row.Bytes, Row.bError ? TEXT(" !") : TEXT("")));
 }

@@ -1,15 +1,16 @@
-// Hand-written cancellable async Blueprint nodes: Connect, and the everyday calls taking JSON text (no struct
-// needed). The call nodes share URealtimeNetCallActionBase (RealtimeNetCallAction.h) with the generated
-// Protocol/ nodes, which cover every method with typed structs: one way to send, end and report a call. Each
-// node finishes exactly once (success, failure or Cancel) and then calls SetReadyToDestroy. Members are named
-// Request* so the factories' parameters (the Blueprint pin names) shadow nothing.
+// Hand-written cancellable async Blueprint nodes that are not about one room: Connect, Call (any method, JSON text)
+// and Set Presence. The room nodes (Join Room, Leave, Publish, Update State, Wait For Room Event) are in
+// RealtimeNetRoomActions.h. The call nodes share URealtimeNetCallActionBase (RealtimeNetCallAction.h) with the
+// generated Protocol/ nodes: one way to send, end and report a call. Each node finishes exactly once (success,
+// failure or Cancel) and then calls SetReadyToDestroy. Members are named Request* so the factories' parameters
+// (the Blueprint pin names) shadow nothing.
 #pragma once
 
 #include "CoreMinimal.h"
 #include "Engine/CancellableAsyncAction.h"
 
 #include "RealtimeNetCallAction.h"
-#include "RealtimeNetSubsystem.h"
+#include "RealtimeNetClient.h"
 #include "RealtimeNetTypes.h"
 
 #include "RealtimeNetAsyncActions.generated.h"
@@ -20,25 +21,29 @@ DECLARE_DYNAMIC_MULTICAST_DELEGATE_OneParam(FRealtimeNetAsyncConnectDone, const 
 DECLARE_DYNAMIC_MULTICAST_DELEGATE_TwoParams(FRealtimeNetAsyncJsonCallDone, const FString&, ResultJson, const FRealtimeNetError&,
 	Error);
 
-/** Opens the session; succeeds once connected. Fails on an error the client cannot retry by itself (auth, fatal),
-    or when it closes (backoff attempts used up, Disconnect); transient failures are retried with backoff while the
-    node waits. Cancel stops waiting (the client keeps connecting: call Disconnect to stop it). */
+/** Opens the session and waits: On Connected once connected, On Failure when it will not be (a refused token, a
+    fatal close, the backoff attempts used up, Disconnect, or nothing could be started: already connected elsewhere,
+    no URL). Transient failures are retried with backoff while the node waits. Cancel stops waiting (the client
+    keeps connecting: Disconnect stops it). */
 UCLASS()
 class REALTIMENET_API URealtimeNetConnectAction : public UCancellableAsyncAction
 {
 	GENERATED_BODY()
 
 public:
-	/** An empty Url uses Project Settings > RealtimeNet > Default Url. */
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Async",
-		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Connect"))
-	static URealtimeNetConnectAction* Connect(UObject* WorldContextObject, const FString& Url, const FString& Token);
+	/** An empty Url uses -RealtimeNetUrl= (not in Shipping), the Play In Editor identity's URL, then Project
+	    Settings' Default Url; an empty Token the Play In Editor identity's. Client: None uses the world's. */
+	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Connection",
+		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", AdvancedDisplay = "Client",
+			DisplayName = "Connect", Keywords = "connect login open session online start"))
+	static URealtimeNetConnectAction* Connect(UObject* WorldContextObject, const FString& Url, const FString& Token,
+		URealtimeNetClient* Client = nullptr);
 
 	/** Connected (Error is empty). */
-	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
+	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Connection")
 	FRealtimeNetAsyncConnectDone OnConnected;
 
-	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
+	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Connection")
 	FRealtimeNetAsyncConnectDone OnFailure;
 
 	virtual void Activate() override;
@@ -56,7 +61,7 @@ private:
 	void Unbind();
 
 	TWeakObjectPtr<UObject> WorldContext;
-	TWeakObjectPtr<URealtimeNetSubsystem> Subsystem;
+	TWeakObjectPtr<URealtimeNetClient> RequestClient;
 	FString RequestUrl;
 	FString RequestToken;
 	FDelegateHandle StateHandle;
@@ -66,7 +71,8 @@ private:
 	bool bCancelled = false;
 };
 
-/** The hand-written call nodes: OnSuccess with the result as JSON text (integers exact), OnFailure with the error. */
+/** The hand-written call nodes with a JSON result: OnSuccess with the result as JSON text (integers exact),
+    OnFailure with the error. */
 UCLASS(Abstract)
 class REALTIMENET_API URealtimeNetJsonCallActionBase : public URealtimeNetCallActionBase
 {
@@ -74,11 +80,11 @@ class REALTIMENET_API URealtimeNetJsonCallActionBase : public URealtimeNetCallAc
 
 public:
 	/** The call succeeded: ResultJson (Error is empty). */
-	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
+	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Connection")
 	FRealtimeNetAsyncJsonCallDone OnSuccess;
 
 	/** The call failed: Error (ResultJson is empty). */
-	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Async")
+	UPROPERTY(BlueprintAssignable, Category = "RealtimeNet|Connection")
 	FRealtimeNetAsyncJsonCallDone OnFailure;
 
 protected:
@@ -86,72 +92,36 @@ protected:
 	virtual void BroadcastFailure(const FRealtimeNetError& Error) override;
 };
 
-/** Any method, params as JSON object text (empty: no params). */
+/** Any method by name, params as JSON object text (empty: no params): for a game's own gateway methods. */
 UCLASS()
 class REALTIMENET_API URealtimeNetCallAction : public URealtimeNetJsonCallActionBase
 {
 	GENERATED_BODY()
 
 public:
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Async",
-		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Call"))
+	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Connection",
+		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", AutoCreateRefTerm = "Options",
+			AdvancedDisplay = "Options,Client", DisplayName = "Call Method", Keywords = "rpc call method custom request"))
 	static URealtimeNetCallAction* Call(UObject* WorldContextObject, const FString& Method, const FString& ParamsJson,
-		const FRealtimeNetCallOptions& Options);
+		const FRealtimeNetCallOptions& Options, URealtimeNetClient* Client = nullptr);
 };
 
-/** room.join; the result is RoomJoined as JSON text (room, stream, state_version, state, ...). */
-UCLASS()
-class REALTIMENET_API URealtimeNetJoinRoomAction : public URealtimeNetJsonCallActionBase
-{
-	GENERATED_BODY()
-
-public:
-	/** StateEncoding: empty (merge patches) or "entities". */
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Async",
-		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Join Room"))
-	static URealtimeNetJoinRoomAction* JoinRoom(UObject* WorldContextObject, const FString& Room, const FString& StateEncoding);
-
-protected:
-	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone) override;
-
-private:
-	FString RequestRoom;
-	FString RequestStateEncoding;
-};
-
-/** state.update with an RFC 7396 merge patch (JSON object text) against the version held. */
-UCLASS()
-class REALTIMENET_API URealtimeNetUpdateStateAction : public URealtimeNetJsonCallActionBase
-{
-	GENERATED_BODY()
-
-public:
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Async",
-		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Update State"))
-	static URealtimeNetUpdateStateAction* UpdateState(UObject* WorldContextObject, const FString& Room, const FString& PatchJson);
-
-protected:
-	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone) override;
-
-private:
-	FString RequestRoom;
-	FString RequestPatchJson;
-};
-
-/** presence.set: this device's status and an optional custom payload (any JSON value as text, or empty). */
+/** presence.set: this device's status and an optional custom payload (any JSON value as text, or empty; its
+    "name" member, by default, is the display name others see). */
 UCLASS()
 class REALTIMENET_API URealtimeNetSetPresenceAction : public URealtimeNetJsonCallActionBase
 {
 	GENERATED_BODY()
 
 public:
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Async",
-		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", DisplayName = "RealtimeNet Set Presence"))
+	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Presence",
+		meta = (BlueprintInternalUseOnly = "true", WorldContext = "WorldContextObject", AdvancedDisplay = "Client",
+			DisplayName = "Set Presence", Keywords = "status away online busy name"))
 	static URealtimeNetSetPresenceAction* SetPresence(UObject* WorldContextObject, ERealtimeNetPresenceStatus Status,
-		const FString& CustomJson);
+		const FString& CustomJson, URealtimeNetClient* Client = nullptr);
 
 protected:
-	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone) override;
+	virtual int64 StartCall(URealtimeNetClient& Client, FRealtimeNetCallCompleted OnDone) override;
 
 private:
 	ERealtimeNetPresenceStatus RequestStatus = ERealtimeNetPresenceStatus::Online;

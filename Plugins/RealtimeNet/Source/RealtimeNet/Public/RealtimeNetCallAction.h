@@ -1,6 +1,6 @@
-// The one base of every call node, hand-written (RealtimeNetAsyncActions.h) and generated
-// (Protocol/RealtimeNetProtocolCalls.h): it sends the call through the subsystem and ends the node exactly once,
-// by one path, with errors classified by the core. A node adds only its factory and its two pins.
+// The one base of every call node, hand-written (RealtimeNetAsyncActions.h, RealtimeNetRoomActions.h) and generated
+// (Protocol/RealtimeNetProtocolCalls.h): it sends the call through a URealtimeNetClient and ends the node exactly
+// once, by one path, with errors classified by the core. A node adds only its factory and its two pins.
 #pragma once
 
 #include "CoreMinimal.h"
@@ -9,17 +9,18 @@
 #include "Engine/CancellableAsyncAction.h"
 #include "UObject/WeakObjectPtrTemplates.h"
 
-#include "RealtimeNetSubsystem.h"
+#include "RealtimeNetClient.h"
 #include "RealtimeNetTypes.h"
 
 #include "RealtimeNetCallAction.generated.h"
 
 /**
- * What every call node shares. The factory names the method (Init) and, for a node that sends a params object as
- * it is, the params (SetParams); Activate sends the call; the node then ends exactly once and calls
- * SetReadyToDestroy: OnSuccess (BroadcastSuccess), OnFailure (BroadcastFailure), or Cancel, which also cancels the
- * call in the subsystem and fires nothing. OnFailure means: refused before it was sent, answered with an error,
- * timed out, lost with its socket, or answered with a result that does not match the protocol.
+ * What every call node shares. The factory names the method and the client (Init) and, for a node that sends a
+ * params object as it is, the params (SetParams); Activate sends the call; the node then ends exactly once and
+ * calls SetReadyToDestroy: OnSuccess (BroadcastSuccess), OnFailure (BroadcastFailure), or Cancel, which also
+ * cancels the call in the client and fires nothing (a join already sent is then left if it succeeds late).
+ * OnFailure means: refused before it was sent, answered with an error, timed out, lost with its socket, or answered
+ * with a result that does not match the protocol; its Error's Call Failure tells those apart.
  *
  * The pins are the subclass's: OnSuccess and OnFailure of ONE delegate type (Result, Error), because the Blueprint
  * node (UK2Node_BaseAsyncTask) makes its data pins from the first delegate's signature only; a failure delegate
@@ -43,21 +44,22 @@ public:
 	/** The JSON-RPC method this node calls. */
 	const FString& GetMethod() const { return RequestMethod; }
 
-	/** The subsystem's id of the call while it is in flight; 0 before Activate and once the node has ended. */
+	/** The client's id of the call while it is in flight; 0 before Activate and once the node has ended. */
 	int64 GetCallId() const { return CallId; }
 
 protected:
-	/** For the factories: the method, and the world whose subsystem sends it. Registers the node with the game
-	    instance (when there is one), so it outlives the Blueprint frame that started it. */
-	void Init(UObject* WorldContextObject, const FString& Method);
+	/** For the factories: the method, and the client that sends it (null: the world's, URealtimeNetSubsystem::
+	    GetClientFor). Registers the node with the game instance (when there is one), so it outlives the Blueprint
+	    frame that started it. A development-only node fails in Shipping builds without a call. */
+	void Init(UObject* WorldContextObject, URealtimeNetClient* InClient, const FString& Method, bool bDevelopmentOnly = false);
 
 	/** For nodes that send a params object as it is (the default StartCall): null Params sends none. A non-empty
 	    ParamsError says the params did not encode: Activate then fails the node with -32602 and sends nothing. */
 	void SetParams(const TSharedPtr<FJsonObject>& Params, const FString& ParamsError, const FRealtimeNetCallOptions& Options);
 
 	/** Starts the call and returns its id (0 when refused: OnDone still runs, with the refusal, on a later tick).
-	    The default sends the method with SetParams' params through URealtimeNetSubsystem::CallJson. */
-	virtual int64 StartCall(URealtimeNetSubsystem& System, FRealtimeNetCallCompleted OnDone);
+	    The default sends the method with SetParams' params through URealtimeNetClient::CallJson. */
+	virtual int64 StartCall(URealtimeNetClient& Client, FRealtimeNetCallCompleted OnDone);
 
 	/** Broadcasts the subclass's OnSuccess with the result (and an empty Error); false, with OutProblem, when the
 	    result does not match what the node promises (the node then fails instead). */
@@ -96,7 +98,7 @@ private:
 	void FailWith(const FRealtimeNetError& Error);
 
 	TWeakObjectPtr<UObject> WorldContext;
-	TWeakObjectPtr<URealtimeNetSubsystem> Subsystem;
+	TWeakObjectPtr<URealtimeNetClient> RequestClient;
 	FString RequestMethod;
 	TSharedPtr<FJsonObject> RequestParams;
 	FString RequestParamsError;
@@ -104,4 +106,5 @@ private:
 	int64 CallId = 0;
 	bool bFinished = false;
 	bool bCancelled = false;
+	bool bRequestDevelopmentOnly = false;
 };

@@ -4,6 +4,7 @@
 #include "CoreMinimal.h"
 #include "Dom/JsonObject.h"
 #include "Dom/JsonValue.h"
+#include "JsonObjectWrapper.h"
 
 #include <string>
 #include <string_view>
@@ -32,6 +33,15 @@ struct REALTIMENET_API FRealtimeNetJson
 	static FString Write(const rtnet::Value& Value);
 	/** False when Text is not a JSON object or array (the engine reader refuses a scalar root). */
 	static bool Parse(const FString& Text, rtnet::Value& Out);
+	/** Any JSON value, scalars included (a presence payload, an event's data); false when Text is not JSON. */
+	static bool ParseAny(const FString& Text, rtnet::Value& Out);
+
+	/** A payload as Blueprints hold it: JsonObject set when Value is an object, JsonString always its exact text
+	    (so a number, string or array payload survives too). */
+	static FJsonObjectWrapper ToWrapper(const rtnet::Value& Value);
+	/** The value a wrapper holds: its JsonObject when set, else its JsonString parsed (any JSON value; empty
+	    text is null). False when neither holds JSON. */
+	static bool FromWrapper(const FJsonObjectWrapper& Wrapper, rtnet::Value& Out);
 
 	/** UTF-8 <-> TCHAR, for the core's std::string fields. */
 	static std::string ToStd(const FString& Text);

@@ -15,7 +15,7 @@ public:
 	virtual void ShutdownModule() override;
 
 private:
-	/** Registered once per module, not per subsystem: PIE runs several game instances side by side, and each
-	    command reaches the subsystem of the world it was typed in. */
+	/** Registered once per module, not per client: PIE runs several game instances side by side, and each
+	    command reaches the client of the world it was typed in. */
 	TArray<IConsoleObject*> ConsoleCommands;
 };

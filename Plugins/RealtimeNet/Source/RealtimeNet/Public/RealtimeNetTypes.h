@@ -3,6 +3,10 @@
 #pragma once
 
 #include "CoreMinimal.h"
+#include "GameplayTagContainer.h"
+#include "JsonObjectWrapper.h"
+
+#include "Protocol/RealtimeNetProtocolCodes.h"
 
 #include "RealtimeNetTypes.generated.h"
 
@@ -72,6 +76,55 @@ enum class ERealtimeNetPresenceStatus : uint8
 	Offline
 };
 
+/** How a call that got no usable answer ended (rtnet::CallFailure): a slow gateway and a lost socket are not the
+    same thing to a game (a call whose socket went may or may not have run). */
+UENUM(BlueprintType)
+enum class ERealtimeNetCallFailure : uint8
+{
+	/** Not a call's failure, or the gateway answered with an error (see ErrorCode). */
+	None,
+	/** No answer within the call's timeout; if it was sent, it may still have run. */
+	TimedOut,
+	/** Sent, and its socket went before the answer: it may or may not have run. */
+	Disconnected,
+	/** Ended on this side: the client was closed, or it was refused or dropped before it was sent. */
+	Cancelled,
+	/** Failed before it could be sent (no client, bad params), or its answer did not match the protocol. */
+	Local
+};
+
+/** The two ways Start Connecting can go (its exec pins). */
+UENUM(BlueprintType)
+enum class ERealtimeNetConnectStart : uint8
+{
+	/** The client is connecting: On Connection State Changed tells how it goes. */
+	Started,
+	/** Nothing was started: Error says why (already connecting or connected, no URL, no client). */
+	Failed
+};
+
+/** What changed about a player of a room (rtnet::PresenceNews), for toasts and lists. */
+UENUM(BlueprintType)
+enum class ERealtimeNetPresenceNews : uint8
+{
+	Joined,
+	Left,
+	Online,
+	Away,
+	Offline,
+	/** The whole list was reloaded (after a join, or Refresh Presence): no one player's news. */
+	Reloaded
+};
+
+/** What happened to an entry of a watched state collection (rtnet::CollectionChangeKind). */
+UENUM(BlueprintType)
+enum class ERealtimeNetCollectionChange : uint8
+{
+	Added,
+	Changed,
+	Removed
+};
+
 /** Outbound priority lane (rtnet::Lane): critical is drained first and fails loudly when full. */
 UENUM(BlueprintType)
 enum class ERealtimeNetLane : uint8
@@ -90,6 +143,18 @@ struct REALTIMENET_API FRealtimeNetError
 	/** Close code, JSON-RPC error code, or 0. */
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Error")
 	int32 Code = 0;
+
+	/** Code as a protocol error code, when the gateway answered a call with an error (None otherwise): switch on it. */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Error")
+	ERealtimeNetErrorCode ErrorCode = ERealtimeNetErrorCode::None;
+
+	/** Code as a close code, when a socket closed (None otherwise). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Error")
+	ERealtimeNetCloseCode CloseCode = ERealtimeNetCloseCode::None;
+
+	/** For a call that got no usable answer: timed out, lost with its socket, cancelled, or failed here. */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Error")
+	ERealtimeNetCallFailure CallFailure = ERealtimeNetCallFailure::None;
 
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Error")
 	FString Message;
@@ -148,6 +213,11 @@ struct REALTIMENET_API FRealtimeNetPresenceRow
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
 	FString PlayerId;
 
+	/** What to show for the player: the custom payload's name member (Project Settings > Display Name Field), else
+	    the player id. */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	FString DisplayName;
+
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
 	ERealtimeNetPresenceStatus Status = ERealtimeNetPresenceStatus::Offline;
 
@@ -159,9 +229,9 @@ struct REALTIMENET_API FRealtimeNetPresenceRow
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
 	FString CustomJson;
 
-	/** rtnet::FormatLastSeen: "online", "away", "5 minutes ago", "yesterday", ... */
+	/** "online", "away", "5 minutes ago", "yesterday", ... (rtnet::LastSeenOf, worded from the plugin's string table). */
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
-	FString LastSeenText;
+	FText LastSeenText;
 
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
 	bool bHasLastSeen = false;
@@ -253,4 +323,67 @@ struct REALTIMENET_API FRealtimeNetTraceRow
 
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Trace")
 	bool bError = false;
+};
+
+/** One event of a room, as the room object's On Event and Wait For Room Event deliver it. */
+USTRUCT(BlueprintType)
+struct REALTIMENET_API FRealtimeNetRoomEvent
+{
+	GENERATED_BODY()
+
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Rooms")
+	FString Room;
+
+	/** The event's type as a Gameplay Tag; empty when the event has no type, or its type is not a tag this
+	    project registers (TypeName still has it). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Rooms")
+	FGameplayTag Type;
+
+	/** The event's type as it travelled ("" when untyped). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Rooms")
+	FString TypeName;
+
+	/** Who published it: a player id, or "server:<name>" for a backend service. */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Rooms")
+	FString From;
+
+	/** The payload: read it with Get Json Number / String / ... or Json To Value (RealtimeNet|State). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Rooms")
+	FJsonObjectWrapper Data;
+
+	/** Its position in the room's stream (grows by one per event). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Rooms")
+	int64 Offset = 0;
+};
+
+/** A change of a room's players, for toasts and lists: structured, so a widget words it (and localises it). */
+USTRUCT(BlueprintType)
+struct REALTIMENET_API FRealtimeNetPresenceChange
+{
+	GENERATED_BODY()
+
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	FString Room;
+
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	ERealtimeNetPresenceNews News = ERealtimeNetPresenceNews::Reloaded;
+
+	/** Empty for Reloaded. */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	FString PlayerId;
+
+	/** What to show for the player (see FRealtimeNetPresenceRow::DisplayName). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	FString DisplayName;
+
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	ERealtimeNetPresenceStatus Status = ERealtimeNetPresenceStatus::Offline;
+
+	/** "Bob joined", "Bob is away", ... from the plugin's string table (Presence News Text). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	FText Text;
+
+	/** The change was this client's own player (a toast usually skips it). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
+	bool bIsLocalPlayer = false;
 };
