@@ -1,38 +1,49 @@
 #include "RealtimeNetConnectionStatusWidget.h"
 
-#include "Components/Button.h"
 #include "Components/Image.h"
 #include "Components/ProgressBar.h"
 #include "Components/TextBlock.h"
+#include "Engine/LocalPlayer.h"
 
+#include "RealtimeNetButtonBinding.h"
+#include "RealtimeNetClient.h"
 #include "RealtimeNetSubsystem.h"
 #include "RealtimeNetTextLibrary.h"
+
+URealtimeNetClient* URealtimeNetConnectionStatusWidget::GetClient() const
+{
+	return Client.Get();
+}
 
 void URealtimeNetConnectionStatusWidget::NativeConstruct()
 {
 	Super::NativeConstruct();
-	if (URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(this))
+	URealtimeNetClient* Found = URealtimeNetSubsystem::GetClientFor(GetOwningLocalPlayer());
+	if (Found == nullptr)
 	{
-		Subsystem = System;
-		StateHandle = System->OnConnectionStateChangedNative.AddUObject(this, &URealtimeNetConnectionStatusWidget::HandleStateChanged);
+		Found = URealtimeNetSubsystem::GetClientFor(this);
 	}
-	if (ReconnectButton != nullptr)
+	if (Found != nullptr)
 	{
-		ReconnectButton->OnClicked.AddDynamic(this, &URealtimeNetConnectionStatusWidget::HandleReconnectClicked);
+		Client = Found;
+		StateHandle = Found->OnConnectionStateChangedNative.AddUObject(this, &URealtimeNetConnectionStatusWidget::HandleStateChanged);
 	}
+	ButtonBinding = MakeShared<FRealtimeNetButtonBinding>();
+	ButtonBinding->Bind(ReconnectButton, this, GET_FUNCTION_NAME_CHECKED(URealtimeNetConnectionStatusWidget, HandleReconnectClicked),
+		GET_FUNCTION_NAME_CHECKED(URealtimeNetConnectionStatusWidget, HandleReconnectClickedBy));
 	Refresh();
 }
 
 void URealtimeNetConnectionStatusWidget::NativeDestruct()
 {
-	if (URealtimeNetSubsystem* System = Subsystem.Get())
+	if (URealtimeNetClient* Shown = Client.Get())
 	{
-		System->OnConnectionStateChangedNative.Remove(StateHandle);
+		Shown->OnConnectionStateChangedNative.Remove(StateHandle);
 	}
 	StateHandle.Reset();
-	if (ReconnectButton != nullptr)
+	if (ButtonBinding.IsValid())
 	{
-		ReconnectButton->OnClicked.RemoveDynamic(this, &URealtimeNetConnectionStatusWidget::HandleReconnectClicked);
+		ButtonBinding->Unbind();
 	}
 	Super::NativeDestruct();
 }
@@ -48,11 +59,45 @@ void URealtimeNetConnectionStatusWidget::NativeTick(const FGeometry& MyGeometry,
 	}
 }
 
+void URealtimeNetConnectionStatusWidget::RequestReconnect()
+{
+	if (URealtimeNetClient* Shown = Client.Get())
+	{
+		Shown->Reconnect();
+	}
+}
+
 void URealtimeNetConnectionStatusWidget::HandleReconnectClicked()
 {
-	if (URealtimeNetSubsystem* System = Subsystem.Get())
+	RequestReconnect();
+}
+
+void URealtimeNetConnectionStatusWidget::HandleReconnectClickedBy(UObject* /*Button*/)
+{
+	RequestReconnect();
+}
+
+void URealtimeNetConnectionStatusWidget::ShowReconnect_Implementation()
+{
+	if (ReconnectText != nullptr)
 	{
-		System->Reconnect();
+		ReconnectText->SetVisibility(ESlateVisibility::HitTestInvisible);
+	}
+	if (ReconnectButton != nullptr)
+	{
+		ReconnectButton->SetVisibility(ESlateVisibility::Visible);
+	}
+}
+
+void URealtimeNetConnectionStatusWidget::HideReconnect_Implementation()
+{
+	if (ReconnectText != nullptr)
+	{
+		ReconnectText->SetVisibility(ESlateVisibility::Collapsed);
+	}
+	if (ReconnectButton != nullptr)
+	{
+		ReconnectButton->SetVisibility(ESlateVisibility::Collapsed);
 	}
 }
 
@@ -65,18 +110,17 @@ void URealtimeNetConnectionStatusWidget::HandleStateChanged(ERealtimeNetConnecti
 void URealtimeNetConnectionStatusWidget::Refresh()
 {
 	SinceRefresh = 0.f;
-	const URealtimeNetSubsystem* System = Subsystem.Get();
-	const ERealtimeNetConnectionState State =
-		System != nullptr ? System->GetConnectionState() : ERealtimeNetConnectionState::Disconnected;
-	const FRealtimeNetNetworkStats Stats = System != nullptr ? System->GetNetworkStats() : FRealtimeNetNetworkStats();
+	const URealtimeNetClient* Shown = Client.Get();
+	const ERealtimeNetConnectionState State = Shown != nullptr ? Shown->GetConnectionState() : ERealtimeNetConnectionState::Disconnected;
+	const FRealtimeNetNetworkStats Stats = Shown != nullptr ? Shown->GetNetworkStats() : FRealtimeNetNetworkStats();
 
 	if (StateText != nullptr)
 	{
-		StateText->SetText(FText::FromString(URealtimeNetTextLibrary::ConnectionStateText(State)));
+		StateText->SetText(URealtimeNetTextLibrary::ConnectionStateText(State));
 	}
 	if (QualityText != nullptr)
 	{
-		QualityText->SetText(FText::FromString(URealtimeNetTextLibrary::QualityText(Stats.Quality)));
+		QualityText->SetText(URealtimeNetTextLibrary::QualityText(Stats.Quality));
 	}
 	const TObjectPtr<UImage> Bars[] = {QualityBar1, QualityBar2, QualityBar3, QualityBar4};
 	for (int32 Index = 0; Index < static_cast<int32>(UE_ARRAY_COUNT(Bars)); ++Index)
@@ -90,10 +134,18 @@ void URealtimeNetConnectionStatusWidget::Refresh()
 	{
 		QualityProgress->SetPercent(static_cast<float>(Stats.QualityBars) / 4.f);
 	}
-	if (ReconnectButton != nullptr)
+	const bool bOffline = State == ERealtimeNetConnectionState::Reconnecting || State == ERealtimeNetConnectionState::Closed;
+	if (!bReconnectShown.IsSet() || bReconnectShown.GetValue() != bOffline)
 	{
-		const bool bOffline = State == ERealtimeNetConnectionState::Reconnecting || State == ERealtimeNetConnectionState::Closed;
-		ReconnectButton->SetVisibility(bOffline ? ESlateVisibility::Visible : ESlateVisibility::Collapsed);
+		bReconnectShown = bOffline;
+		if (bOffline)
+		{
+			ShowReconnect();
+		}
+		else
+		{
+			HideReconnect();
+		}
 	}
 	UpdateCountdown();
 	OnStatusRefreshed(State, Stats);
@@ -107,14 +159,9 @@ void URealtimeNetConnectionStatusWidget::UpdateCountdown()
 	}
 	int32 Attempt = 0;
 	float SecondsLeft = 0.f;
-	const URealtimeNetSubsystem* System = Subsystem.Get();
-	if (System != nullptr && System->GetReconnectCountdown(Attempt, SecondsLeft))
+	const URealtimeNetClient* Shown = Client.Get();
+	if (Shown != nullptr && Shown->GetReconnectCountdown(Attempt, SecondsLeft))
 	{
-		ReconnectText->SetText(FText::FromString(URealtimeNetTextLibrary::ReconnectingText(Attempt, SecondsLeft)));
-		ReconnectText->SetVisibility(ESlateVisibility::HitTestInvisible);
-	}
-	else
-	{
-		ReconnectText->SetVisibility(ESlateVisibility::Collapsed);
+		ReconnectText->SetText(URealtimeNetTextLibrary::ReconnectingText(Attempt, SecondsLeft));
 	}
 }

@@ -2,13 +2,20 @@
 
 #include "Components/TextBlock.h"
 
+#include "Engine/LocalPlayer.h"
+
+#include "RealtimeNetClient.h"
 #include "RealtimeNetSubsystem.h"
 #include "RealtimeNetTextLibrary.h"
 
 void URealtimeNetInspectorWidget::NativeConstruct()
 {
 	Super::NativeConstruct();
-	Subsystem = URealtimeNetSubsystem::Get(this);
+	Client = URealtimeNetSubsystem::GetClientFor(GetOwningLocalPlayer());
+	if (!Client.IsValid())
+	{
+		Client = URealtimeNetSubsystem::GetClientFor(this);
+	}
 	Refresh();
 }
 
@@ -25,7 +32,7 @@ void URealtimeNetInspectorWidget::NativeTick(const FGeometry& MyGeometry, float 
 void URealtimeNetInspectorWidget::Refresh()
 {
 	SinceRefresh = 0.f;
-	const URealtimeNetSubsystem* System = Subsystem.Get();
+	const URealtimeNetClient* System = Client.Get();
 	if (System == nullptr)
 	{
 		return;
@@ -38,27 +45,27 @@ void URealtimeNetInspectorWidget::Refresh()
 	}
 	if (StateText != nullptr)
 	{
-		StateText->SetText(FText::FromString(FString::Printf(TEXT("%s  session %s  player %s"),
-			*URealtimeNetTextLibrary::ConnectionStateText(System->GetConnectionState()), *System->GetSessionId(),
+		StateText->SetText(FText::AsCultureInvariant(FString::Printf(TEXT("%s  session %s  player %s"),
+			*URealtimeNetTextLibrary::ConnectionStateText(System->GetConnectionState()).ToString(), *System->GetSessionId(),
 			*System->GetPlayerId())));
 	}
 	if (LinkText != nullptr)
 	{
-		LinkText->SetText(FText::FromString(URealtimeNetTextLibrary::LinkText(Stats)));
+		LinkText->SetText(URealtimeNetTextLibrary::LinkText(Stats));
 	}
 	if (QueueText != nullptr)
 	{
-		QueueText->SetText(FText::FromString(URealtimeNetTextLibrary::QueueText(Stats)));
+		QueueText->SetText(URealtimeNetTextLibrary::QueueText(Stats));
 	}
 	if (TraceText != nullptr)
 	{
 		FString Lines;
 		for (const FRealtimeNetTraceRow& Row : Trace)
 		{
-			Lines += URealtimeNetTextLibrary::TraceRowText(Row);
+			Lines += URealtimeNetTextLibrary::TraceRowText(Row).ToString();
 			Lines += TEXT("\n");
 		}
-		TraceText->SetText(FText::FromString(Lines));
+		TraceText->SetText(FText::AsCultureInvariant(Lines));
 	}
 	OnInspectorRefreshed(Stats, Trace);
 }

@@ -3,6 +3,7 @@
 #include "Components/Image.h"
 #include "Components/TextBlock.h"
 
+#include "RealtimeNetPlayerListItem.h"
 #include "RealtimeNetTextLibrary.h"
 
 void URealtimeNetPlayerRowWidget::SetRow(const FRealtimeNetPresenceRow& InRow)
@@ -10,15 +11,15 @@ void URealtimeNetPlayerRowWidget::SetRow(const FRealtimeNetPresenceRow& InRow)
 	Row = InRow;
 	if (NameText != nullptr)
 	{
-		NameText->SetText(FText::FromString(Row.PlayerId));
+		NameText->SetText(FText::FromString(Row.DisplayName.IsEmpty() ? Row.PlayerId : Row.DisplayName));
 	}
 	if (StatusText != nullptr)
 	{
-		StatusText->SetText(FText::FromString(URealtimeNetTextLibrary::PresenceStatusText(Row.Status)));
+		StatusText->SetText(URealtimeNetTextLibrary::PresenceStatusText(Row.Status));
 	}
 	if (LastSeenText != nullptr)
 	{
-		LastSeenText->SetText(FText::FromString(Row.LastSeenText));
+		LastSeenText->SetText(Row.LastSeenText);
 	}
 	if (DevicesText != nullptr)
 	{
@@ -32,4 +33,36 @@ void URealtimeNetPlayerRowWidget::SetRow(const FRealtimeNetPresenceRow& InRow)
 		OnlineIndicator->SetColorAndOpacity(Color);
 	}
 	OnRowChanged(Row);
+}
+
+void URealtimeNetPlayerRowWidget::NativeOnListItemObjectSet(UObject* ListItemObject)
+{
+	IUserObjectListEntry::NativeOnListItemObjectSet(ListItemObject);  // routes to On List Item Object Set
+	URealtimeNetPlayerListItem* Item = Cast<URealtimeNetPlayerListItem>(ListItemObject);
+	Follow(Item);
+	if (Item != nullptr)
+	{
+		SetRow(Item->Row);
+	}
+}
+
+void URealtimeNetPlayerRowWidget::NativeOnEntryReleased()
+{
+	Follow(nullptr);
+	IUserObjectListEntry::NativeOnEntryReleased();
+}
+
+void URealtimeNetPlayerRowWidget::Follow(URealtimeNetPlayerListItem* Item)
+{
+	if (URealtimeNetPlayerListItem* Previous = FollowedItem.Get())
+	{
+		Previous->OnRowChangedNative.Remove(ItemHandle);
+	}
+	ItemHandle.Reset();
+	FollowedItem = Item;
+	if (Item != nullptr)
+	{
+		// The list keeps the item when the player's presence changes: follow it instead of waiting to be rebuilt.
+		ItemHandle = Item->OnRowChangedNative.AddUObject(this, &URealtimeNetPlayerRowWidget::SetRow);
+	}
 }

@@ -1,27 +1,35 @@
 #include "RealtimeNetPresenceToastWidget.h"
 
 #include "Components/TextBlock.h"
+#include "Engine/LocalPlayer.h"
 
+#include "RealtimeNetClient.h"
+#include "RealtimeNetRoom.h"
 #include "RealtimeNetSubsystem.h"
 
 void URealtimeNetPresenceToastWidget::NativeConstruct()
 {
 	Super::NativeConstruct();
-	if (URealtimeNetSubsystem* System = URealtimeNetSubsystem::Get(this))
+	URealtimeNetClient* Found = URealtimeNetSubsystem::GetClientFor(GetOwningLocalPlayer());
+	if (Found == nullptr)
 	{
-		Subsystem = System;
-		NewsHandle = System->OnPresenceNewsNative.AddUObject(this, &URealtimeNetPresenceToastWidget::HandlePresenceNews);
+		Found = URealtimeNetSubsystem::GetClientFor(this);
 	}
-	SetVisibility(ESlateVisibility::Collapsed);
+	if (Found != nullptr)
+	{
+		Client = Found;
+		PresenceHandle = Found->OnRoomPresenceChangedNative.AddUObject(this, &URealtimeNetPresenceToastWidget::HandlePresenceChanged);
+	}
+	HideToast();
 }
 
 void URealtimeNetPresenceToastWidget::NativeDestruct()
 {
-	if (URealtimeNetSubsystem* System = Subsystem.Get())
+	if (URealtimeNetClient* Shown = Client.Get())
 	{
-		System->OnPresenceNewsNative.Remove(NewsHandle);
+		Shown->OnRoomPresenceChangedNative.Remove(PresenceHandle);
 	}
-	NewsHandle.Reset();
+	PresenceHandle.Reset();
 	Queue.Reset();
 	Super::NativeDestruct();
 }
@@ -40,20 +48,19 @@ void URealtimeNetPresenceToastWidget::NativeTick(const FGeometry& MyGeometry, fl
 	}
 }
 
-void URealtimeNetPresenceToastWidget::HandlePresenceNews(const FString& ChangedRoom, const FString& PlayerId,
-	const FString& Text)
+void URealtimeNetPresenceToastWidget::HandlePresenceChanged(URealtimeNetRoom* Room, const FRealtimeNetPresenceChange& Change)
 {
-	const URealtimeNetSubsystem* System = Subsystem.Get();
-	const bool bSelf = System != nullptr && PlayerId == System->GetPlayerId();  // "you joined" tells nobody anything
-	if (!bSelf && (Room.IsEmpty() || ChangedRoom == Room))
+	const bool bThisRoom = RoomName.IsEmpty() || (Room != nullptr && Room->GetName() == RoomName);
+	const bool bNews = Change.News != ERealtimeNetPresenceNews::Reloaded;
+	if (bThisRoom && bNews && (bIncludeLocalPlayer || !Change.bIsLocalPlayer))
 	{
-		ShowToast(Text);
+		EnqueueToast(Change);
 	}
 }
 
-void URealtimeNetPresenceToastWidget::ShowToast(const FString& Message)
+void URealtimeNetPresenceToastWidget::EnqueueToast(const FRealtimeNetPresenceChange& Change)
 {
-	Queue.Add(Message);
+	Queue.Add(Change);
 	while (Queue.Num() > MaxQueued)
 	{
 		Queue.RemoveAt(0);
@@ -69,18 +76,26 @@ void URealtimeNetPresenceToastWidget::ShowNext()
 	if (Queue.Num() == 0)
 	{
 		bShowing = false;
-		SetVisibility(ESlateVisibility::Collapsed);
-		OnToastHidden();
+		HideToast();
 		return;
 	}
-	const FString Message = Queue[0];
+	const FRealtimeNetPresenceChange Next = Queue[0];
 	Queue.RemoveAt(0);
 	bShowing = true;
 	Remaining = DisplaySeconds;
+	ShowToast(Next);
+}
+
+void URealtimeNetPresenceToastWidget::ShowToast_Implementation(const FRealtimeNetPresenceChange& Change)
+{
 	if (MessageText != nullptr)
 	{
-		MessageText->SetText(FText::FromString(Message));
+		MessageText->SetText(Change.Text);
 	}
 	SetVisibility(ESlateVisibility::HitTestInvisible);
-	OnToastShown(Message);
+}
+
+void URealtimeNetPresenceToastWidget::HideToast_Implementation()
+{
+	SetVisibility(ESlateVisibility::Collapsed);
 }

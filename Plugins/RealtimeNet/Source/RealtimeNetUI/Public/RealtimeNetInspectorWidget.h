@@ -8,7 +8,7 @@
 
 #include "RealtimeNetInspectorWidget.generated.h"
 
-class URealtimeNetSubsystem;
+class URealtimeNetClient;
 class UTextBlock;
 
 UCLASS()
@@ -18,18 +18,19 @@ class REALTIMENETUI_API URealtimeNetInspectorWidget : public UUserWidget
 
 public:
 	/** Seconds between reads of the subsystem. */
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Inspector", meta = (ClampMin = "0.05"))
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Debug", meta = (ClampMin = "0.05"))
 	float RefreshInterval = 0.25f;
 
-	/** Newest trace rows shown (the core keeps Project Settings > RealtimeNet > Trace Capacity). */
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Inspector", meta = (ClampMin = "0"))
+	/** Newest trace rows shown (the core keeps Project Settings > RealtimeNet > Trace Capacity). Developer-facing:
+	    these lines are not translated. */
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Debug", meta = (ClampMin = "0"))
 	int32 MaxTraceRows = 16;
 
 	/** Called after every refresh, for Blueprint-side additions (graphs, colours). */
-	UFUNCTION(BlueprintImplementableEvent, Category = "RealtimeNet|Inspector")
+	UFUNCTION(BlueprintImplementableEvent, Category = "RealtimeNet|Debug")
 	void OnInspectorRefreshed(const FRealtimeNetNetworkStats& Stats, const TArray<FRealtimeNetTraceRow>& Trace);
 
-	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Inspector")
+	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Debug")
 	void Refresh();
 
 protected:
@@ -53,6 +54,6 @@ protected:
 	TObjectPtr<UTextBlock> TraceText;
 
 private:
-	TWeakObjectPtr<URealtimeNetSubsystem> Subsystem;
+	TWeakObjectPtr<URealtimeNetClient> Client;
 	float SinceRefresh = 0.f;
 };

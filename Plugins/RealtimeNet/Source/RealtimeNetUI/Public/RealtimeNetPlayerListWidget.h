@@ -1,16 +1,18 @@
-// A room's players in the core's display order (online, away, offline). Rebuilt only when the subsystem says the
-// room's presence changed, or when Refresh / SetRoom is called.
+// A room's players in the core's display order (online, away, offline), in a UListView (or any subclass:
+// CommonUI's UCommonListView fits) whose entry widget is a URealtimeNetPlayerRowWidget. One item per player is
+// kept and updated, so rows are reused rather than rebuilt; the list changes only when the room's presence does.
 #pragma once
 
 #include "CoreMinimal.h"
 #include "Blueprint/UserWidget.h"
 
-#include "RealtimeNetPlayerRowWidget.h"
+#include "RealtimeNetTypes.h"
 
 #include "RealtimeNetPlayerListWidget.generated.h"
 
-class UPanelWidget;
-class URealtimeNetSubsystem;
+class UListView;
+class URealtimeNetPlayerListItem;
+class URealtimeNetRoom;
 class UTextBlock;
 
 UCLASS()
@@ -19,39 +21,50 @@ class REALTIMENETUI_API URealtimeNetPlayerListWidget : public UUserWidget
 	GENERATED_BODY()
 
 public:
+	/** The room to show, by name, once the owning player's client is in it (or set Room with Set Room). */
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Presence", meta = (ExposeOnSpawn = "true"))
-	FString Room;
+	FString RoomName;
 
-	/** The row widget created per player (a Widget Blueprint derived from URealtimeNetPlayerRowWidget). */
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Presence")
-	TSubclassOf<URealtimeNetPlayerRowWidget> RowClass;
-
+	/** Shows Room's players (from Join Room's On Success). */
 	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Presence")
-	void SetRoom(const FString& NewRoom);
+	void SetRoom(URealtimeNetRoom* Room);
 
-	/** Rebuilds the rows now ("last seen" texts age; call it from a timer if they should). */
+	/** Updates the items now ("last seen" texts age: call it from a timer if they should). */
 	UFUNCTION(BlueprintCallable, Category = "RealtimeNet|Presence")
 	void Refresh();
 
-	/** Called after every rebuild. */
+	/** The items, in display order (what the list view shows). */
+	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Presence")
+	TArray<URealtimeNetPlayerListItem*> GetItems() const;
+
+	/** Called after every refresh. */
 	UFUNCTION(BlueprintImplementableEvent, Category = "RealtimeNet|Presence")
-	void OnRowsRebuilt(const TArray<FRealtimeNetPresenceRow>& Rows);
+	void OnRowsRefreshed(const TArray<FRealtimeNetPresenceRow>& Rows);
 
 protected:
 	virtual void NativeConstruct() override;
 	virtual void NativeDestruct() override;
+	virtual void NativeTick(const FGeometry& MyGeometry, float InDeltaTime) override;
 
-	/** Where the rows go (a Vertical Box, a Scroll Box, ...). */
-	UPROPERTY(meta = (BindWidgetOptional))
-	TObjectPtr<UPanelWidget> RowsPanel;
+	/** The list (its Entry Widget Class: a Widget Blueprint of URealtimeNetPlayerRowWidget). */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
+	TObjectPtr<UListView> PlayerList;
 
-	/** The number of players. */
-	UPROPERTY(meta = (BindWidgetOptional))
+	/** "3 players". */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
 	TObjectPtr<UTextBlock> CountText;
 
 private:
-	void HandlePresenceChanged(const FString& ChangedRoom);
+	void Watch(URealtimeNetRoom* Room);
+	void HandlePresenceChanged(URealtimeNetRoom* Room, const FRealtimeNetPresenceChange& Change);
 
-	TWeakObjectPtr<URealtimeNetSubsystem> Subsystem;
+	TWeakObjectPtr<URealtimeNetRoom> ShownRoom;
 	FDelegateHandle PresenceHandle;
+
+	/** One item per player, reused across refreshes. */
+	UPROPERTY()
+	TMap<FString, TObjectPtr<URealtimeNetPlayerListItem>> Items;
+
+	UPROPERTY()
+	TArray<TObjectPtr<URealtimeNetPlayerListItem>> Ordered;
 };

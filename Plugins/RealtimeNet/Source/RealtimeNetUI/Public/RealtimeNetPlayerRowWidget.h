@@ -1,8 +1,9 @@
-// One row of the player list: name, status, online indicator, "last seen". Designers skin it; the list creates one
-// per presence row and calls SetRow.
+// One row of the player list, an entry widget of its UListView (IUserObjectListEntry): name (the display name
+// from presence), status, online indicator, "last seen". Designers skin it; it also works on its own with SetRow.
 #pragma once
 
 #include "CoreMinimal.h"
+#include "Blueprint/IUserObjectListEntry.h"
 #include "Blueprint/UserWidget.h"
 
 #include "RealtimeNetTypes.h"
@@ -10,10 +11,11 @@
 #include "RealtimeNetPlayerRowWidget.generated.h"
 
 class UImage;
+class URealtimeNetPlayerListItem;
 class UTextBlock;
 
 UCLASS()
-class REALTIMENETUI_API URealtimeNetPlayerRowWidget : public UUserWidget
+class REALTIMENETUI_API URealtimeNetPlayerRowWidget : public UUserWidget, public IUserObjectListEntry
 {
 	GENERATED_BODY()
 
@@ -28,33 +30,43 @@ public:
 	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence")
 	FRealtimeNetPresenceRow Row;
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Appearance")
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Presence")
 	FLinearColor OnlineColor = FLinearColor(0.1f, 0.8f, 0.2f, 1.f);
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Appearance")
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Presence")
 	FLinearColor AwayColor = FLinearColor(0.9f, 0.7f, 0.1f, 1.f);
 
-	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Appearance")
+	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|Presence")
 	FLinearColor OfflineColor = FLinearColor(0.4f, 0.4f, 0.4f, 1.f);
 
 protected:
-	/** The player id. */
-	UPROPERTY(meta = (BindWidgetOptional))
+	// IUserObjectListEntry: the list view hands this row an item, and takes it back.
+	virtual void NativeOnListItemObjectSet(UObject* ListItemObject) override;
+	virtual void NativeOnEntryReleased() override;
+
+	/** The player's display name. */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
 	TObjectPtr<UTextBlock> NameText;
 
-	/** "online", "away", "offline". */
-	UPROPERTY(meta = (BindWidgetOptional))
+	/** "Online", "Away", "Offline". */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
 	TObjectPtr<UTextBlock> StatusText;
 
-	/** The core's "last seen" text: "online", "5 minutes ago", "yesterday", ... */
-	UPROPERTY(meta = (BindWidgetOptional))
+	/** "online", "5 minutes ago", "yesterday", ... */
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
 	TObjectPtr<UTextBlock> LastSeenText;
 
 	/** Connected devices. */
-	UPROPERTY(meta = (BindWidgetOptional))
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
 	TObjectPtr<UTextBlock> DevicesText;
 
 	/** Tinted with OnlineColor / AwayColor / OfflineColor. */
-	UPROPERTY(meta = (BindWidgetOptional))
+	UPROPERTY(BlueprintReadOnly, Category = "RealtimeNet|Presence", meta = (BindWidgetOptional))
 	TObjectPtr<UImage> OnlineIndicator;
+
+private:
+	void Follow(URealtimeNetPlayerListItem* Item);
+
+	TWeakObjectPtr<URealtimeNetPlayerListItem> FollowedItem;
+	FDelegateHandle ItemHandle;
 };

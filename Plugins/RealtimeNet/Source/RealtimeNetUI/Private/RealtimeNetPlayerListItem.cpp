@@ -1,0 +1,7 @@
+#include "RealtimeNetPlayerListItem.h"
+
+void URealtimeNetPlayerListItem::SetRow(const FRealtimeNetPresenceRow& NewRow)
+{
+	Row = NewRow;
+	OnRowChangedNative.Broadcast(Row);
+}
