@@ -702,6 +702,26 @@ TEST_F(ClientTest, CallsTimeOutByTheirDeadlineInIdOrderAndLateAnswersMatchNothin
   EXPECT_EQ(client_.pending_calls(), 1u);
 }
 
+TEST_F(ClientTest, CloseLeavesEveryRoomWithTheReasonAfterTheStateChange) {
+  Establish(0);
+  Join("lobby", 0, 0);
+  Join("arena", 0, 0);
+  client_.TakeEvents();
+  client_.Close(1, "closed by the game");
+  std::vector<ClientEvent> events = client_.TakeEvents();
+  std::vector<std::string> left;
+  for (const ClientEvent& event : events) {
+    if (event.kind == Kind::kRoomLeft) left.push_back(event.room + ": " + event.reason);
+  }
+  // One per room, in room order, after the connection's own change (the rooms end with the session).
+  EXPECT_EQ(left, (std::vector<std::string>{"arena: closed by the game", "lobby: closed by the game"}));
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.front().kind, Kind::kStateChanged);
+  EXPECT_EQ(client_.state_store().Document("lobby"), nullptr);
+  client_.Close(2, "again");  // nothing is left twice
+  for (const ClientEvent& event : client_.TakeEvents()) EXPECT_NE(event.kind, Kind::kRoomLeft);
+}
+
 TEST_F(ClientTest, CloseCancelsEveryCallWithItsReasonAndIdsAreNeverReused) {
   std::uint64_t first = Establish(0);
   std::vector<CallOutcome> outcomes;

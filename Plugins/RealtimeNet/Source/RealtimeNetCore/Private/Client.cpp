@@ -81,7 +81,16 @@ void Client::Close(double now, const std::string& reason) {
   // Closing on purpose ends the session: nothing queued is sent later, no room is rebuilt.
   FailAll(reason, now);
   abandoned_joins_.clear();  // the session is over: nothing can still join
-  for (const auto& [room, membership] : rooms_) store_.Remove(room);
+  // Every room is left with the session: the game hears it per room (its room objects end), in room order.
+  for (const auto& [room, membership] : rooms_) {
+    store_.Remove(room);
+    ClientEvent left;
+    left.kind = ClientEvent::Kind::kRoomLeft;
+    left.room = room;
+    left.stream = membership.stream;
+    left.reason = reason;
+    Emit(std::move(left));
+  }
   rooms_.clear();
   positions_.clear();
   resume_token_.clear();

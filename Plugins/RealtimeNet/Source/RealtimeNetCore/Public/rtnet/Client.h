@@ -92,7 +92,8 @@ struct ClientEvent {
     kTokenExpiring,   // session.token_expiring: call RefreshToken with a new token before `deadline`
     kDraining,        // server.draining: the client moves to another node within `deadline` seconds
     kRoomJoined,      // room, stream: joined (or re-joined); its state follows as kRoomStateChanged
-    kRoomLeft,        // room, reason: left (LeaveRoom), or the gateway refused a re-join
+    kRoomLeft,        // room, reason: left (LeaveRoom), the session closed (Close: one per room), or the gateway
+                      // refused a re-join
     kPresenceChanged, // room, player, display_name, presence_status, reason (join / leave / status / query),
                       // text ("bob joined"): Presence(room) changed
     kRoomEvent,       // room, sender, type ("" when untyped), data, offset: a room.event of a joined room
@@ -175,6 +176,7 @@ class RTNET_API Client {
 
   // Lifecycle.
   bool Connect(double now);
+  /// Ends the session on purpose: pending calls fail, and every room is left (a kRoomLeft each, with `reason`).
   void Close(double now, const std::string& reason = "closed by the client");
   /// A new socket now, keeping the session (the player's "reconnect" button, rtnet.Reconnect).
   bool Reconnect(double now, const std::string& reason = "reconnect requested");
