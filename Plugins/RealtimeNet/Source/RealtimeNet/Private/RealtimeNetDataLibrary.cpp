@@ -26,6 +26,22 @@ const rtnet::Value* Find(const FJsonObjectWrapper& Json, const FString& Path, rt
 	return rtnet::FindAt(Holder, *Parsed);
 }
 
+/**
+ * Steps over a wildcard (CustomStructureParam) parameter and gives its property and memory. From the Blueprint VM
+ * (bytecode) the step sets MostRecentProperty; called natively (ProcessEvent: C++, Python, a spec) there is no
+ * bytecode, the step reads the function's own parameter and sets only the address, so the property is the one the
+ * chain pointed at. The wildcard parameters are all references, so the native step copies nothing into Result.
+ */
+void StepWildcard(FFrame& Stack, FProperty*& OutProperty, void*& OutMemory)
+{
+	FProperty* Declared = Stack.Code == nullptr ? CastField<FProperty>(Stack.PropertyChainForCompiledIn) : nullptr;
+	Stack.MostRecentPropertyAddress = nullptr;
+	Stack.MostRecentProperty = nullptr;
+	Stack.StepCompiledIn<FProperty>(nullptr);
+	OutProperty = Stack.MostRecentProperty != nullptr ? Stack.MostRecentProperty : Declared;
+	OutMemory = Stack.MostRecentPropertyAddress;
+}
+
 void ThrowMissingWildcard(UObject* Context, FFrame& Stack, const TCHAR* Node)
 {
 	const FBlueprintExceptionInfo Info(EBlueprintExceptionType::AccessViolation,
@@ -136,11 +152,9 @@ DEFINE_FUNCTION(URealtimeNetDataLibrary::execJsonToValue)
 {
 	P_GET_STRUCT_REF(FJsonObjectWrapper, Json);
 	P_GET_PROPERTY(FStrProperty, Path);
-	Stack.MostRecentPropertyAddress = nullptr;
-	Stack.MostRecentProperty = nullptr;
-	Stack.StepCompiledIn<FProperty>(nullptr);
-	FProperty* ValueProperty = Stack.MostRecentProperty;
-	void* ValueMemory = Stack.MostRecentPropertyAddress;
+	FProperty* ValueProperty = nullptr;
+	void* ValueMemory = nullptr;
+	RealtimeNetDataDetail::StepWildcard(Stack, ValueProperty, ValueMemory);
 	P_FINISH;
 	if (ValueProperty == nullptr || ValueMemory == nullptr)
 	{
@@ -160,11 +174,9 @@ DEFINE_FUNCTION(URealtimeNetDataLibrary::execRoomStateToValue)
 {
 	P_GET_OBJECT(URealtimeNetRoom, Room);
 	P_GET_PROPERTY(FStrProperty, Path);
-	Stack.MostRecentPropertyAddress = nullptr;
-	Stack.MostRecentProperty = nullptr;
-	Stack.StepCompiledIn<FProperty>(nullptr);
-	FProperty* ValueProperty = Stack.MostRecentProperty;
-	void* ValueMemory = Stack.MostRecentPropertyAddress;
+	FProperty* ValueProperty = nullptr;
+	void* ValueMemory = nullptr;
+	RealtimeNetDataDetail::StepWildcard(Stack, ValueProperty, ValueMemory);
 	P_FINISH;
 	if (ValueProperty == nullptr || ValueMemory == nullptr)
 	{
@@ -206,11 +218,9 @@ DEFINE_FUNCTION(URealtimeNetDataLibrary::execSetJsonValue)
 {
 	P_GET_STRUCT_REF(FJsonObjectWrapper, Json);
 	P_GET_PROPERTY(FStrProperty, Path);
-	Stack.MostRecentPropertyAddress = nullptr;
-	Stack.MostRecentProperty = nullptr;
-	Stack.StepCompiledIn<FProperty>(nullptr);
-	FProperty* ValueProperty = Stack.MostRecentProperty;
-	void* ValueMemory = Stack.MostRecentPropertyAddress;
+	FProperty* ValueProperty = nullptr;
+	void* ValueMemory = nullptr;
+	RealtimeNetDataDetail::StepWildcard(Stack, ValueProperty, ValueMemory);
 	P_FINISH;
 	FJsonObjectWrapper Result = Json;
 	if (ValueProperty == nullptr || ValueMemory == nullptr)
@@ -250,11 +260,9 @@ FJsonObjectWrapper URealtimeNetDataLibrary::SetJsonNull(const FJsonObjectWrapper
 
 DEFINE_FUNCTION(URealtimeNetDataLibrary::execValueToJson)
 {
-	Stack.MostRecentPropertyAddress = nullptr;
-	Stack.MostRecentProperty = nullptr;
-	Stack.StepCompiledIn<FProperty>(nullptr);
-	FProperty* ValueProperty = Stack.MostRecentProperty;
-	void* ValueMemory = Stack.MostRecentPropertyAddress;
+	FProperty* ValueProperty = nullptr;
+	void* ValueMemory = nullptr;
+	RealtimeNetDataDetail::StepWildcard(Stack, ValueProperty, ValueMemory);
 	P_FINISH;
 	FJsonObjectWrapper Result;
 	if (ValueProperty == nullptr || ValueMemory == nullptr)

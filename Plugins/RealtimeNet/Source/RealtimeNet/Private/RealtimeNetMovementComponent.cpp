@@ -91,21 +91,38 @@ void URealtimeNetMovementComponent::BindToState(URealtimeNetRoom* Room, const FS
 	Unbind();
 	StatePath = Path;
 	RoomName = Room != nullptr ? Room->GetName() : FString();
-	if (Room == nullptr)
+	if (Room != nullptr)
 	{
-		return;
+		BindResolved(Room, ResolvePath(Room->GetClient()));
 	}
-	const std::optional<rtnet::Path> Parsed = rtnet::Path::Parse(FRealtimeNetJson::ToStd(StatePath));
-	if (!Parsed.has_value() || Parsed->empty())
+}
+
+FString URealtimeNetMovementComponent::ResolvePath(const URealtimeNetClient* Client) const
+{
+	static const TCHAR* const Player = TEXT("{player}");
+	if (!StatePath.Contains(Player, ESearchCase::CaseSensitive))
+	{
+		return StatePath;
+	}
+	// Not known before the gateway's welcome: nothing to bind to yet.
+	const FString PlayerId = Client != nullptr ? Client->GetPlayerId() : FString();
+	return PlayerId.IsEmpty() ? FString() : StatePath.Replace(Player, *PlayerId, ESearchCase::CaseSensitive);
+}
+
+void URealtimeNetMovementComponent::BindResolved(URealtimeNetRoom* Room, const FString& Path)
+{
+	Unbind();
+	const std::optional<rtnet::Path> Parsed = rtnet::Path::Parse(FRealtimeNetJson::ToStd(Path));
+	if (Room == nullptr || !Parsed.has_value() || Parsed->empty())
 	{
 		return;  // nothing to follow at "" or at a path that does not parse
 	}
 	BoundRoom = Room;
-	BoundPath = StatePath;
+	BoundPath = Path;
 	StateHandle = Room->OnStateChangedNative.AddUObject(this, &URealtimeNetMovementComponent::HandleStateChanged);
 	Core = MakeShared<FRealtimeNetMovementCore>();
 	Core->Path = *Parsed;
-	Core->Key = FRealtimeNetJson::ToStd(StatePath);
+	Core->Key = FRealtimeNetJson::ToStd(Path);
 	Rebuild(WantedRole());
 	HandleStateChanged(Room, Room->GetStateVersion());  // a document already held
 }
@@ -133,16 +150,18 @@ URealtimeNetRoom* URealtimeNetMovementComponent::GetBoundRoom() const
 bool URealtimeNetMovementComponent::Resolve()
 {
 	URealtimeNetRoom* Room = BoundRoom.Get();
-	if (Room != nullptr && BoundPath == StatePath && Room->IsJoined())
+	const URealtimeNetClient* Client = Room != nullptr ? Room->GetClient() : URealtimeNetSubsystem::GetClientFor(this);
+	const FString Wanted = ResolvePath(Client);
+	if (Room != nullptr && BoundPath == Wanted && Room->IsJoined())
 	{
 		return true;
 	}
-	if (Room != nullptr && BoundPath != StatePath)
+	if (Room != nullptr && Room->IsJoined() && !Wanted.IsEmpty() && BoundPath != Wanted)
 	{
-		BindToState(Room, StatePath);  // the path was changed live
+		BindResolved(Room, Wanted);  // the path was changed live
 		return BoundRoom.IsValid();
 	}
-	if (RoomName.IsEmpty() || StatePath.IsEmpty())
+	if (RoomName.IsEmpty() || Wanted.IsEmpty())
 	{
 		if (Room != nullptr && !Room->IsJoined())
 		{
@@ -150,18 +169,14 @@ bool URealtimeNetMovementComponent::Resolve()
 		}
 		return false;
 	}
-	const URealtimeNetClient* Client = URealtimeNetSubsystem::GetClientFor(this);
 	URealtimeNetRoom* Named = Client != nullptr ? Client->FindRoom(RoomName) : nullptr;
-	if (Named != Room)
+	if (Named != nullptr && Named->IsJoined() && (Named != Room || BoundPath != Wanted))
 	{
-		if (Named != nullptr && Named->IsJoined())
-		{
-			BindToState(Named, StatePath);
-		}
-		else if (Room != nullptr)
-		{
-			Unbind();
-		}
+		BindResolved(Named, Wanted);
+	}
+	else if (Room != nullptr && (Named == nullptr || !Named->IsJoined()))
+	{
+		Unbind();
 	}
 	return BoundRoom.IsValid() && BoundRoom->IsJoined();
 }

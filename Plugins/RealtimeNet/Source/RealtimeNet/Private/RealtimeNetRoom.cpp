@@ -59,7 +59,8 @@ void URealtimeNetRoom::HandleLeft(const FString& Reason)
 
 const rtnet::Value* URealtimeNetRoom::FindState(const FString& Path) const
 {
-	const URealtimeNetClient* Owner = Client.Get();
+	// Only while joined: once left, the same room joined again has a room object of its own.
+	const URealtimeNetClient* Owner = bJoined ? Client.Get() : nullptr;
 	const rtnet::Client* Core = Owner != nullptr ? Owner->GetCoreClient() : nullptr;
 	const rtnet::Value* Document = Core != nullptr ? Core->state_store().Document(FRealtimeNetJson::ToStd(Name)) : nullptr;
 	const std::optional<rtnet::Path> Parsed = rtnet::Path::Parse(FRealtimeNetJson::ToStd(Path));
@@ -68,7 +69,7 @@ const rtnet::Value* URealtimeNetRoom::FindState(const FString& Path) const
 
 int64 URealtimeNetRoom::GetStateVersion() const
 {
-	const URealtimeNetClient* Owner = Client.Get();
+	const URealtimeNetClient* Owner = bJoined ? Client.Get() : nullptr;
 	const rtnet::Client* Core = Owner != nullptr ? Owner->GetCoreClient() : nullptr;
 	return Core != nullptr ? static_cast<int64>(Core->state_store().Version(FRealtimeNetJson::ToStd(Name)).value_or(0)) : 0;
 }

@@ -136,6 +136,10 @@ public:
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Connection", meta = (Keywords = "me self player id"))
 	FString GetPlayerId() const;
 
+	/** Whether this client connects as a Play In Editor development identity when Connect gets no token (C++ only:
+	    the token itself is never readable). */
+	bool UsesDevelopmentIdentity() const { return !DevelopmentToken.IsEmpty(); }
+
 	/** The name the subsystem knows this client by ("Default", "LocalPlayer1", ...). */
 	UFUNCTION(BlueprintPure, Category = "RealtimeNet|Connection")
 	FName GetClientName() const { return ClientName; }

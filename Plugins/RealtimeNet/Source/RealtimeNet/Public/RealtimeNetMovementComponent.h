@@ -20,6 +20,7 @@
 
 #include "RealtimeNetMovementComponent.generated.h"
 
+class URealtimeNetClient;
 class URealtimeNetRoom;
 struct FRealtimeNetMovementCore;
 
@@ -75,7 +76,8 @@ public:
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|State")
 	FString RoomName;
 
-	/** '/'-separated path of the entity's object in the document, e.g. "players/p1" (Bind To State sets it). */
+	/** '/'-separated path of the entity's object in the document, e.g. "players/p1" (Bind To State sets it).
+	    "{player}" stands for this client's player id: "players/{player}" on the local pawn is this player's entry. */
 	UPROPERTY(EditAnywhere, BlueprintReadWrite, Category = "RealtimeNet|State")
 	FString StatePath;
 
@@ -169,6 +171,10 @@ protected:
 private:
 	/** Binds to RoomName/StatePath when they name something not bound yet; true while bound. */
 	bool Resolve();
+	/** StatePath with "{player}" replaced by Client's player id; empty while that is not known. */
+	FString ResolvePath(const URealtimeNetClient* Client) const;
+	/** Follows Path (already resolved) of Room. */
+	void BindResolved(URealtimeNetRoom* Room, const FString& Path);
 	/** The role the owner's situation calls for now (rtnet::ChooseMovementRole). */
 	ERealtimeNetMovementRole WantedRole() const;
 	/** Builds the predictor or the interpolator for Role, from the owner's pose; parks or unparks the other movers. */

@@ -72,7 +72,7 @@ private:
 	bool bRequestCompactEntities = false;
 };
 
-/** Leaves the room (its On Left fires); the room object stays readable but no longer changes. */
+/** Leaves the room (its On Left fires); the room object then holds no state and fires nothing more. */
 UCLASS()
 class REALTIMENET_API URealtimeNetLeaveRoomAction : public URealtimeNetRoomCallActionBase
 {
