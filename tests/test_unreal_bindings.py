@@ -72,8 +72,13 @@ def _properties(struct_body: str) -> dict[str, str]:
 
 
 def _game_methods() -> list[dict[str, Any]]:
-    """The methods game code calls: every method but those the description marks x-client-managed."""
-    return [m for m in _doc()["methods"] if not m.get("x-client-managed")]
+    """The methods with a generated node: every method but those the description marks x-client-managed (the
+    client calls them itself) or x-hand-written (a hand-written node is the one way to call them)."""
+    return [m for m in _doc()["methods"] if not m.get("x-client-managed") and not m.get("x-hand-written")]
+
+
+def _hand_written() -> list[dict[str, Any]]:
+    return [m for m in _doc()["methods"] if m.get("x-hand-written") and not m.get("x-client-managed")]
 
 
 def _client_managed() -> list[dict[str, Any]]:
@@ -86,11 +91,19 @@ def _schemas() -> list[tuple[str, list[tuple[str, dict[str, Any], bool]]]]:
     out = []
     for name, schema in doc["components"]["schemas"].items():
         required = set(schema.get("required", []))
-        out.append((f"FRealtimeNet{name}", [(k, v, k in required) for k, v in schema["properties"].items()]))
+        # x-secret members (resume tokens) are left out: Blueprints never see them.
+        out.append((f"FRealtimeNet{name}", [(k, v, k in required) for k, v in schema["properties"].items()
+                                            if not v.get("x-secret")]))
     for method in _game_methods() + doc["x-notifications"]:
         out.append((f"FRealtimeNet{_pascal(method['name'])}Params",
-                    [(p["name"], p["schema"], bool(p.get("required"))) for p in method.get("params", [])]))
+                    [(p["name"], p["schema"], bool(p.get("required"))) for p in method.get("params", [])
+                     if not p["schema"].get("x-secret") and not p.get("x-secret")]))
     return out
+
+# A generated node's Blueprint category: the task its method's first tag names (the hand-written nodes use the same).
+TASK_CATEGORY = {"rooms": "RealtimeNet|Rooms", "state": "RealtimeNet|State", "presence": "RealtimeNet|Presence",
+                 "sys": "RealtimeNet|Debug", "testing": "RealtimeNet|Debug", "auth": "RealtimeNet|Connection",
+                 "session": "RealtimeNet|Connection"}
 
 
 def _expected_member(name: str, schema: dict[str, Any], required: bool) -> tuple[str, str | None, bool]:
@@ -167,12 +180,13 @@ def test_every_schema_method_and_notification_has_its_unreal_type() -> None:
         # Every generated node is the one hand-written base's subclass: no generated base of its own.
         body = _body(calls_h, f"class REALTIMENET_API {action} : public URealtimeNetCallActionBase")
         assert f"static {action}* {pascal}(UObject* WorldContextObject, const FRealtimeNet{pascal}Params& Params, " \
-               "const FRealtimeNetCallOptions& Options);" in body
+               "const FRealtimeNetCallOptions& Options, URealtimeNetClient* Client = nullptr);" in body
         factory = re.search(r"UFUNCTION\((.*)\)\n\tstatic", body)
         assert factory is not None
-        category = "RealtimeNet|Protocol|Development" if method.get("x-development-only") else "RealtimeNet|Protocol"
+        category = "RealtimeNet|Debug" if method.get("x-development-only") else TASK_CATEGORY[method["tags"][0]["name"]]
         for spec in ('BlueprintCallable', f'Category="{category}"', 'BlueprintInternalUseOnly="true"',
-                     'WorldContext="WorldContextObject"', 'DisplayName="', "ToolTip="):
+                     'WorldContext="WorldContextObject"', 'AdvancedDisplay="Options,Client"', 'DisplayName="',
+                     "ToolTip="):
             assert spec in factory[1], (action, spec)
         # Both pins of one delegate type, carrying Result and Error: the Blueprint node (UK2Node_BaseAsyncTask)
         # makes its data pins from the first delegate's signature only.
@@ -209,24 +223,48 @@ def test_client_managed_methods_get_no_node_and_no_params_struct() -> None:
         assert f"URealtimeNet{pascal}Action" not in generated, name
         assert f"FRealtimeNet{pascal}Params" not in generated, name
         assert f'TEXT("{name}")' not in generated, name
-    # Development-only methods keep a node, out of the way and saying so.
+    # Development-only methods keep a node, in Debug and saying so; it refuses to run in Shipping (the base's Init).
     fault = _body(_read(CALLS_H), "class REALTIMENET_API URealtimeNetFaultInjectAction : public URealtimeNetCallActionBase")
-    assert 'Category="RealtimeNet|Protocol|Development"' in fault and "Development only" in fault
+    assert 'Category="RealtimeNet|Debug"' in fault and "Development only" in fault
+    assert 'TEXT("fault.inject"), /*bDevelopmentOnly*/ true);' in _read(CALLS_CPP)
+    # Hand-written methods get no generated node and no params struct: their node is the one way.
+    for method in _hand_written():
+        pascal = _pascal(method["name"])
+        assert f"URealtimeNet{pascal}Action" not in _read(CALLS_H), method["name"]
+        assert f"FRealtimeNet{pascal}Params" not in generated, method["name"]
 
 
 def test_the_description_decides_which_methods_get_a_node(tmp_path: Path) -> None:
     def mark(doc: dict[str, Any]) -> None:
-        for method in doc["methods"]:
-            method.pop("x-client-managed", None)
-            if method["name"] == "room.publish":
-                method["x-client-managed"] = True
+        # (auth.refresh and session.resume send secrets: they cannot have a node, see the next test.)
+        _method(doc, "sys.ping").pop("x-client-managed")
+        publish = _method(doc, "room.publish")
+        publish.pop("x-hand-written")
+        publish["x-client-managed"] = True
 
     bindings = build(load(_spec_with(tmp_path, mark)))
     methods = {a.method for a in bindings.actions}
-    assert "room.publish" not in methods and {"session.resume", "sys.ping", "auth.refresh"} <= methods
-    assert [m.method for m in bindings.client_managed] == ["room.publish"]
+    assert "room.publish" not in methods and "sys.ping" in methods
+    assert [m.method for m in bindings.client_managed] == ["auth.refresh", "room.publish", "session.resume"]
     assert "FRealtimeNetRoomPublishParams" not in {s.name for s in bindings.structs}
     assert all(a.development_only == (a.method == "fault.inject") for a in bindings.actions)
+
+    def unmark(doc: dict[str, Any]) -> None:
+        _method(doc, "room.leave").pop("x-hand-written")
+
+    # Without x-hand-written a method gets its generated node back, in the category of its tag.
+    unmarked = build(load(_spec_with(tmp_path, unmark)))
+    leave = next(a for a in unmarked.actions if a.method == "room.leave")
+    assert leave.category == "RealtimeNet|Rooms"
+    assert "room.leave" not in {h.method for h in build(load(ROOT / "protocol/openrpc.json")).actions}
+
+
+def test_a_method_that_sends_a_secret_cannot_get_a_node(tmp_path: Path) -> None:
+    # x-secret members (tokens) never reach Blueprints: a method sending one must be one the client calls itself.
+    with pytest.raises(SpecError, match="x-secret members \\['token'\\] cannot be sent from a node"):
+        build(load(_spec_with(tmp_path, lambda d: _method(d, "auth.refresh").pop("x-client-managed"))))
+    resumed = _body(_read(TYPES_H), "struct REALTIMENET_API FRealtimeNetSessionWelcomeParams\n")
+    assert "ResumeToken" not in resumed and "ResumeToken" not in _read(EVENTS_H)
 
 
 def test_the_hand_written_nodes_share_the_base_with_the_generated_ones() -> None:
@@ -235,9 +273,13 @@ def test_the_hand_written_nodes_share_the_base_with_the_generated_ones() -> None
     assert "class REALTIMENET_API URealtimeNetCallActionBase : public UCancellableAsyncAction" in base
     nodes = (public / "RealtimeNetAsyncActions.h").read_text()
     assert "class REALTIMENET_API URealtimeNetJsonCallActionBase : public URealtimeNetCallActionBase" in nodes
-    for node in ("URealtimeNetCallAction", "URealtimeNetJoinRoomAction", "URealtimeNetUpdateStateAction",
-                 "URealtimeNetSetPresenceAction"):
+    for node in ("URealtimeNetCallAction", "URealtimeNetSetPresenceAction"):
         assert f"class REALTIMENET_API {node} : public URealtimeNetJsonCallActionBase" in nodes, node
+    rooms = (public / "RealtimeNetRoomActions.h").read_text()
+    assert "class REALTIMENET_API URealtimeNetRoomCallActionBase : public URealtimeNetCallActionBase" in rooms
+    for node in ("URealtimeNetJoinRoomAction", "URealtimeNetLeaveRoomAction", "URealtimeNetPublishAction",
+                 "URealtimeNetUpdateStateAction"):
+        assert f"class REALTIMENET_API {node} : public URealtimeNetRoomCallActionBase" in rooms, node
     # One text and one classification for a local failure: the base's, through the core.
     private = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Private"
     calls = (private / "RealtimeNetAsyncActions.cpp").read_text().split("// --- Calls ---", 1)[1] + _read(CALLS_CPP)
@@ -251,14 +293,15 @@ def test_every_async_node_has_one_delegate_type_for_all_its_pins() -> None:
     # signature fires without its values. So every delegate a node has, inherited ones included, is one type.
     public = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Public"
     text = "".join(p.read_text() for p in (public / "RealtimeNetCallAction.h", public / "RealtimeNetAsyncActions.h",
-                                           ROOT / CALLS_H))
+                                           public / "RealtimeNetRoomActions.h", ROOT / CALLS_H))
     parents: dict[str, str] = {}
     pins: dict[str, set[str]] = {}
     for match in re.finditer(r"class REALTIMENET_API (\w+) : public (\w+)\n\{(.*?)\n\};", text, re.S):
         parents[match[1]] = match[2]
         pins[match[1]] = set(re.findall(r"UPROPERTY\(BlueprintAssignable[^\n]*\)\n\t(\w+) \w+;", match[3]))
     concrete = [name for name in parents if f"UCLASS(Abstract)\nclass REALTIMENET_API {name} :" not in text]
-    assert len(concrete) == 5 + len(build(load(ROOT / "protocol/openrpc.json")).actions)
+    # Connect, Call Method, Set Presence; Join Room, Leave, Publish, Update State, Wait For Room Event.
+    assert len(concrete) == 8 + len(build(load(ROOT / "protocol/openrpc.json")).actions)
     for name in concrete:
         types: set[str] = set()
         cls: str | None = name
@@ -365,23 +408,36 @@ def _spaced(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
 
 
-def test_the_hand_written_guide_covers_the_subsystem_and_links_the_reference() -> None:
-    guide = " ".join(_read(Path("docs/blueprint-api.md")).split())  # one line: names may wrap
+def test_the_hand_written_guide_opens_with_five_minutes_and_covers_every_node() -> None:
+    text = _read(Path("docs/blueprint-api.md"))
+    guide = " ".join(text.split())  # one line: names may wrap
+    # It opens with the first five minutes: the nodes a user places, no C++ and no other plugin.
+    first = text.split("\n## ", 2)[1]
+    assert first.startswith("The first five minutes")
+    for step in ("**1. Connect.**", "**2. Join a room.**", "**3. Read a state field.**", "**4. React to a typed event.**",
+                 "**5. Show other players moving.**"):
+        assert step in first, step
+    assert "C++" not in first.replace("no C++", "")
     assert "(blueprint-api-reference.md)" in guide and "not linked or run here" in guide
-    for node in ("Connect", "Call", "Join Room", "Update State", "Set Presence"):
-        assert f"| **{node}**" in guide, node
-    for pattern in ("Connect on BeginPlay", "Join and bind On State Changed", "Reconnect UI", "Presence list",
-                    "Prediction component"):
+    for node in ("Connect", "Start Connecting", "Join Room", "Leave", "Publish", "Wait For Room Event", "Update State",
+                 "Set Presence", "Call Method", "Watch Collection", "Json To Value", "Value To Json", "Set Json Value",
+                 "Room State To Value"):
+        assert f"**{node}**" in guide, node
+    for pattern in ("Connect on BeginPlay", "Join and bind the room's events", "Entities", "Reconnect UI",
+                    "Presence list", "Prediction component"):
         assert f"**{pattern}.**" in guide, pattern
-    subsystem = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Public/RealtimeNetSubsystem.h"
-    if not subsystem.exists():
-        pytest.skip("the runtime module's subsystem header is not there yet")
-    text = subsystem.read_text()
-    functions = re.findall(r"UFUNCTION\(Blueprint(?:Callable|Pure)[^\n]*\)\n\t[^(\n]*?(\w+)\(", text)
-    events = re.findall(r"UPROPERTY\(BlueprintAssignable[^\n]*\)\n\t\w+ (\w+);", text)
-    assert functions and events
-    for name in functions + events:
-        assert f"**{_spaced(name)}**" in guide, f"docs/blueprint-api.md does not describe {name}"
+    # Every Blueprint function and event of the client, the room and the subsystem is described.
+    public = ROOT / "Plugins/RealtimeNet/Source/RealtimeNet/Public"
+    for header in ("RealtimeNetClient.h", "RealtimeNetRoom.h", "RealtimeNetSubsystem.h", "RealtimeNetCollectionWatch.h"):
+        header_text = (public / header).read_text()
+        functions = re.findall(r"UFUNCTION\(Blueprint(?:Callable|Pure)[^\n]*(?:\n[^\n]*\))?\n\t[^(\n]*?(\w+)\(",
+                               header_text)
+        events = re.findall(r"UPROPERTY\(BlueprintAssignable[^\n]*\)\n\t\w+ (\w+);", header_text)
+        assert functions, header
+        for name in functions + events:
+            shown = re.search(r'DisplayName = "([^"]+)"', header_text.split(f" {name}(")[0].rsplit("UFUNCTION", 1)[-1])
+            label = shown[1] if shown else _spaced(name)
+            assert f"**{label}**" in guide, f"docs/blueprint-api.md does not describe {header}: {name}"
 
 
 def _method(doc: dict[str, Any], name: str) -> dict[str, Any]:
@@ -398,7 +454,7 @@ def _spec_with(tmp_path: Path, change: Any) -> Path:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: _method(d, "room.publish")["params"][0].update(schema={"type": ["string", "integer"]}), "type lists"),
+    (lambda d: _method(d, "direct.send")["params"][0].update(schema={"type": ["string", "integer"]}), "type lists"),
     (lambda d: d["components"]["schemas"].update(Error={"type": "object", "properties": {}}), "already taken"),
     (lambda d: d["components"]["schemas"]["Pong"]["properties"].update(serverTime={"type": "number"}), "collide"),
     (lambda d: d["components"]["schemas"]["Pong"]["properties"].update(to_json={"type": "number"}), "collide"),
@@ -552,6 +608,7 @@ public:
 	TWeakObjectPtr() = default;
 	TWeakObjectPtr(T* In) : Pointer(In) {}
 	T* Get() const { return Pointer; }
+	bool IsValid() const { return Pointer != nullptr; }
 private:
 	T* Pointer = nullptr;
 };
@@ -658,8 +715,8 @@ public:
 };
 """
 
-# The runtime module's API as /tmp/contract.md names it (RealtimeNetTypes.h, RealtimeNetJson.h,
-# RealtimeNetSubsystem.h), reduced to what the generated code uses.
+# The runtime module's API (RealtimeNetTypes.h, RealtimeNetJson.h, RealtimeNetClient.h, RealtimeNetSubsystem.h),
+# reduced to what the generated code and the base use.
 _STUB_TYPES = r"""
 #pragma once
 #include "CoreMinimal.h"
@@ -753,18 +810,16 @@ bool FRealtimeNetJson::Parse(const FString& Text, rtnet::Value& Out)
 }
 """
 
-_STUB_SUBSYSTEM = r"""
+_STUB_CLIENT = r"""
 #pragma once
 #include "Dom/JsonObject.h"
 #include "RealtimeNetTypes.h"
 #include "UObject/Object.h"
 struct FRealtimeNetCallResult { bool bSuccess = false; bool bCancelled = false; TSharedPtr<FJsonValue> Result; FRealtimeNetError Error; };
 DECLARE_DELEGATE_OneParam(FRealtimeNetCallCompleted, const FRealtimeNetCallResult&);
-class URealtimeNetSubsystem : public UObject {
+class URealtimeNetClient : public UObject {
 public:
 	struct FCall { int64 Id; FString Method; TSharedPtr<FJsonObject> Params; FRealtimeNetCallCompleted OnDone; };
-	static inline URealtimeNetSubsystem* Instance = nullptr;
-	static URealtimeNetSubsystem* Get(const UObject* WorldContextObject) { return WorldContextObject ? Instance : nullptr; }
 	int64 CallJson(const FString& Method, const TSharedPtr<FJsonObject>& Params, const FRealtimeNetCallOptions&, FRealtimeNetCallCompleted OnDone)
 	{ Calls.push_back({++LastId, Method, Params, OnDone}); return LastId; }
 	// Reports the cancellation synchronously: the harder case for a node.
@@ -779,6 +834,17 @@ public:
 	std::vector<FCall> Calls;
 	std::vector<int64> Cancelled;
 	int64 LastId = 0;
+};
+"""
+
+_STUB_SUBSYSTEM = r"""
+#pragma once
+#include "RealtimeNetClient.h"
+class URealtimeNetSubsystem : public UObject {
+public:
+	// The world's client (the game's, or the local player's in split screen): one here, or none.
+	static inline URealtimeNetClient* WorldClient = nullptr;
+	static URealtimeNetClient* GetClientFor(const UObject* WorldContextObject) { return WorldContextObject ? WorldClient : nullptr; }
 };
 """
 
@@ -838,20 +904,10 @@ int main()
 {
 	FString Error;
 	// Params -> wire: exact snake_case names, exact int64, JSON text parsed, optional members left out.
-	FRealtimeNetStateUpdateParams Update;
-	Update.Room = TEXT("lobby");
-	Update.BaseVersion = 9007199254740993LL;
-	Update.PatchJson = TEXT("{\"hp\":3,\"gone\":null}");
-	CHECK(Text(Update.ToJson(&Error)) == R"({"base_version":9007199254740993,"patch":{"gone":null,"hp":3},"room":"lobby"})");
-	Update.PatchJson = TEXT("[1]");
-	CHECK(!Update.ToJson(&Error).IsValid() && Has(Error, "patch") && Has(Error, "object"));
-
-	FRealtimeNetRoomJoinParams Join;
-	Join.Room = TEXT("r");
-	CHECK(Text(Join.ToJson()) == R"({"room":"r"})");
-	Join.bHasStateEncoding = true;
-	Join.StateEncoding = ERealtimeNetRoomJoinStateEncoding::MergePatch;
-	CHECK(Text(Join.ToJson()) == R"({"room":"r","state_encoding":"merge_patch"})");
+	FRealtimeNetDirectSendParams Send;
+	Send.To = TEXT("p2");
+	Send.DataJson = TEXT("{\"n\":9007199254740993,\"gone\":null}");
+	CHECK(Text(Send.ToJson(&Error)) == R"({"data":{"gone":null,"n":9007199254740993},"to":"p2"})");
 
 	FRealtimeNetPresenceList Listed;
 	FRealtimeNetPlayerPresence Row;
@@ -861,20 +917,19 @@ int main()
 	Listed.Players.Add(Row);
 	CHECK(Text(Listed.ToJson()) == R"({"players":[{"devices":1,"player_id":"a","status":"online"}]})");
 
-	FRealtimeNetRoomPublishParams Publish;
-	Publish.Room = TEXT("r");
-	CHECK(Text(Publish.ToJson()) == R"({"data":null,"room":"r"})");
-	Publish.DataJson = TEXT("{oops");
-	CHECK(!Publish.ToJson(&Error).IsValid() && Has(Error, "\"data\""));
-	Publish.DataJson = TEXT("1,2");
-	CHECK(!Publish.ToJson(&Error).IsValid());
-	Publish.DataJson = TEXT(" 42 ");
-	CHECK(Text(Publish.ToJson()) == R"({"data":42,"room":"r"})");
-	Publish.DataJson = TEXT("\"hi\"");
-	CHECK(Text(Publish.ToJson()) == R"({"data":"hi","room":"r"})");
-	Publish.DataJson = TEXT("null");
-	CHECK(Text(Publish.ToJson()) == R"({"data":null,"room":"r"})");
-	Publish.DataJson = TEXT("{oops");
+	Send.DataJson = FString();
+	CHECK(Text(Send.ToJson()) == R"({"data":null,"to":"p2"})");
+	Send.DataJson = TEXT("{oops");
+	CHECK(!Send.ToJson(&Error).IsValid() && Has(Error, "\"data\""));
+	Send.DataJson = TEXT("1,2");
+	CHECK(!Send.ToJson(&Error).IsValid());
+	Send.DataJson = TEXT(" 42 ");
+	CHECK(Text(Send.ToJson()) == R"({"data":42,"to":"p2"})");
+	Send.DataJson = TEXT("\"hi\"");
+	CHECK(Text(Send.ToJson()) == R"({"data":"hi","to":"p2"})");
+	Send.DataJson = TEXT("null");
+	CHECK(Text(Send.ToJson()) == R"({"data":null,"to":"p2"})");
+	Send.DataJson = TEXT("{oops");
 
 	FRealtimeNetFaultInjectParams Fault;
 	Fault.Room = TEXT("r");
@@ -905,55 +960,63 @@ int main()
 	CHECK(!List.FromJson(*Object(R"({"players":[{"player_id":"p","status":"busy","devices":1}]})"), &Error));
 	CHECK(Has(Error, "item 0") && Has(Error, "\"status\"") && Has(Error, "busy"));
 
-	// A call node: success.
-	URealtimeNetSubsystem Subsystem;
-	URealtimeNetSubsystem::Instance = &Subsystem;
+	// A call node: success, on the world's client.
+	URealtimeNetClient Client;
+	URealtimeNetSubsystem::WorldClient = &Client;
 	UObject World;
-	URealtimeNetRoomJoinAction* Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
+	FRealtimeNetSysEchoParams Echo;
+	Echo.DataJson = TEXT("{\"n\":9007199254740993}");
+	URealtimeNetSysEchoAction* Action = URealtimeNetSysEchoAction::SysEcho(&World, Echo, FRealtimeNetCallOptions());
 	int Successes = 0, Failures = 0;
-	FRealtimeNetRoomJoined Got;
+	FRealtimeNetEcho Got;
 	FRealtimeNetError GotError;
-	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined& Result, const FRealtimeNetError& Failure)
+	Action->OnSuccess.AddLambda([&](const FRealtimeNetEcho& Result, const FRealtimeNetError& Failure)
 	{
 		Got = Result;
 		CHECK(Failure.Message.IsEmpty() && Failure.Code == 0);  // the success pin's Error is empty
 		++Successes;
 	});
-	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
+	Action->OnFailure.AddLambda([&](const FRealtimeNetEcho&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
 	Action->Activate();
-	CHECK(Subsystem.Calls.size() == 1 && Narrow(Subsystem.Calls[0].Method) == "room.join");
-	CHECK(Text(Subsystem.Calls[0].Params) == R"({"room":"r","state_encoding":"merge_patch"})");
-	CHECK(Action->GetCallId() == Subsystem.Calls[0].Id);
+	CHECK(Client.Calls.size() == 1 && Narrow(Client.Calls[0].Method) == "sys.echo");
+	CHECK(Text(Client.Calls[0].Params) == R"({"data":{"n":9007199254740993}})");
+	CHECK(Action->GetCallId() == Client.Calls[0].Id);
 	FRealtimeNetCallResult Success;
 	Success.bSuccess = true;
-	Success.Result = Value(R"({"room":"r","stream":"room:r","epoch":"e","offset":0,"state_version":4,"state":{}})");
-	Subsystem.Calls[0].OnDone.ExecuteIfBound(Success);
-	CHECK(Successes == 1 && Failures == 0 && Got.StateVersion == 4 && Narrow(Got.StateJson) == "{}");
+	Success.Result = Value(R"({"data":{"n":9007199254740993}})");
+	Client.Calls[0].OnDone.ExecuteIfBound(Success);
+	CHECK(Successes == 1 && Failures == 0 && Narrow(Got.DataJson) == R"({"n":9007199254740993})");
 	CHECK(Action->ReadyToDestroyCalls == 1 && Action->GetCallId() == 0);
 
+	// A node given a client of its own sends through it, not the world's.
+	URealtimeNetClient Second;
+	Action = URealtimeNetSysEchoAction::SysEcho(&World, Echo, FRealtimeNetCallOptions(), &Second);
+	Action->Activate();
+	CHECK(Second.Calls.size() == 1 && Client.Calls.size() == 1);
+
 	// A result that does not match the protocol.
-	Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
-	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError&) { ++Successes; });
-	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined& Result, const FRealtimeNetError& Failure)
+	Action = URealtimeNetSysEchoAction::SysEcho(&World, Echo, FRealtimeNetCallOptions());
+	Action->OnSuccess.AddLambda([&](const FRealtimeNetEcho&, const FRealtimeNetError&) { ++Successes; });
+	Action->OnFailure.AddLambda([&](const FRealtimeNetEcho& Result, const FRealtimeNetError& Failure)
 	{
-		CHECK(Result.Room.IsEmpty() && Result.StateVersion == 0);  // the failure pin's Result is empty
+		CHECK(Result.DataJson.IsEmpty());  // the failure pin's Result is empty
 		GotError = Failure;
 		++Failures;
 	});
 	Action->Activate();
-	Success.Result = Value(R"({"room":"r"})");
-	Subsystem.Calls.back().OnDone.ExecuteIfBound(Success);
+	Success.Result = Value(R"({"echoed":1})");
+	Client.Calls.back().OnDone.ExecuteIfBound(Success);
 	CHECK(Successes == 1 && Failures == 1 && GotError.ErrorClass == ERealtimeNetErrorClass::Protocol);
 	CHECK(GotError.Recovery == ERealtimeNetRecovery::GiveUp);
-	CHECK(GotError.Code == 0 && Narrow(GotError.Method) == "room.join" && Has(GotError.Message, "stream"));
-	CHECK(Has(GotError.Message, "the result of room.join does not match the protocol"));
+	CHECK(GotError.Code == 0 && Narrow(GotError.Method) == "sys.echo" && Has(GotError.Message, "data"));
+	CHECK(Has(GotError.Message, "the result of sys.echo does not match the protocol"));
 	CHECK(Action->ReadyToDestroyCalls == 1 && Action->GetCallId() == 0);
 
 	// The gateway's error is passed on as it is.
-	Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
-	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined& Result, const FRealtimeNetError& Failure)
+	Action = URealtimeNetSysEchoAction::SysEcho(&World, Echo, FRealtimeNetCallOptions());
+	Action->OnFailure.AddLambda([&](const FRealtimeNetEcho& Result, const FRealtimeNetError& Failure)
 	{
-		CHECK(Result.Room.IsEmpty() && Result.StateVersion == 0);  // the failure pin's Result is empty
+		CHECK(Result.DataJson.IsEmpty());  // the failure pin's Result is empty
 		GotError = Failure;
 		++Failures;
 	});
@@ -961,37 +1024,38 @@ int main()
 	FRealtimeNetCallResult Refused;
 	Refused.Error.Code = -32002;
 	Refused.Error.ErrorClass = ERealtimeNetErrorClass::Fatal;
-	Subsystem.Calls.back().OnDone.ExecuteIfBound(Refused);
+	Client.Calls.back().OnDone.ExecuteIfBound(Refused);
 	CHECK(Failures == 2 && GotError.Code == -32002 && Action->ReadyToDestroyCalls == 1);
 
-	// Cancel: the call is cancelled in the subsystem and nothing fires, even when it reports synchronously.
-	Action = URealtimeNetRoomJoinAction::RoomJoin(&World, Join, FRealtimeNetCallOptions());
-	Action->OnSuccess.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError&) { ++Successes; });
-	Action->OnFailure.AddLambda([&](const FRealtimeNetRoomJoined&, const FRealtimeNetError&) { ++Failures; });
+	// Cancel: the call is cancelled in the client and nothing fires, even when it reports synchronously.
+	Action = URealtimeNetSysEchoAction::SysEcho(&World, Echo, FRealtimeNetCallOptions());
+	Action->OnSuccess.AddLambda([&](const FRealtimeNetEcho&, const FRealtimeNetError&) { ++Successes; });
+	Action->OnFailure.AddLambda([&](const FRealtimeNetEcho&, const FRealtimeNetError&) { ++Failures; });
 	Action->Activate();
 	const int64 Cancelled = Action->GetCallId();
 	Action->Cancel();
-	CHECK(Subsystem.Cancelled.size() == 1 && Subsystem.Cancelled[0] == Cancelled);
-	Subsystem.Calls.back().OnDone.ExecuteIfBound(Success);
+	CHECK(Client.Cancelled.size() == 1 && Client.Cancelled[0] == Cancelled);
+	CHECK(!Action->IsActive() && !Action->ShouldBroadcastDelegates());
+	Client.Calls.back().OnDone.ExecuteIfBound(Success);
 	CHECK(Successes == 1 && Failures == 2 && Action->ReadyToDestroyCalls == 1);
 
-	// Params that do not encode fail before anything is sent; no subsystem fails as Fatal.
-	const size_t Sent = Subsystem.Calls.size();
-	URealtimeNetRoomPublishAction* Bad = URealtimeNetRoomPublishAction::RoomPublish(&World, Publish, FRealtimeNetCallOptions());
+	// Params that do not encode fail before anything is sent; no client fails as Fatal.
+	const size_t Sent = Client.Calls.size();
+	URealtimeNetDirectSendAction* Bad = URealtimeNetDirectSendAction::DirectSend(&World, Send, FRealtimeNetCallOptions());
 	Bad->OnFailure.AddLambda([&](const FRealtimeNetPublished&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
 	Bad->Activate();
-	CHECK(Failures == 3 && GotError.Code == -32602 && Subsystem.Calls.size() == Sent && Bad->ReadyToDestroyCalls == 1);
+	CHECK(Failures == 3 && GotError.Code == -32602 && Client.Calls.size() == Sent && Bad->ReadyToDestroyCalls == 1);
 	CHECK(GotError.ErrorClass == ERealtimeNetErrorClass::Protocol && GotError.Recovery == ERealtimeNetRecovery::GiveUp);
-	CHECK(Narrow(GotError.Method) == "room.publish" && Has(GotError.Message, "data") && Bad->GetCallId() == 0);
+	CHECK(Narrow(GotError.Method) == "direct.send" && Has(GotError.Message, "data") && Bad->GetCallId() == 0);
 	Bad->Cancel();  // already ended: nothing more
-	CHECK(Failures == 3 && Bad->ReadyToDestroyCalls == 1 && Subsystem.Cancelled.size() == 1);
-	URealtimeNetSubsystem::Instance = nullptr;
+	CHECK(Failures == 3 && Bad->ReadyToDestroyCalls == 1 && Client.Cancelled.size() == 1);
+	URealtimeNetSubsystem::WorldClient = nullptr;
 	URealtimeNetSysEchoAction* Orphan = URealtimeNetSysEchoAction::SysEcho(&World, FRealtimeNetSysEchoParams(), FRealtimeNetCallOptions());
 	Orphan->OnFailure.AddLambda([&](const FRealtimeNetEcho&, const FRealtimeNetError& Failure) { GotError = Failure; ++Failures; });
 	Orphan->Activate();
 	CHECK(Failures == 4 && GotError.ErrorClass == ERealtimeNetErrorClass::Fatal && Orphan->ReadyToDestroyCalls == 1);
 	CHECK(GotError.Recovery == ERealtimeNetRecovery::GiveUp && GotError.Code == 0 && Narrow(GotError.Method) == "sys.echo");
-	CHECK(Narrow(GotError.Message) == "no RealtimeNet subsystem for this world");
+	CHECK(Narrow(GotError.Message) == "no RealtimeNet client for this world");
 	CHECK(Orphan->GetMethod().Equals(TEXT("sys.echo"), ESearchCase::CaseSensitive));
 
 	// Events: the native twin first, then the Blueprint event; params that do not match are dropped.
@@ -1039,6 +1103,7 @@ def test_generated_cpp_compiles_and_runs_against_a_stand_in_engine(tmp_path: Pat
         "Engine/CancellableAsyncAction.h": _STUB_ACTION, "Dom/JsonValue.h": _STUB_JSON,
         "Dom/JsonObject.h": '#pragma once\n#include "Dom/JsonValue.h"\n', "RealtimeNetTypes.h": _STUB_TYPES,
         "RealtimeNetJson.h": _STUB_JSON_BRIDGE_H, "RealtimeNetSubsystem.h": _STUB_SUBSYSTEM,
+        "RealtimeNetClient.h": _STUB_CLIENT,
         "RealtimeNetConvert.h": _STUB_CONVERT, "RealtimeNetJson.cpp": _STUB_JSON_BRIDGE_CPP,
         "Harness.cpp": _HARNESS.replace("RTNET_DERIVES_FROM_THE_BASE\n", "".join(
             f"\tstatic_assert(std::is_base_of<URealtimeNetCallActionBase, {a.class_name}>::value, "

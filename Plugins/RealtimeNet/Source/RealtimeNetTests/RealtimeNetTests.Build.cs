@@ -1,6 +1,7 @@
-// RealtimeNetTests: the plugin's Automation Specs (RealtimeNet.Json, .Subsystem, .AsyncActions, .Presence,
-// .Widgets) and the functional specs that talk to a live gateway in fault-injection mode
-// (RealtimeNet.Functional; host, port and tokens from the command line, see RealtimeNetTestGateway.h).
+// RealtimeNetTests: the plugin's Automation Specs (RealtimeNet.Json, .Client, .AsyncActions, .Presence, .Widgets,
+// .Room, .TypedEvents, .DataModel, .Spawner, .PieIdentities) and the functional specs that talk to a live gateway
+// in fault-injection mode (RealtimeNet.Functional; host, port and tokens from the command line, see
+// RealtimeNetTestGateway.h).
 //
 // A "DeveloperTool" module (RealtimeNet.uplugin), as heroiclabs/nakama-unreal ships NakamaTests: it is built
 // for the editor and development targets, never for Shipping. Every spec file is also guarded with
@@ -19,13 +20,14 @@ public class RealtimeNetTests : ModuleRules
 			"Core",
 			"CoreUObject",
 			"Engine",
+			"GameplayTags",
 			"Json",
 			"UMG",
 			"Slate",
 			"SlateCore",
 			"RealtimeNet",
 			"RealtimeNetUI",
-			// The specs drive rtnet::Client (URealtimeNetSubsystem::GetCoreClient) and build rtnet::Value.
+			// The specs drive rtnet::Client (URealtimeNetClient::GetCoreClient) and build rtnet::Value.
 			"RealtimeNetCore",
 		});
 	}

@@ -1,8 +1,9 @@
-// RealtimeNet.AsyncActions: every hand-written async Blueprint node (Connect, Call, Join Room, Update State,
+// RealtimeNet.AsyncActions: every hand-written async Blueprint node (Connect, Call Method, Join Room, Update State,
 // Set Presence) and a generated one (Sys Echo) ends exactly once -- its success pin or its failure pin, never
-// both, never twice -- and Cancel silences both. No server: answers are scripted into the subsystem's core
-// client (FRealtimeNetScriptedGateway); each spec then lets time pass and adds the stimuli that could fire a
-// pin a second time (a repeated answer, the socket loss that follows, a timeout).
+// both, never twice -- and Cancel silences both (a cancelled join that succeeds late is left again). No server:
+// answers are scripted into the client's core client (FRealtimeNetScriptedGateway); each spec then lets time pass
+// and adds the stimuli that could fire a pin a second time (a repeated answer, the socket loss that follows, a
+// timeout).
 #include "RealtimeNetSpecFlags.h"
 #include "RealtimeNetTextMatch.h"
 
@@ -13,6 +14,10 @@
 #include "Protocol/RealtimeNetProtocolCalls.h"
 #include "Protocol/RealtimeNetProtocolTypes.h"
 #include "RealtimeNetAsyncActions.h"
+#include "RealtimeNetClient.h"
+#include "RealtimeNetDataLibrary.h"
+#include "RealtimeNetRoom.h"
+#include "RealtimeNetRoomActions.h"
 #include "RealtimeNetScriptedGateway.h"
 #include "RealtimeNetSettings.h"
 #include "RealtimeNetSubsystem.h"
@@ -27,23 +32,45 @@ BEGIN_DEFINE_SPEC(FRealtimeNetAsyncActionsSpec, "RealtimeNet.AsyncActions", REAL
 	TUniquePtr<FRealtimeNetScriptedGateway> Gateway;
 	URealtimeNetTestListener* Listener = nullptr;
 	TSharedPtr<FRealtimeNetScenario> Scenario;
+	URealtimeNetJoinRoomAction* JoinNode = nullptr;
 
 	bool Begin()
 	{
 		Instance = MakeUnique<FRealtimeNetTestInstance>();
-		if (!TestNotNull(TEXT("URealtimeNetSubsystem"), Instance->GetSubsystem())
+		if (!TestNotNull(TEXT("URealtimeNetClient"), Instance->GetClient())
 			|| !TestNotNull(TEXT("world"), Instance->GetWorld()))
 		{
 			return false;
 		}
 		Listener = NewObject<URealtimeNetTestListener>();
 		Listener->AddToRoot();
-		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetSubsystem());
+		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetClient());
 		return true;
 	}
 
 	UWorld* World() const { return Instance->GetWorld(); }
-	URealtimeNetSubsystem* Subsystem() const { return Instance->GetSubsystem(); }
+	URealtimeNetClient* Client() const { return Instance->GetClient(); }
+
+	/** JSON text as a Blueprint Json Object (what Make Json and the Set Json nodes build). */
+	static FJsonObjectWrapper Json(const FString& Text)
+	{
+		FJsonObjectWrapper Result;
+		URealtimeNetDataLibrary::TextToJson(Text, Result);
+		return Result;
+	}
+
+	/** Whether the client has sent Method (its recent trace). */
+	bool Sent(const FString& Method) const
+	{
+		for (const FRealtimeNetTraceRow& Row : Client()->GetRecentTrace())
+		{
+			if (Row.bOutgoing && Row.Method == Method)
+			{
+				return true;
+			}
+		}
+		return false;
+	}
 
 	/** Opens a scripted session; fails the scenario when it cannot. */
 	bool OpenSession()
@@ -114,6 +141,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 			Scenario.Reset();
 		}
 		Gateway.Reset();
+		JoinNode = nullptr;
 		Instance.Reset();
 		if (Listener != nullptr)
 		{
@@ -123,7 +151,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 		Settings.Reset();
 	});
 
-	Describe(TEXT("RealtimeNet Connect"), [this]()
+	Describe(TEXT("Connect"), [this]()
 	{
 		LatentIt(TEXT("succeeds once when the session is up (the later socket loss fires nothing)"), FTimespan::FromSeconds(20),
 			[this](const FDoneDelegate& Done)
@@ -173,12 +201,12 @@ void FRealtimeNetAsyncActionsSpec::Define()
 			}, Nothing, 1.0, [this]()
 			{
 				// Cancel stops waiting, not connecting (the node's documented rule).
-				TestTrue(TEXT("the client itself went on"), Subsystem()->GetConnectionState() != ERealtimeNetConnectionState::Disconnected);
+				TestTrue(TEXT("the client itself went on"), Client()->GetConnectionState() != ERealtimeNetConnectionState::Disconnected);
 			});
 		});
 	});
 
-	Describe(TEXT("RealtimeNet Call"), [this]()
+	Describe(TEXT("Call Method"), [this]()
 	{
 		LatentIt(TEXT("succeeds once with the result as JSON text, int64 exact, and ignores a repeated answer"),
 			FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
@@ -270,16 +298,17 @@ void FRealtimeNetAsyncActionsSpec::Define()
 		});
 	});
 
-	Describe(TEXT("RealtimeNet Join Room"), [this]()
+	Describe(TEXT("Join Room"), [this]()
 	{
-		LatentIt(TEXT("succeeds once and the room is held"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
+		LatentIt(TEXT("succeeds once with the room object, which holds the room's state"), FTimespan::FromSeconds(20),
+			[this](const FDoneDelegate& Done)
 		{
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
 				if (!OpenSession()) return;
 				const int64 Id = Gateway->PeekNextCallId();
-				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"), FString());
+				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"));
 				Listener->Listen(Node);
 				Node->Activate();
 				Gateway->Reply(Id, rtnet::Value::MakeObject({
@@ -288,62 +317,136 @@ void FRealtimeNetAsyncActionsSpec::Define()
 				}));
 			}, Success, 0.5, [this]()
 			{
-				TestTrue(TEXT("RoomJoined as JSON"), Listener->LastResultJson.Contains(TEXT("\"state_version\":3")));
-				TestTrue(TEXT("GetRooms"), Subsystem()->GetRooms().Contains(TEXT("lobby")));
-				TestEqual(TEXT("GetStateVersion"), Subsystem()->GetStateVersion(TEXT("lobby")), static_cast<int64>(3));
-				TestSameText(*this, TEXT("GetStateJson"), Subsystem()->GetStateJson(TEXT("lobby")), FString(TEXT("{\"round\":2}")));
+				URealtimeNetRoom* Room = Listener->LastRoom;
+				if (!TestNotNull(TEXT("On Success gives the room"), Room))
+				{
+					return;
+				}
+				TestSameText(*this, TEXT("its name"), Room->GetName(), FString(TEXT("lobby")));
+				TestTrue(TEXT("joined"), Room->IsJoined());
+				TestTrue(TEXT("Find Room gives the same object"), Client()->FindRoom(TEXT("lobby")) == Room);
+				TestEqual(TEXT("Get State Version"), Room->GetStateVersion(), static_cast<int64>(3));
+				int64 Round = 0;
+				TestTrue(TEXT("Get State Integer round"), Room->GetStateInteger(TEXT("round"), Round) && Round == 2);
 			});
 		});
 
-		LatentIt(TEXT("fails once when the join times out (settings' call timeout)"), FTimespan::FromSeconds(20),
+		LatentIt(TEXT("fails once when the join times out, and says it timed out"), FTimespan::FromSeconds(20),
 			[this](const FDoneDelegate& Done)
 		{
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
-				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"), FString());
+				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"));
 				Listener->Listen(Node);
 				Node->Activate();  // never connected: the join waits queued until the 0.4 s timeout
 			}, Failure, 0.6, [this]()
 			{
 				TestSameText(*this, TEXT("method"), Listener->LastError.Method, FString(TEXT("room.join")));
-				TestFalse(TEXT("not held"), Subsystem()->GetRooms().Contains(TEXT("lobby")));
+				TestTrue(TEXT("Call Failure: Timed Out"), Listener->LastError.CallFailure == ERealtimeNetCallFailure::TimedOut);
+				TestNull(TEXT("no room on the failure pin"), Listener->LastRoom.Get());
+				TestNull(TEXT("no room object kept"), Client()->FindRoom(TEXT("lobby")));
 			});
 		});
 
-		LatentIt(TEXT("fires nothing once cancelled, even past its timeout"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
+		LatentIt(TEXT("fails once with the gateway's error code as an enum"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 		{
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
-				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"), FString());
+				if (!OpenSession()) return;
+				const int64 Id = Gateway->PeekNextCallId();
+				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("vip"));
+				Listener->Listen(Node);
+				Node->Activate();
+				Gateway->ReplyError(Id, -32002, "Forbidden", rtnet::Value::MakeObject({{"room", "vip"}, {"reason", "not_in_rooms_claim"}}));
+			}, Failure, 0.5, [this]()
+			{
+				TestEqual(TEXT("code"), Listener->LastError.Code, -32002);
+				TestTrue(TEXT("Error Code: Forbidden"), Listener->LastError.ErrorCode == ERealtimeNetErrorCode::Forbidden);
+				TestTrue(TEXT("no close code"), Listener->LastError.CloseCode == ERealtimeNetCloseCode::None);
+				TestTrue(TEXT("answered: not a call failure"), Listener->LastError.CallFailure == ERealtimeNetCallFailure::None);
+			});
+		});
+
+		LatentIt(TEXT("fires nothing once cancelled before it was sent, and nothing is sent"), FTimespan::FromSeconds(20),
+			[this](const FDoneDelegate& Done)
+		{
+			if (!Ready(Done)) return;
+			RunNode(Done, [this]()
+			{
+				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"));
 				Listener->Listen(Node);
 				Node->Activate();
 				Node->Cancel();
-			}, Nothing, 1.0);
+			}, Nothing, 1.0, [this]()
+			{
+				TestFalse(TEXT("the join was withdrawn"), Sent(TEXT("room.join")));
+				TestNull(TEXT("no room object kept"), Client()->FindRoom(TEXT("lobby")));
+			});
+		});
+
+		LatentIt(TEXT("cancelled after it was sent, a join that succeeds late is left again"), FTimespan::FromSeconds(20),
+			[this](const FDoneDelegate& Done)
+		{
+			if (!Ready(Done)) return;
+			Scenario = MakeShared<FRealtimeNetScenario>(*this, Done);
+			TSharedRef<int64> JoinId = MakeShared<int64>(0);
+			Scenario->Then(TEXT("join, send it, cancel it, and answer it with a success"), [this, JoinId]()
+			{
+				if (!OpenSession()) return;
+				*JoinId = Gateway->PeekNextCallId();
+				URealtimeNetJoinRoomAction* Node = URealtimeNetJoinRoomAction::JoinRoom(World(), TEXT("lobby"));
+				Listener->Listen(Node);
+				Node->Activate();
+				JoinNode = Node;
+				Gateway->SendNow();  // on the wire in this step, while the scripted connection is up
+				if (!Sent(TEXT("room.join")))
+				{
+					Scenario->Fail(TEXT("the join was not sent"));
+					return;
+				}
+				// Cancel it; the gateway answers with a success anyway: the client leaves the room again.
+				JoinNode->Cancel();
+				Gateway->Reply(*JoinId, rtnet::Value::MakeObject({
+					{"room", "lobby"}, {"stream", "room:lobby"}, {"epoch", "e1"}, {"offset", 0},
+					{"state_version", 1}, {"state", rtnet::Value::MakeObject()},
+				}));
+				Gateway->SendNow();
+				TestTrue(TEXT("room.leave sent"), Sent(TEXT("room.leave")));
+			})
+			.Wait(TEXT("nothing else"), 0.5)
+			.Then(TEXT("check"), [this]()
+			{
+				TestEqual(TEXT("no pin fired"), Listener->Pins.Num(), 0);
+				TestNull(TEXT("no room object"), Client()->FindRoom(TEXT("lobby")));
+			});
+			Scenario->Start();
 		});
 	});
 
-	Describe(TEXT("RealtimeNet Update State"), [this]()
+	Describe(TEXT("Update State"), [this]()
 	{
-		LatentIt(TEXT("succeeds once with the new version"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
+		LatentIt(TEXT("succeeds once on the room"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 		{
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
-				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject()) == 0)
+				URealtimeNetRoom* Room = nullptr;
+				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject(), &Room) == 0)
 				{
 					Scenario->Fail(TEXT("no scripted room"));
 					return;
 				}
 				const int64 Id = Gateway->PeekNextCallId();
-				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), TEXT("lobby"), TEXT("{\"score\":5}"));
+				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), Room,
+					URealtimeNetDataLibrary::SetJsonNull(Json(TEXT("{\"score\":5}")), TEXT("old")));
 				Listener->Listen(Node);
 				Node->Activate();
 				Gateway->Reply(Id, rtnet::Value::MakeObject({{"room", "lobby"}, {"version", 2}}));
 			}, Success, 0.5, [this]()
 			{
-				TestTrue(TEXT("StateUpdated as JSON"), Listener->LastResultJson.Contains(TEXT("\"version\":2")));
+				TestTrue(TEXT("the room on the pin"), Listener->LastRoom != nullptr && Listener->LastRoom->GetName() == TEXT("lobby"));
 			});
 		});
 
@@ -352,13 +455,14 @@ void FRealtimeNetAsyncActionsSpec::Define()
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
-				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject()) == 0)
+				URealtimeNetRoom* Room = nullptr;
+				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject(), &Room) == 0)
 				{
 					Scenario->Fail(TEXT("no scripted room"));
 					return;
 				}
 				const int64 Id = Gateway->PeekNextCallId();
-				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), TEXT("lobby"), TEXT("{\"score\":5}"));
+				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), Room, Json(TEXT("{\"score\":5}")));
 				Listener->Listen(Node);
 				Node->Activate();
 				Gateway->ReplyError(Id, -32004, "Conflict", rtnet::Value::MakeObject({
@@ -367,21 +471,36 @@ void FRealtimeNetAsyncActionsSpec::Define()
 			}, Failure, 0.5, [this]()
 			{
 				TestEqual(TEXT("code"), Listener->LastError.Code, -32004);
+				TestTrue(TEXT("Error Code: Conflict"), Listener->LastError.ErrorCode == ERealtimeNetErrorCode::Conflict);
+				TestTrue(TEXT("Recovery: Resync State"), Listener->LastError.Recovery == ERealtimeNetRecovery::ResyncState);
 				TestTrue(*FString::Printf(TEXT("data <%s>"), *Listener->LastError.DataJson),
 					Listener->LastError.DataJson.Contains(TEXT("\"current_version\":9007199254740993")));
 			});
 		});
 
-		LatentIt(TEXT("fails once, at once, when PatchJson is not an object"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
+		LatentIt(TEXT("fails once, at once, when Patch is not an object, or there is no room"), FTimespan::FromSeconds(20),
+			[this](const FDoneDelegate& Done)
 		{
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
-				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), TEXT("lobby"), TEXT("[1]"));
+				URealtimeNetRoom* Room = nullptr;
+				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject(), &Room) == 0)
+				{
+					Scenario->Fail(TEXT("no scripted room"));
+					return;
+				}
+				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), Room, Json(TEXT("[1]")));
 				Listener->Listen(Node);
 				Node->Activate();
-				TestSameText(*this, TEXT("failed inside Activate"), FString::Join(Listener->Pins, TEXT(", ")), FString(TEXT("failure")));
-			}, Failure, 0.3);
+				URealtimeNetUpdateStateAction* NoRoom = URealtimeNetUpdateStateAction::UpdateState(World(), nullptr, Json(TEXT("{}")));
+				Listener->Listen(NoRoom);
+				NoRoom->Activate();
+				TestSameText(*this, TEXT("both failed inside Activate"), FString::Join(Listener->Pins, TEXT(", ")), FString(TEXT("failure, failure")));
+			}, {TEXT("failure"), TEXT("failure")}, 0.3, [this]()
+			{
+				TestEqual(TEXT("invalid params"), Listener->LastError.Code, -32602);
+			});
 		});
 
 		LatentIt(TEXT("fires nothing once cancelled, even when the answer arrives"), FTimespan::FromSeconds(20),
@@ -390,13 +509,14 @@ void FRealtimeNetAsyncActionsSpec::Define()
 			if (!Ready(Done)) return;
 			RunNode(Done, [this]()
 			{
-				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject()) == 0)
+				URealtimeNetRoom* Room = nullptr;
+				if (!OpenSession() || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject(), &Room) == 0)
 				{
 					Scenario->Fail(TEXT("no scripted room"));
 					return;
 				}
 				const int64 Id = Gateway->PeekNextCallId();
-				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), TEXT("lobby"), TEXT("{\"score\":5}"));
+				URealtimeNetUpdateStateAction* Node = URealtimeNetUpdateStateAction::UpdateState(World(), Room, Json(TEXT("{\"score\":5}")));
 				Listener->Listen(Node);
 				Node->Activate();
 				Node->Cancel();
@@ -405,7 +525,7 @@ void FRealtimeNetAsyncActionsSpec::Define()
 		});
 	});
 
-	Describe(TEXT("RealtimeNet Set Presence"), [this]()
+	Describe(TEXT("Set Presence"), [this]()
 	{
 		LatentIt(TEXT("succeeds once with the player's presence"), FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 		{

@@ -4,13 +4,15 @@
 // player, carrying the claim fault.inject demands). The scenarios mirror the Python client's
 // tests/test_client_resume.py: connect with a JWT, RPC, rooms, presence, state deltas, a forced disconnect
 // (fault.inject disconnect_code 4050) -> reconnect -> session.resume with every event once and in order, and
-// a gap beyond rooms.history_size -> recovered: false -> snapshot reload and OnResynced.
+// a gap beyond rooms.history_size -> recovered: false -> snapshot reload and the room's On Resynced; typed events
+// (protocol 1.1) end to end, and Wait For Room Event waiting for one type.
 // Without a gateway on the command line every spec here passes with a warning saying how to run them.
 #include "RealtimeNetSpecFlags.h"
 #include "RealtimeNetTextMatch.h"
 
 #if WITH_DEV_AUTOMATION_TESTS
 
+#include "Engine/World.h"
 #include "HAL/PlatformTime.h"
 #include "Misc/Guid.h"
 
@@ -18,11 +20,15 @@
 
 #include "RealtimeNetJson.h"
 #include "RealtimeNetSettings.h"
-#include "RealtimeNetSubsystem.h"
+#include "RealtimeNetClient.h"
+#include "RealtimeNetDataLibrary.h"
+#include "RealtimeNetRoom.h"
+#include "RealtimeNetRoomActions.h"
 #include "RealtimeNetTestGateway.h"
 #include "RealtimeNetTestInstance.h"
 #include "RealtimeNetTestListener.h"
 #include "RealtimeNetTestScenario.h"
+#include "RealtimeNetTestTags.h"
 
 namespace RealtimeNetFunctional
 {
@@ -35,7 +41,7 @@ namespace RealtimeNetFunctional
 		FRealtimeNetError Error;
 	};
 
-	/** One game client: a game instance of its own, its subsystem, and a listener on every delegate. */
+	/** One game client: a game instance of its own, its client, and a listener on every delegate of it and its room. */
 	class FClient
 	{
 	public:
@@ -60,7 +66,8 @@ namespace RealtimeNetFunctional
 			}
 		}
 
-		URealtimeNetSubsystem* Net() const { return Instance->GetSubsystem(); }
+		URealtimeNetClient* Net() const { return Instance->GetClient(); }
+		UWorld* World() const { return Instance->GetWorld(); }
 		URealtimeNetTestListener* Heard() const { return Listener; }
 		bool IsConnected() const { return Net()->GetConnectionState() == ERealtimeNetConnectionState::Connected; }
 
@@ -72,24 +79,49 @@ namespace RealtimeNetFunctional
 			return Outcome;
 		}
 
+		/** Joins Room; the listener hears the room object's events from the moment the join is sent. */
+		TSharedRef<FCallOutcome> Join(const FString& Room)
+		{
+			const TSharedRef<FCallOutcome> Outcome = MakeShared<FCallOutcome>();
+			URealtimeNetRoom* RoomObject = nullptr;
+			Net()->JoinRoom(Room, FString(), Completion(Outcome), &RoomObject);
+			Listener->WatchRoom(RoomObject);
+			return Outcome;
+		}
+
 		TSharedRef<FCallOutcome> UpdateState(const FString& Room, const rtnet::Value& Patch)
 		{
 			const TSharedRef<FCallOutcome> Outcome = MakeShared<FCallOutcome>();
-			Net()->UpdateState(Room, FRealtimeNetJson::ToJsonObject(Patch), Completion(Outcome));
+			Net()->UpdateState(Room, Patch, Completion(Outcome));
 			return Outcome;
+		}
+
+		TSharedRef<FCallOutcome> Publish(const FString& Room, const FString& Type, const rtnet::Value& Data)
+		{
+			const TSharedRef<FCallOutcome> Outcome = MakeShared<FCallOutcome>();
+			Net()->Publish(Room, Type, Data, Completion(Outcome));
+			return Outcome;
+		}
+
+		URealtimeNetRoom* RoomObject(const FString& Room) const { return Net()->FindRoom(Room); }
+
+		/** The room's state version (0 when not held). */
+		int64 Version(const FString& Room) const
+		{
+			const URealtimeNetRoom* Found = RoomObject(Room);
+			return Found != nullptr ? Found->GetStateVersion() : 0;
 		}
 
 		/** The room's state document as an rtnet::Value (null when not held). */
 		rtnet::Value State(const FString& Room) const
 		{
-			rtnet::Value Document;
-			const FString Text = Net()->GetStateJson(Room);
-			if (!Text.IsEmpty())
-			{
-				FRealtimeNetJson::Parse(Text, Document);
-			}
-			return Document;
+			const URealtimeNetRoom* Found = RoomObject(Room);
+			const rtnet::Value* Document = Found != nullptr ? Found->FindState(FString()) : nullptr;
+			return Document != nullptr ? *Document : rtnet::Value();
 		}
+
+		/** The document as JSON text, for messages. */
+		FString StateText(const FString& Room) const { return FRealtimeNetJson::Write(State(Room)); }
 
 		const FString Name;
 
@@ -112,7 +144,7 @@ namespace RealtimeNetFunctional
 		URealtimeNetTestListener* Listener = nullptr;
 	};
 
-	/** "0", "1", ... "N-1": room.event data as the subsystem delivers it (JSON text). */
+	/** "0", "1", ... "N-1": room.event data as a room delivers it (JSON text). */
 	TArray<FString> Numbers(int32 From, int32 To)
 	{
 		TArray<FString> Result;
@@ -156,7 +188,7 @@ BEGIN_DEFINE_SPEC(FRealtimeNetFunctionalSpec, "RealtimeNet.Functional", REALTIME
 		{
 			B = MakeUnique<RealtimeNetFunctional::FClient>(TEXT("B"));
 		}
-		if (!TestNotNull(TEXT("subsystem of client A"), A->Net()) || (bSecondClient && !TestNotNull(TEXT("subsystem of client B"), B->Net())))
+		if (!TestNotNull(TEXT("client A"), A->Net()) || (bSecondClient && !TestNotNull(TEXT("client B"), B->Net())))
 		{
 			Done.Execute();
 			return false;
@@ -172,9 +204,10 @@ BEGIN_DEFINE_SPEC(FRealtimeNetFunctionalSpec, "RealtimeNet.Functional", REALTIME
 		RealtimeNetFunctional::FClient* C = &Client;
 		Scenario->Then(FString::Printf(TEXT("%s connects to %s"), *C->Name, *Gateway.Url), [this, C, Token]()
 		{
-			if (!C->Net()->Connect(Gateway.Url, Token))
+			FRealtimeNetError Refused;
+			if (C->Net()->Connect(Gateway.Url, Token, &Refused) != ERealtimeNetConnectStart::Started)
 			{
-				Scenario->Fail(FString::Printf(TEXT("%s: Connect refused"), *C->Name));
+				Scenario->Fail(FString::Printf(TEXT("%s: Connect refused: %s"), *C->Name, *Refused.Message));
 			}
 		})
 		.WaitUntil(FString::Printf(TEXT("%s is connected (session.welcome)"), *C->Name), [C]() { return C->IsConnected(); });
@@ -185,7 +218,7 @@ BEGIN_DEFINE_SPEC(FRealtimeNetFunctionalSpec, "RealtimeNet.Functional", REALTIME
 		TSharedRef<TSharedPtr<RealtimeNetFunctional::FCallOutcome>> Join = MakeShared<TSharedPtr<RealtimeNetFunctional::FCallOutcome>>();
 		Scenario->Then(FString::Printf(TEXT("%s joins the room"), *C->Name), [this, C, Join]()
 		{
-			*Join = C->Call(TEXT("room.join"), rtnet::Value::MakeObject({{"room", FRealtimeNetJson::ToStd(Room)}}));
+			*Join = C->Join(Room);
 		})
 		.WaitUntil(FString::Printf(TEXT("%s's room.join is answered"), *C->Name), [Join]() { return (*Join)->bDone; })
 		.Then(FString::Printf(TEXT("%s is in the room"), *C->Name), [this, C, Join]()
@@ -204,7 +237,7 @@ BEGIN_DEFINE_SPEC(FRealtimeNetFunctionalSpec, "RealtimeNet.Functional", REALTIME
 		{
 			for (int32 Value = From; Value < To; ++Value)
 			{
-				Pending.Add(B->Call(TEXT("room.publish"), rtnet::Value::MakeObject({{"room", FRealtimeNetJson::ToStd(Room)}, {"data", Value}})));
+				Pending.Add(B->Publish(Room, FString(), Value));
 			}
 		})
 		.WaitUntil(TEXT("every publication is acknowledged"), [this]() { return AllDone(); })
@@ -382,8 +415,8 @@ void FRealtimeNetFunctionalSpec::Define()
 			})
 			.Then(TEXT("OnPresenceChanged told A; B updates the state"), [this, Version]()
 			{
-				TestTrue(TEXT("OnPresenceChanged (native) for the room"), A->Heard()->Count(TEXT("presence"), Room) >= 1);
-				TestEqual(TEXT("OnPresenceChanged, dynamic and native"), A->Heard()->Of(TEXT("presence"), true).Num(),
+				TestTrue(TEXT("the room's On Presence Changed (native)"), A->Heard()->Count(TEXT("presence"), Room) >= 1);
+				TestEqual(TEXT("On Presence Changed, dynamic and native"), A->Heard()->Of(TEXT("presence"), true).Num(),
 					A->Heard()->Of(TEXT("presence"), false).Num());
 				Pending.Add(B->UpdateState(Room, rtnet::Value::MakeObject({
 					{"score", rtnet::Value::MakeObject({{"b", 1}})},
@@ -402,20 +435,24 @@ void FRealtimeNetFunctionalSpec::Define()
 				*Version = *V->AsInt();
 				Pending.Reset();
 			})
-			.WaitUntil(TEXT("A reaches that version through state.delta"), [this, Version]() { return A->Net()->GetStateVersion(Room) == *Version; })
+			.WaitUntil(TEXT("A reaches that version through state.delta"), [this, Version]() { return A->Version(Room) == *Version; })
 			// The gateway refuses a patch on paths changed since its base_version, whoever changed them: B must
 			// hold its own update before it patches the same member again.
-			.WaitUntil(TEXT("B holds that version too"), [this, Version]() { return B->Net()->GetStateVersion(Room) == *Version; })
+			.WaitUntil(TEXT("B holds that version too"), [this, Version]() { return B->Version(Room) == *Version; })
 			.Then(TEXT("A's document and events; B deletes a member (merge-patch null)"), [this, Version]()
 			{
-				TestTrue(*FString::Printf(TEXT("A's state %s"), *A->Net()->GetStateJson(Room)),
+				TestTrue(*FString::Printf(TEXT("A's state %s"), *A->StateText(Room)),
 					A->State(Room) == rtnet::Value::MakeObject({{"score", rtnet::Value::MakeObject({{"b", 1}})}, {"round", 1}}));
 				bool bHeard = false;
 				for (const FRealtimeNetHeard& Item : A->Heard()->Of(TEXT("version"), true))
 				{
 					bHeard |= Item.Room == Room && Item.Number == *Version;
 				}
-				TestTrue(TEXT("OnStateChanged (dynamic) with the version"), bHeard);
+				TestTrue(TEXT("the room's On State Changed (dynamic) with the version"), bHeard);
+				double Round = 0.0;
+				TestTrue(TEXT("Get State Number round"), A->RoomObject(Room)->GetStateNumber(TEXT("round"), Round) && Round == 1.0);
+				int64 ScoreB = 0;
+				TestTrue(TEXT("Get State Integer score/b"), A->RoomObject(Room)->GetStateInteger(TEXT("score/b"), ScoreB) && ScoreB == 1);
 				Pending.Add(B->UpdateState(Room, rtnet::Value::MakeObject({{"score", rtnet::Value::MakeObject({{"b", nullptr}})}, {"round", 2}})));
 			})
 			.WaitUntil(TEXT("the second update is answered"), [this]() { return AllDone(); })
@@ -430,10 +467,10 @@ void FRealtimeNetFunctionalSpec::Define()
 				*Version = *V->AsInt();
 				Pending.Reset();
 			})
-			.WaitUntil(TEXT("A reaches the second version"), [this, Version]() { return A->Net()->GetStateVersion(Room) == *Version; })
+			.WaitUntil(TEXT("A reaches the second version"), [this, Version]() { return A->Version(Room) == *Version; })
 			.Then(TEXT("both clients hold the same document; B leaves"), [this]()
 			{
-				TestTrue(*FString::Printf(TEXT("A %s == B %s"), *A->Net()->GetStateJson(Room), *B->Net()->GetStateJson(Room)),
+				TestTrue(*FString::Printf(TEXT("A %s == B %s"), *A->StateText(Room), *B->StateText(Room)),
 					A->State(Room) == B->State(Room));
 				TestTrue(TEXT("the member was deleted"),
 					A->State(Room) == rtnet::Value::MakeObject({{"score", rtnet::Value::MakeObject()}, {"round", 2}}));
@@ -449,6 +486,53 @@ void FRealtimeNetFunctionalSpec::Define()
 					}
 				}
 				return true;
+			});
+			Scenario->Start();
+		});
+	});
+
+	Describe(TEXT("typed events"), [this]()
+	{
+		LatentIt(TEXT("B publishes typed and untyped events; A's room delivers each with its type, and Wait For Room Event gets only its own"),
+			FTimespan::FromSeconds(60), [this](const FDoneDelegate& Done)
+		{
+			if (SkipWithoutGateway(Done) || !Begin(Done, true))
+			{
+				return;
+			}
+			ConnectSteps(*A, Gateway.Token, true);
+			ConnectSteps(*B, Gateway.AdminToken, true);
+			Scenario->Then(TEXT("A waits for RealtimeNetTest.Match (and its children); B publishes three events"), [this]()
+			{
+				URealtimeNetWaitForRoomEventAction* Wait = URealtimeNetWaitForRoomEventAction::WaitForRoomEvent(
+					A->World(), A->RoomObject(Room), RealtimeNetTestTags::Match);
+				A->Heard()->Listen(Wait);
+				Wait->Activate();
+				Pending.Add(B->Publish(Room, FString(), "untyped"));
+				Pending.Add(B->Publish(Room, RealtimeNetTestTags::Score.GetTag().ToString(), rtnet::Value::MakeObject({{"points", 3}})));
+				Pending.Add(B->Publish(Room, RealtimeNetTestTags::MatchStarted.GetTag().ToString(), rtnet::Value::MakeObject({{"round", 1}})));
+			})
+			.WaitUntil(TEXT("answered"), [this]() { return AllDone(); })
+			.Then(TEXT("succeeded"), [this]() { CheckPendingSucceeded(TEXT("room.publish")); })
+			.WaitUntil(TEXT("A received the three"), [this]() { return A->Heard()->EventData(Room).Num() >= 3; })
+			.Then(TEXT("check"), [this]()
+			{
+				TArray<FString> Types;
+				for (const FRealtimeNetHeard& Item : A->Heard()->Of(TEXT("event"), true))
+				{
+					Types.Add(Item.Type.IsEmpty() ? FString(TEXT("-")) : Item.Type);
+				}
+				TestSameText(*this, TEXT("the room's On Event types, in order"), FString::Join(Types, TEXT(", ")),
+					FString(TEXT("-, RealtimeNetTest.Score, RealtimeNetTest.Match.Started")));
+				if (TestEqual(TEXT("Wait For Room Event got one"), A->Heard()->Waited.Num(), 1))
+				{
+					const FRealtimeNetRoomEvent& Event = A->Heard()->Waited[0];
+					TestTrue(TEXT("its Type is the registered tag"), Event.Type == RealtimeNetTestTags::MatchStarted.GetTag());
+					int64 RoundNumber = 0;
+					TestTrue(TEXT("Get Json Integer round"), URealtimeNetDataLibrary::GetJsonInteger(Event.Data, TEXT("round"), RoundNumber)
+						&& RoundNumber == 1);
+					TestSameText(*this, TEXT("from B"), Event.From, B->Net()->GetPlayerId());
+				}
 			});
 			Scenario->Start();
 		});
@@ -486,7 +570,7 @@ void FRealtimeNetFunctionalSpec::Define()
 				const TArray<FString> Expected = RealtimeNetFunctional::Numbers(0, Before + Away);
 				TestSameText(*this, TEXT("room.event data: zero lost, zero duplicated, in order"),
 					FString::Join(A->Heard()->EventData(Room), TEXT(",")), FString::Join(Expected, TEXT(",")));
-				TestEqual(TEXT("OnEvent, dynamic and native"), A->Heard()->Of(TEXT("event"), true).Num(), A->Heard()->Of(TEXT("event"), false).Num());
+				TestEqual(TEXT("the room's On Event, dynamic and native"), A->Heard()->Of(TEXT("event"), true).Num(), A->Heard()->Of(TEXT("event"), false).Num());
 
 				const TArray<FRealtimeNetHeard> Recovered = A->Heard()->Of(TEXT("recovered"), true);
 				if (TestEqual(TEXT("OnRecovered once"), Recovered.Num(), 1))
@@ -593,20 +677,20 @@ void FRealtimeNetFunctionalSpec::Define()
 			.WaitUntil(TEXT("A resynced the room from a snapshot (if A resumed instead, is -RtnetHistorySize the gateway's rooms.history_size?)"),
 				[this, FinalVersion]()
 			{
-				return A->Heard()->Count(TEXT("resynced"), Room) > 0 && A->Net()->GetStateVersion(Room) == *FinalVersion;
+				return A->Heard()->Count(TEXT("resynced"), Room) > 0 && A->Version(Room) == *FinalVersion;
 			}, 30.0)
 			.Then(TEXT("check, then B publishes one live event"), [this, EventsBefore, Gap]()
 			{
-				TestTrue(*FString::Printf(TEXT("A reloaded the document: %s"), *A->Net()->GetStateJson(Room)),
+				TestTrue(*FString::Printf(TEXT("A reloaded the document: %s"), *A->StateText(Room)),
 					A->State(Room) == rtnet::Value::MakeObject({{"phase", "after"}}));
-				TestEqual(TEXT("OnResynced, dynamic and native"), A->Heard()->Of(TEXT("resynced"), true).Num(),
+				TestEqual(TEXT("the room's On Resynced, dynamic and native"), A->Heard()->Of(TEXT("resynced"), true).Num(),
 					A->Heard()->Of(TEXT("resynced"), false).Num());
 				TestTrue(TEXT("the resume itself succeeded (OnRecovered)"), A->Heard()->Count(TEXT("recovered")) >= 1);
 				TestEqual(*FString::Printf(TEXT("none of the %d events beyond the history was replayed (recovery is never partial)"), Gap),
 					A->Heard()->EventData(Room).Num() - *EventsBefore, 0);
 				*EventsBefore = A->Heard()->EventData(Room).Num();
 				AddInfo(FString::Printf(TEXT("loss after the resync: %.2f %%"), A->Net()->GetNetworkStats().LossPercent));
-				Pending.Add(B->Call(TEXT("room.publish"), rtnet::Value::MakeObject({{"room", FRealtimeNetJson::ToStd(Room)}, {"data", "live"}})));
+				Pending.Add(B->Publish(Room, FString(), "live"));
 			})
 			.WaitUntil(TEXT("A receives the live event"), [this, EventsBefore]() { return A->Heard()->EventData(Room).Num() > *EventsBefore; })
 			.Then(TEXT("the stream goes on from where the gateway is"), [this, EventsBefore]()

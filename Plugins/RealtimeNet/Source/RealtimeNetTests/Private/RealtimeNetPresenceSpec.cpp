@@ -1,6 +1,8 @@
-// RealtimeNet.Presence: presence.changed notifications become rows in the core's display order, with its "last
-// seen" text, and reach URealtimeNetSubsystem::GetPresence, OnPresenceChanged, the player list and row widget
-// bases and the presence toast. The notifications are scripted into the subsystem's core client.
+// RealtimeNet.Presence: presence.changed notifications become rows in the core's display order, with display names
+// from the presence payload and localisable "last seen" text, and reach the room object (Get Presence, On Presence
+// Changed), the player list (a list view's items, one per player, kept across changes), its row widget (an
+// IUserObjectListEntry) and the presence toast (structured news). The notifications are scripted into the
+// client's core client.
 #include "RealtimeNetSpecFlags.h"
 #include "RealtimeNetTextMatch.h"
 
@@ -10,8 +12,10 @@
 #include "Engine/World.h"
 #include "Misc/DateTime.h"
 
+#include "RealtimeNetClient.h"
+#include "RealtimeNetPlayerListItem.h"
+#include "RealtimeNetRoom.h"
 #include "RealtimeNetScriptedGateway.h"
-#include "RealtimeNetSubsystem.h"
 #include "RealtimeNetTestInstance.h"
 #include "RealtimeNetTestListener.h"
 #include "RealtimeNetTestScenario.h"
@@ -26,27 +30,42 @@ BEGIN_DEFINE_SPEC(FRealtimeNetPresenceSpec, "RealtimeNet.Presence", REALTIMENET_
 	URealtimeNetTestListener* Listener = nullptr;
 	URealtimeNetTestPlayerListWidget* List = nullptr;
 	URealtimeNetTestToastWidget* Toast = nullptr;
+	URealtimeNetTestPlayerRowWidget* RowWidgetUnderTest = nullptr;
 	TSharedPtr<FRealtimeNetScenario> Scenario;
 
 	bool Begin()
 	{
 		Instance = MakeUnique<FRealtimeNetTestInstance>();
-		if (!TestNotNull(TEXT("URealtimeNetSubsystem"), Instance->GetSubsystem()) || !TestNotNull(TEXT("world"), Instance->GetWorld()))
+		if (!TestNotNull(TEXT("URealtimeNetClient"), Instance->GetClient()) || !TestNotNull(TEXT("world"), Instance->GetWorld()))
 		{
 			return false;
 		}
 		Listener = NewObject<URealtimeNetTestListener>();
 		Listener->AddToRoot();
-		Listener->Watch(Instance->GetSubsystem());
-		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetSubsystem());
+		Listener->Watch(Instance->GetClient());
+		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetClient());
 		return true;
 	}
 
-	/** One row as "player status devices <last seen text>". */
+	/** One row as "name status devices <last seen text>". */
 	static FString RowText(const FRealtimeNetPresenceRow& Row)
 	{
-		return FString::Printf(TEXT("%s %s %d <%s>"), *Row.PlayerId, *URealtimeNetTextLibrary::PresenceStatusText(Row.Status),
-			Row.Devices, *Row.LastSeenText);
+		return FString::Printf(TEXT("%s %s %d <%s>"), *Row.DisplayName, *URealtimeNetTextLibrary::PresenceStatusText(Row.Status).ToString(),
+			Row.Devices, *Row.LastSeenText.ToString());
+	}
+
+	/** Joins lobby as "me", watching the room; false (the scenario failed) when it could not. */
+	bool JoinLobby()
+	{
+		FString Error;
+		URealtimeNetRoom* Room = nullptr;
+		if (!Gateway->Open(Error, TEXT("me")) || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject(), &Room) == 0)
+		{
+			Scenario->Fail(Error.IsEmpty() ? FString(TEXT("join refused")) : Error);
+			return false;
+		}
+		Listener->WatchRoom(Room);
+		return true;
 	}
 
 END_DEFINE_SPEC(FRealtimeNetPresenceSpec)
@@ -82,6 +101,11 @@ void FRealtimeNetPresenceSpec::Define()
 		}
 		List = nullptr;
 		Toast = nullptr;
+		if (RowWidgetUnderTest != nullptr)
+		{
+			RowWidgetUnderTest->RemoveFromRoot();
+			RowWidgetUnderTest = nullptr;
+		}
 		Gateway.Reset();
 		Instance.Reset();
 		if (Listener != nullptr)
@@ -92,7 +116,7 @@ void FRealtimeNetPresenceSpec::Define()
 		Settings.Reset();
 	});
 
-	LatentIt(TEXT("rows reach GetPresence, OnPresenceChanged and the player list widget in display order, with last-seen text"),
+	LatentIt(TEXT("rows reach the room, its list items and row widgets in display order, with display names and last-seen text"),
 		FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 	{
 		if (!Begin())
@@ -108,15 +132,14 @@ void FRealtimeNetPresenceSpec::Define()
 		}
 		List->AddToRoot();
 		List->Start(TEXT("lobby"));
-		TestEqual(TEXT("no rows before the room is joined"), List->GetRows().Num(), 0);
+		TestEqual(TEXT("no items before the room is joined"), List->GetItems().Num(), 0);
 
+		TSharedRef<TArray<URealtimeNetPlayerListItem*>> FirstItems = MakeShared<TArray<URealtimeNetPlayerListItem*>>();
 		Scenario = MakeShared<FRealtimeNetScenario>(*this, Done);
 		Scenario->Then(TEXT("script the room's members (all at once: the scripted socket is lost a frame later)"), [this]()
 		{
-			FString Error;
-			if (!Gateway->Open(Error, TEXT("me")) || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject()) == 0)
+			if (!JoinLobby())
 			{
-				Scenario->Fail(Error.IsEmpty() ? FString(TEXT("join refused")) : Error);
 				return;
 			}
 			// Wall-clock seconds, as the gateway sends last_seen; "last seen" is formatted against the same clock.
@@ -130,62 +153,84 @@ void FRealtimeNetPresenceSpec::Define()
 			Gateway->PresenceChanged(TEXT("lobby"), "leave", TEXT("zed"), "offline", 0, Now);
 			Gateway->PresenceChanged(TEXT("elsewhere"), "join", TEXT("ghost"), "online", 1);  // not a room we are in
 		})
-		.WaitUntil(TEXT("the list widget rebuilt its rows from OnPresenceChanged"), [this]() { return List->GetRows().Num() == 5; })
-		.Then(TEXT("check the rows everywhere"), [this]()
+		.WaitUntil(TEXT("the list found the room and shows its players"), [this]()
+		{
+			List->Frame();
+			return List->GetItems().Num() == 5;
+		})
+		.Then(TEXT("check the rows everywhere; then zoe names herself"), [this, FirstItems]()
 		{
 			// Online first (by id), then away, then offline by most recently seen.
-			const FString Expected = TEXT("me online 1 <online> | zoe online 2 <online> | adam away 1 <away> | ")
-				TEXT("bob offline 0 <5 minutes ago> | carl offline 0 <3 hours ago>");
-			TArray<FString> FromSubsystem;
-			for (const FRealtimeNetPresenceRow& Row : Instance->GetSubsystem()->GetPresence(TEXT("lobby")))
+			const FString Expected = TEXT("me Online 1 <online> | zoe Online 2 <online> | adam Away 1 <away> | ")
+				TEXT("bob Offline 0 <5 minutes ago> | carl Offline 0 <3 hours ago>");
+			URealtimeNetRoom* Room = Instance->GetClient()->FindRoom(TEXT("lobby"));
+			if (!TestNotNull(TEXT("the room"), Room))
 			{
-				FromSubsystem.Add(RowText(Row));
+				return;
 			}
-			TestSameText(*this, TEXT("GetPresence"), FString::Join(FromSubsystem, TEXT(" | ")), Expected);
-
-			TArray<FString> FromWidgets;
-			for (URealtimeNetTestPlayerRowWidget* RowWidget : List->GetRows())
+			TArray<FString> FromRoom;
+			for (const FRealtimeNetPresenceRow& Row : Room->GetPresence())
 			{
-				if (!TestNotNull(TEXT("a row widget of the row class"), RowWidget))
-				{
-					return;
-				}
-				FromWidgets.Add(RowText(RowWidget->Row));
-				if (!TestNotNull(TEXT("the row's bound widgets (created in NativeOnInitialized)"), RowWidget->GetNameText()))
-				{
-					continue;
-				}
-				// What the designer's bound widgets show.
-				TestSameText(*this, TEXT("NameText"), RowWidget->GetNameText()->GetText().ToString(), RowWidget->Row.PlayerId);
-				TestSameText(*this, TEXT("StatusText"), RowWidget->GetStatusText()->GetText().ToString(),
-					URealtimeNetTextLibrary::PresenceStatusText(RowWidget->Row.Status));
-				TestSameText(*this, TEXT("LastSeenText"), RowWidget->GetLastSeenText()->GetText().ToString(), RowWidget->Row.LastSeenText);
-				const FLinearColor ExpectedColor = RowWidget->Row.Status == ERealtimeNetPresenceStatus::Online ? RowWidget->OnlineColor
-					: RowWidget->Row.Status == ERealtimeNetPresenceStatus::Away ? RowWidget->AwayColor
-					: RowWidget->OfflineColor;
-				TestTrue(*FString::Printf(TEXT("indicator colour of %s"), *RowWidget->Row.PlayerId),
-					RowWidget->GetOnlineIndicator()->GetColorAndOpacity().Equals(ExpectedColor));
+				FromRoom.Add(RowText(Row));
 			}
-			TestSameText(*this, TEXT("row widgets"), FString::Join(FromWidgets, TEXT(" | ")), Expected);
-			TestSameText(*this, TEXT("CountText"), List->GetCountText()->GetText().ToString(), FString(TEXT("5")));
+			TestSameText(*this, TEXT("Get Presence"), FString::Join(FromRoom, TEXT(" | ")), Expected);
+			TArray<FString> FromItems;
+			for (URealtimeNetPlayerListItem* Item : List->GetItems())
+			{
+				FromItems.Add(RowText(Item->Row));
+			}
+			TestSameText(*this, TEXT("the list view's items"), FString::Join(FromItems, TEXT(" | ")), Expected);
+			TestEqual(TEXT("the list view holds them"), List->GetListView()->GetNumItems(), 5);
+			TestSameText(*this, TEXT("CountText"), List->GetCountText()->GetText().ToString(), FString(TEXT("5 players")));
+			*FirstItems = List->GetItems();
 
-			const TArray<FRealtimeNetPresenceRow> Rows = Instance->GetSubsystem()->GetPresence(TEXT("lobby"));
+			// A row widget, as the list view shows an item in it.
+			URealtimeNetTestPlayerRowWidget* RowWidget =
+				CreateWidget<URealtimeNetTestPlayerRowWidget>(Instance->GetWorld(), URealtimeNetTestPlayerRowWidget::StaticClass());
+			if (TestNotNull(TEXT("row widget"), RowWidget))
+			{
+				RowWidget->ShowItem((*FirstItems)[1]);  // zoe
+				TestSameText(*this, TEXT("NameText"), RowWidget->GetNameText()->GetText().ToString(), FString(TEXT("zoe")));
+				TestSameText(*this, TEXT("StatusText"), RowWidget->GetStatusText()->GetText().ToString(), FString(TEXT("Online")));
+				TestTrue(TEXT("indicator online"), RowWidget->GetOnlineIndicator()->GetColorAndOpacity().Equals(RowWidget->OnlineColor));
+				RowWidgetUnderTest = RowWidget;
+				RowWidget->AddToRoot();
+			}
+			const TArray<FRealtimeNetPresenceRow> Rows = Room->GetPresence();
 			if (Rows.Num() == 5)
 			{
 				TestTrue(TEXT("bob has a last-seen time"), Rows[3].bHasLastSeen && Rows[3].LastSeen > 0.0);
 				TestFalse(TEXT("an online player has none"), Rows[0].bHasLastSeen);
 			}
-			TestEqual(TEXT("no rows for a room not joined"), Instance->GetSubsystem()->GetPresence(TEXT("elsewhere")).Num(), 0);
-			TestTrue(TEXT("OnPresenceChanged (native) for the room"), Listener->Count(TEXT("presence"), TEXT("lobby")) >= 1);
-			TestEqual(TEXT("OnPresenceChanged, dynamic and native"), Listener->Of(TEXT("presence"), true).Num(),
+			TestNull(TEXT("no room object for a room not joined"), Instance->GetClient()->FindRoom(TEXT("elsewhere")));
+			TestEqual(TEXT("On Presence Changed, dynamic and native"), Listener->Of(TEXT("presence"), true).Num(),
 				Listener->Of(TEXT("presence"), false).Num());
-			TestEqual(TEXT("nothing for a room not joined"), Listener->Count(TEXT("presence"), TEXT("elsewhere")), 0);
+			// zoe sets her display name (presence.set with {"name": "Zoë"}): her row changes in place.
+			rtnet::Value Custom = rtnet::Value::MakeObject({{"name", "Zo\xc3\xab"}});
+			Gateway->Notify("presence.changed", rtnet::Value::MakeObject({{"room", "lobby"}, {"event", "status"},
+				{"presence", rtnet::Value::MakeObject({{"player_id", "zoe"}, {"status", "online"}, {"devices", 2},
+					{"custom", MoveTemp(Custom)}})}}));
+		})
+		.WaitUntil(TEXT("zoe's row shows her name"), [this]()
+		{
+			return RowWidgetUnderTest != nullptr && RowWidgetUnderTest->GetNameText()->GetText().ToString() == FString(TEXT("Zo\u00EB"));
+		})
+		.Then(TEXT("the list kept its items: rows are updated, not rebuilt"), [this, FirstItems]()
+		{
+			TestTrue(TEXT("the same item objects"), List->GetItems() == *FirstItems);
+			TestSameText(*this, TEXT("zoe's display name"), (*FirstItems)[1]->Row.DisplayName, FString(TEXT("Zo\u00EB")));
+			const TArray<FRealtimeNetHeard> News = Listener->Of(TEXT("presence"), false);
+			if (TestTrue(TEXT("news"), News.Num() > 0))
+			{
+				TestSameText(*this, TEXT("the last news is zoe's, by her display name"), News.Last().Data, FString(TEXT("Zo\u00EB is online")));
+			}
+			RowWidgetUnderTest->Release();
 		});
 		Scenario->Start();
 	});
 
-	LatentIt(TEXT("the toast tells who joined, never the local player, and keeps later news queued"), FTimespan::FromSeconds(20),
-		[this](const FDoneDelegate& Done)
+	LatentIt(TEXT("the toast shows structured news by display name, never the local player's own, one after another"),
+		FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 	{
 		if (!Begin())
 		{
@@ -200,28 +245,33 @@ void FRealtimeNetPresenceSpec::Define()
 		}
 		Toast->AddToRoot();
 		Toast->Start(TEXT("lobby"));
-		TestTrue(TEXT("hidden until there is news"), Toast->GetVisibility() == ESlateVisibility::Collapsed);
+		TestTrue(TEXT("Hide Toast ran at construction"), Toast->GetVisibility() == ESlateVisibility::Collapsed);
 
 		Scenario = MakeShared<FRealtimeNetScenario>(*this, Done);
 		Scenario->Then(TEXT("script: the local player joins, then zoe, then adam goes away"), [this]()
 		{
-			FString Error;
-			if (!Gateway->Open(Error, TEXT("me")) || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject()) == 0)
+			if (!JoinLobby())
 			{
-				Scenario->Fail(Error.IsEmpty() ? FString(TEXT("join refused")) : Error);
 				return;
 			}
 			Gateway->PresenceChanged(TEXT("lobby"), "join", TEXT("me"), "online", 1);
 			Gateway->PresenceChanged(TEXT("lobby"), "join", TEXT("zoe"), "online", 1);
 			Gateway->PresenceChanged(TEXT("lobby"), "status", TEXT("adam"), "away", 1);
 		})
-		.WaitUntil(TEXT("a toast is shown"), [this]() { return !Toast->GetMessageText()->GetText().IsEmpty(); })
-		.Wait(TEXT("the second message waits its turn"), 0.2)
+		.WaitUntil(TEXT("a toast is shown"), [this]() { return Toast->Shown.Num() > 0; })
+		.Wait(TEXT("the second waits its turn"), 0.2)
 		.Then(TEXT("check"), [this]()
 		{
-			TestSameText(*this, TEXT("the first news, not the local player's own join"), Toast->GetMessageText()->GetText().ToString(),
-				URealtimeNetTextLibrary::PresenceToastText(TEXT("zoe"), TEXT("join"), ERealtimeNetPresenceStatus::Online));
-			TestTrue(TEXT("shown"), Toast->GetVisibility() == ESlateVisibility::HitTestInvisible);
+			if (!TestEqual(TEXT("one toast shown so far"), Toast->Shown.Num(), 1))
+			{
+				return;
+			}
+			const FRealtimeNetPresenceChange& First = Toast->Shown[0];
+			TestSameText(*this, TEXT("zoe's, not the local player's"), First.PlayerId, FString(TEXT("zoe")));
+			TestTrue(TEXT("news: joined"), First.News == ERealtimeNetPresenceNews::Joined);
+			TestSameText(*this, TEXT("display name"), First.DisplayName, FString(TEXT("zoe")));
+			TestSameText(*this, TEXT("MessageText from the string table"), Toast->GetMessageText()->GetText().ToString(), FString(TEXT("zoe joined")));
+			TestTrue(TEXT("shown by Show Toast's default"), Toast->GetVisibility() == ESlateVisibility::HitTestInvisible);
 		});
 		Scenario->Start();
 	});

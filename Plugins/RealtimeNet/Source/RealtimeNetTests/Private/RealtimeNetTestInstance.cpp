@@ -5,6 +5,7 @@
 #include "Engine/World.h"
 #include "UObject/UObjectGlobals.h"
 
+#include "RealtimeNetClient.h"
 #include "RealtimeNetSettings.h"
 #include "RealtimeNetSubsystem.h"
 
@@ -19,6 +20,11 @@ FRealtimeNetTestInstance::FRealtimeNetTestInstance()
 	GameInstance->InitializeStandalone();
 	World = GameInstance->GetWorld();
 	Subsystem = GameInstance->GetSubsystem<URealtimeNetSubsystem>();
+}
+
+URealtimeNetClient* FRealtimeNetTestInstance::GetClient() const
+{
+	return Subsystem != nullptr ? Subsystem->GetClient() : nullptr;
 }
 
 FRealtimeNetTestInstance::~FRealtimeNetTestInstance()

@@ -7,6 +7,7 @@
 #include "RealtimeNetSettings.h"
 
 class UGameInstance;
+class URealtimeNetClient;
 class URealtimeNetSubsystem;
 class UWorld;
 
@@ -27,6 +28,8 @@ public:
 
 	/** Null when the subsystem was not created (then the spec fails with a message saying so). */
 	URealtimeNetSubsystem* GetSubsystem() const { return Subsystem; }
+	/** The game's client ("Default"); null without a subsystem. */
+	URealtimeNetClient* GetClient() const;
 	UGameInstance* GetGameInstance() const { return GameInstance; }
 	UWorld* GetWorld() const { return World; }
 

@@ -1,5 +1,8 @@
 #include "RealtimeNetTestListener.h"
 
+#include "RealtimeNetCollectionWatch.h"
+#include "RealtimeNetDataLibrary.h"
+
 FString RealtimeNetStateName(ERealtimeNetConnectionState State)
 {
 	switch (State)
@@ -29,55 +32,121 @@ FString FRealtimeNetHeard::Describe() const
 	return FString::Printf(TEXT("%s %s room=%s text=%s data=%s number=%lld"), Side, *Kind, *Room, *Text, *Data, Number);
 }
 
-void URealtimeNetTestListener::Watch(URealtimeNetSubsystem* Subsystem)
+void URealtimeNetTestListener::Watch(URealtimeNetClient* Client)
 {
-	if (Subsystem == nullptr)
+	if (Client == nullptr)
 	{
 		return;
 	}
-	Subsystem->OnConnectionStateChanged.AddDynamic(this, &URealtimeNetTestListener::HandleStateChanged);
-	Subsystem->OnReconnecting.AddDynamic(this, &URealtimeNetTestListener::HandleReconnecting);
-	Subsystem->OnRecovered.AddDynamic(this, &URealtimeNetTestListener::HandleRecovered);
-	Subsystem->OnResynced.AddDynamic(this, &URealtimeNetTestListener::HandleResynced);
-	Subsystem->OnError.AddDynamic(this, &URealtimeNetTestListener::HandleError);
-	Subsystem->OnEvent.AddDynamic(this, &URealtimeNetTestListener::HandleEvent);
-	Subsystem->OnPresenceChanged.AddDynamic(this, &URealtimeNetTestListener::HandlePresenceChanged);
-	Subsystem->OnStateChanged.AddDynamic(this, &URealtimeNetTestListener::HandleStateVersion);
+	Client->OnConnectionStateChanged.AddDynamic(this, &URealtimeNetTestListener::HandleStateChanged);
+	Client->OnReconnecting.AddDynamic(this, &URealtimeNetTestListener::HandleReconnecting);
+	Client->OnRecovered.AddDynamic(this, &URealtimeNetTestListener::HandleRecovered);
+	Client->OnError.AddDynamic(this, &URealtimeNetTestListener::HandleError);
 
 	// The native twins, recorded separately so a spec can compare the two sequences.
-	Subsystem->OnConnectionStateChangedNative.AddWeakLambda(this,
+	Client->OnConnectionStateChangedNative.AddWeakLambda(this,
 		[this](ERealtimeNetConnectionState NewState, ERealtimeNetConnectionState OldState, const FString& Reason)
 		{
-			Record(false, TEXT("state"), FString(), Reason, 0, 0.f, FString(), NewState, OldState);
+			Record(false, TEXT("state"), FString(), Reason, 0, 0.f, FString(), FString(), NewState, OldState);
 		});
-	Subsystem->OnReconnectingNative.AddWeakLambda(this, [this](int32 Attempt, float NextDelaySeconds)
+	Client->OnReconnectingNative.AddWeakLambda(this, [this](int32 Attempt, float NextDelaySeconds)
 		{
 			Record(false, TEXT("reconnecting"), FString(), FString(), Attempt, NextDelaySeconds);
 		});
-	Subsystem->OnRecoveredNative.AddWeakLambda(this, [this](int32 Replayed)
+	Client->OnRecoveredNative.AddWeakLambda(this, [this](int32 Replayed)
 		{
 			Record(false, TEXT("recovered"), FString(), FString(), Replayed);
 		});
-	Subsystem->OnResyncedNative.AddWeakLambda(this, [this](const FString& Room)
-		{
-			Record(false, TEXT("resynced"), Room, FString(), 0);
-		});
-	Subsystem->OnErrorNative.AddWeakLambda(this, [this](const FRealtimeNetError& Error)
+	Client->OnErrorNative.AddWeakLambda(this, [this](const FRealtimeNetError& Error)
 		{
 			Record(false, TEXT("error"), Error.Room, Error.Message, Error.Code);
 		});
-	Subsystem->OnEventNative.AddWeakLambda(this, [this](const FString& Room, const FString& From, const FString& DataJson)
+}
+
+void URealtimeNetTestListener::WatchRoom(URealtimeNetRoom* Room)
+{
+	if (Room == nullptr)
+	{
+		return;
+	}
+	Room->OnEvent.AddDynamic(this, &URealtimeNetTestListener::HandleRoomEvent);
+	Room->OnPresenceChanged.AddDynamic(this, &URealtimeNetTestListener::HandleRoomPresence);
+	Room->OnStateChanged.AddDynamic(this, &URealtimeNetTestListener::HandleRoomVersion);
+	Room->OnResynced.AddDynamic(this, &URealtimeNetTestListener::HandleRoomResynced);
+	Room->OnLeft.AddDynamic(this, &URealtimeNetTestListener::HandleRoomLeft);
+	Room->OnEventNative.AddWeakLambda(this, [this](URealtimeNetRoom* From, const FRealtimeNetRoomEvent& Event)
 		{
-			Record(false, TEXT("event"), Room, From, 0, 0.f, DataJson);
+			Record(false, TEXT("event"), From->GetName(), Event.From, Event.Offset, 0.f,
+				URealtimeNetDataLibrary::JsonToText(Event.Data), Event.TypeName);
 		});
-	Subsystem->OnPresenceChangedNative.AddWeakLambda(this, [this](const FString& Room)
+	Room->OnPresenceChangedNative.AddWeakLambda(this, [this](URealtimeNetRoom* From, const FRealtimeNetPresenceChange& Change)
 		{
-			Record(false, TEXT("presence"), Room, FString(), 0);
+			Record(false, TEXT("presence"), From->GetName(), Change.PlayerId, static_cast<int64>(Change.News), 0.f,
+				Change.Text.ToString(), Change.DisplayName);
 		});
-	Subsystem->OnStateChangedNative.AddWeakLambda(this, [this](const FString& Room, int64 Version)
+	Room->OnStateChangedNative.AddWeakLambda(this, [this](URealtimeNetRoom* From, int64 Version)
 		{
-			Record(false, TEXT("version"), Room, FString(), Version);
+			Record(false, TEXT("version"), From->GetName(), FString(), Version);
 		});
+	Room->OnResyncedNative.AddWeakLambda(this, [this](URealtimeNetRoom* From, const FString& Reason)
+		{
+			Record(false, TEXT("resynced"), From->GetName(), Reason, 0);
+		});
+	Room->OnLeftNative.AddWeakLambda(this, [this](URealtimeNetRoom* From, const FString& Reason)
+		{
+			Record(false, TEXT("left"), From->GetName(), Reason, 0);
+		});
+}
+
+void URealtimeNetTestListener::WatchEntries(URealtimeNetCollectionWatch* Watch)
+{
+	if (Watch == nullptr)
+	{
+		return;
+	}
+	Watch->OnAdded.AddDynamic(this, &URealtimeNetTestListener::HandleEntryAdded);
+	Watch->OnChanged.AddDynamic(this, &URealtimeNetTestListener::HandleEntryChanged);
+	Watch->OnRemoved.AddDynamic(this, &URealtimeNetTestListener::HandleEntryRemoved);
+	const FString Room = Watch->GetRoom() != nullptr ? Watch->GetRoom()->GetName() : FString();
+	Watch->OnEntryNative.AddWeakLambda(this,
+		[this, Room](ERealtimeNetCollectionChange Change, const FString& Key, const FJsonObjectWrapper& Value)
+		{
+			Record(false, TEXT("entry"), Room, Key, static_cast<int64>(Change), 0.f, URealtimeNetDataLibrary::JsonToText(Value));
+		});
+}
+
+TArray<FString> URealtimeNetTestListener::Sequence(const FString& Room) const
+{
+	TArray<FString> Lines;
+	for (const FRealtimeNetHeard& Item : Heard)
+	{
+		if (Item.bDynamic || Item.Room != Room)
+		{
+			continue;
+		}
+		if (Item.Kind == TEXT("event"))
+		{
+			Lines.Add(FString::Printf(TEXT("event %lld"), Item.Number));
+		}
+		else if (Item.Kind == TEXT("version"))
+		{
+			Lines.Add(FString::Printf(TEXT("version %lld"), Item.Number));
+		}
+		else if (Item.Kind == TEXT("presence"))
+		{
+			Lines.Add(Item.Text.IsEmpty() ? FString(TEXT("presence reload")) : TEXT("presence ") + Item.Text);
+		}
+		else if (Item.Kind == TEXT("entry"))
+		{
+			const TCHAR* Changes[] = {TEXT("added"), TEXT("changed"), TEXT("removed")};
+			Lines.Add(FString::Printf(TEXT("%s %s"), Changes[FMath::Clamp<int64>(Item.Number, 0, 2)], *Item.Text));
+		}
+		else
+		{
+			Lines.Add(Item.Kind);
+		}
+	}
+	return Lines;
 }
 
 TArray<FRealtimeNetHeard> URealtimeNetTestListener::Of(const TCHAR* Kind, bool bDynamic) const
@@ -140,7 +209,7 @@ void URealtimeNetTestListener::Listen(URealtimeNetSysEchoAction* Action)
 void URealtimeNetTestListener::HandleStateChanged(ERealtimeNetConnectionState NewState, ERealtimeNetConnectionState OldState,
 	const FString& Reason)
 {
-	Record(true, TEXT("state"), FString(), Reason, 0, 0.f, FString(), NewState, OldState);
+	Record(true, TEXT("state"), FString(), Reason, 0, 0.f, FString(), FString(), NewState, OldState);
 }
 
 void URealtimeNetTestListener::HandleReconnecting(int32 Attempt, float NextDelaySeconds)
@@ -153,29 +222,89 @@ void URealtimeNetTestListener::HandleRecovered(int32 Replayed)
 	Record(true, TEXT("recovered"), FString(), FString(), Replayed);
 }
 
-void URealtimeNetTestListener::HandleResynced(const FString& Room)
-{
-	Record(true, TEXT("resynced"), Room, FString(), 0);
-}
-
 void URealtimeNetTestListener::HandleError(const FRealtimeNetError& Error)
 {
 	Record(true, TEXT("error"), Error.Room, Error.Message, Error.Code);
 }
 
-void URealtimeNetTestListener::HandleEvent(const FString& Room, const FString& From, const FString& DataJson)
+void URealtimeNetTestListener::HandleRoomEvent(URealtimeNetRoom* Room, const FRealtimeNetRoomEvent& Event)
 {
-	Record(true, TEXT("event"), Room, From, 0, 0.f, DataJson);
+	Record(true, TEXT("event"), Room->GetName(), Event.From, Event.Offset, 0.f, URealtimeNetDataLibrary::JsonToText(Event.Data),
+		Event.TypeName);
 }
 
-void URealtimeNetTestListener::HandlePresenceChanged(const FString& Room)
+void URealtimeNetTestListener::HandleRoomPresence(URealtimeNetRoom* Room, const FRealtimeNetPresenceChange& Change)
 {
-	Record(true, TEXT("presence"), Room, FString(), 0);
+	Record(true, TEXT("presence"), Room->GetName(), Change.PlayerId, static_cast<int64>(Change.News), 0.f, Change.Text.ToString(),
+		Change.DisplayName);
 }
 
-void URealtimeNetTestListener::HandleStateVersion(const FString& Room, int64 Version)
+void URealtimeNetTestListener::HandleRoomVersion(URealtimeNetRoom* Room, int64 Version)
 {
-	Record(true, TEXT("version"), Room, FString(), Version);
+	Record(true, TEXT("version"), Room->GetName(), FString(), Version);
+}
+
+void URealtimeNetTestListener::HandleRoomResynced(URealtimeNetRoom* Room, const FString& Reason)
+{
+	Record(true, TEXT("resynced"), Room->GetName(), Reason, 0);
+}
+
+void URealtimeNetTestListener::HandleRoomLeft(URealtimeNetRoom* Room, const FString& Reason)
+{
+	Record(true, TEXT("left"), Room->GetName(), Reason, 0);
+}
+
+void URealtimeNetTestListener::HandleEntryAdded(const FString& Key, const FJsonObjectWrapper& Value)
+{
+	Record(true, TEXT("entry"), FString(), Key, static_cast<int64>(ERealtimeNetCollectionChange::Added), 0.f,
+		URealtimeNetDataLibrary::JsonToText(Value));
+}
+
+void URealtimeNetTestListener::HandleEntryChanged(const FString& Key, const FJsonObjectWrapper& Value)
+{
+	Record(true, TEXT("entry"), FString(), Key, static_cast<int64>(ERealtimeNetCollectionChange::Changed), 0.f,
+		URealtimeNetDataLibrary::JsonToText(Value));
+}
+
+void URealtimeNetTestListener::HandleEntryRemoved(const FString& Key, const FJsonObjectWrapper& Value)
+{
+	Record(true, TEXT("entry"), FString(), Key, static_cast<int64>(ERealtimeNetCollectionChange::Removed), 0.f,
+		URealtimeNetDataLibrary::JsonToText(Value));
+}
+
+void URealtimeNetTestListener::Listen(URealtimeNetRoomCallActionBase* Action)
+{
+	Action->OnSuccess.AddDynamic(this, &URealtimeNetTestListener::HandleNodeRoom);
+	Action->OnFailure.AddDynamic(this, &URealtimeNetTestListener::HandleNodeRoomFailure);
+}
+
+void URealtimeNetTestListener::Listen(URealtimeNetWaitForRoomEventAction* Action)
+{
+	Action->OnEvent.AddDynamic(this, &URealtimeNetTestListener::HandleWaitedEvent);
+	Action->OnRoomLeft.AddDynamic(this, &URealtimeNetTestListener::HandleWaitedLeft);
+}
+
+void URealtimeNetTestListener::HandleNodeRoom(URealtimeNetRoom* Room, const FRealtimeNetError& Error)
+{
+	++Successes;
+	Pins.Add(Error.Message.IsEmpty() ? TEXT("success") : TEXT("success+error"));
+	LastRoom = Room;
+}
+
+void URealtimeNetTestListener::HandleNodeRoomFailure(URealtimeNetRoom* Room, const FRealtimeNetError& Error)
+{
+	LastRoom = Room;
+	HandleNodeFailure(Error);
+}
+
+void URealtimeNetTestListener::HandleWaitedEvent(const FRealtimeNetRoomEvent& Event)
+{
+	Waited.Add(Event);
+}
+
+void URealtimeNetTestListener::HandleWaitedLeft(const FRealtimeNetRoomEvent& /*Event*/)
+{
+	++WaitedLeft;
 }
 
 void URealtimeNetTestListener::HandleNodeConnected(const FRealtimeNetError& Error)
@@ -216,7 +345,7 @@ void URealtimeNetTestListener::HandleNodeFailure(const FRealtimeNetError& Error)
 }
 
 void URealtimeNetTestListener::Record(bool bDynamic, const TCHAR* Kind, const FString& Room, const FString& Text, int64 Number,
-	float Seconds, const FString& Data, ERealtimeNetConnectionState NewState, ERealtimeNetConnectionState OldState)
+	float Seconds, const FString& Data, const FString& Type, ERealtimeNetConnectionState NewState, ERealtimeNetConnectionState OldState)
 {
 	FRealtimeNetHeard Item;
 	Item.bDynamic = bDynamic;
@@ -226,6 +355,7 @@ void URealtimeNetTestListener::Record(bool bDynamic, const TCHAR* Kind, const FS
 	Item.Number = Number;
 	Item.Seconds = Seconds;
 	Item.Data = Data;
+	Item.Type = Type;
 	Item.NewState = NewState;
 	Item.OldState = OldState;
 	Heard.Add(MoveTemp(Item));

@@ -1,5 +1,6 @@
-// What a spec heard: every event of a URealtimeNetSubsystem from its dynamic (Blueprint) delegates and from
-// their native twins, and how async Blueprint nodes ended. Dynamic delegates can only call UFUNCTIONs of a
+// What a spec heard: every event of a URealtimeNetClient and of its room objects from their dynamic (Blueprint)
+// delegates and from their native twins, in one list in the order they were delivered, and how async Blueprint
+// nodes ended. Dynamic delegates can only call UFUNCTIONs of a
 // UObject, hence this class; it lives in the test module and is never shipped.
 #pragma once
 
@@ -9,7 +10,9 @@
 #include "Protocol/RealtimeNetProtocolCalls.h"
 #include "Protocol/RealtimeNetProtocolTypes.h"
 #include "RealtimeNetAsyncActions.h"
-#include "RealtimeNetSubsystem.h"
+#include "RealtimeNetClient.h"
+#include "RealtimeNetRoom.h"
+#include "RealtimeNetRoomActions.h"
 #include "RealtimeNetTypes.h"
 
 #include "RealtimeNetTestListener.generated.h"
@@ -19,17 +22,21 @@ struct FRealtimeNetHeard
 {
 	/** True from the dynamic (Blueprint) delegate, false from its native twin. */
 	bool bDynamic = false;
-	/** "state", "reconnecting", "recovered", "resynced", "error", "event", "presence", "version". */
+	/** "state", "reconnecting", "recovered", "error" (the client's); "event", "presence", "version", "resynced",
+	    "left" (a room's); "entry" (a collection watch's). */
 	FString Kind;
 	ERealtimeNetConnectionState NewState = ERealtimeNetConnectionState::Disconnected;
 	ERealtimeNetConnectionState OldState = ERealtimeNetConnectionState::Disconnected;
 	/** The room, when the event has one. */
 	FString Room;
-	/** The reason (state), the sender (event) or the message (error). */
+	/** The reason (state, resynced, left), the sender (event), the player (presence), the message (error), the key
+	    (entry). */
 	FString Text;
-	/** room.event data as JSON text. */
+	/** Event data, an entry's value, as JSON text; the event's type (event) in Type. */
 	FString Data;
-	/** Attempt (reconnecting), replayed (recovered), version (version) or code (error). */
+	FString Type;
+	/** Attempt (reconnecting), replayed (recovered), version (version), offset (event), code (error), the news
+	    (presence: ERealtimeNetPresenceNews), the change (entry: ERealtimeNetCollectionChange). */
 	int64 Number = 0;
 	/** Seconds until the next attempt (reconnecting). */
 	float Seconds = 0.f;
@@ -47,8 +54,17 @@ class URealtimeNetTestListener : public UObject
 	GENERATED_BODY()
 
 public:
-	/** Binds every event of Subsystem, dynamic and native; each delivery is appended to Heard. */
-	void Watch(URealtimeNetSubsystem* Subsystem);
+	/** Binds every event of Client, dynamic and native; each delivery is appended to Heard. */
+	void Watch(URealtimeNetClient* Client);
+
+	/** Binds every event of Room, dynamic and native. */
+	void WatchRoom(URealtimeNetRoom* Room);
+
+	/** Binds a collection watch (native and the three dynamic events). */
+	void WatchEntries(class URealtimeNetCollectionWatch* Watch);
+
+	/** The kinds delivered by the native side, in order ("event 3", "version 2", "presence bob", ...), for order checks. */
+	TArray<FString> Sequence(const FString& Room) const;
 
 	/** The events of one kind from one side, in the order they were delivered. */
 	TArray<FRealtimeNetHeard> Of(const TCHAR* Kind, bool bDynamic) const;
@@ -66,6 +82,16 @@ public:
 	void Listen(URealtimeNetConnectAction* Action);
 	void Listen(URealtimeNetJsonCallActionBase* Action);
 	void Listen(URealtimeNetSysEchoAction* Action);
+	void Listen(URealtimeNetRoomCallActionBase* Action);
+	void Listen(URealtimeNetWaitForRoomEventAction* Action);
+
+	/** The room a room node's pin gave last (Join Room's On Success). */
+	UPROPERTY()
+	TObjectPtr<URealtimeNetRoom> LastRoom;
+
+	/** The events Wait For Room Event nodes delivered, in order ("left" for On Room Left). */
+	TArray<FRealtimeNetRoomEvent> Waited;
+	int32 WaitedLeft = 0;
 
 	/** Every success and failure pin that fired, in order ("success" / "failure"). */
 	TArray<FString> Pins;
@@ -86,19 +112,43 @@ public:
 	void HandleRecovered(int32 Replayed);
 
 	UFUNCTION()
-	void HandleResynced(const FString& Room);
-
-	UFUNCTION()
 	void HandleError(const FRealtimeNetError& Error);
 
 	UFUNCTION()
-	void HandleEvent(const FString& Room, const FString& From, const FString& DataJson);
+	void HandleRoomEvent(URealtimeNetRoom* Room, const FRealtimeNetRoomEvent& Event);
 
 	UFUNCTION()
-	void HandlePresenceChanged(const FString& Room);
+	void HandleRoomPresence(URealtimeNetRoom* Room, const FRealtimeNetPresenceChange& Change);
 
 	UFUNCTION()
-	void HandleStateVersion(const FString& Room, int64 Version);
+	void HandleRoomVersion(URealtimeNetRoom* Room, int64 Version);
+
+	UFUNCTION()
+	void HandleRoomResynced(URealtimeNetRoom* Room, const FString& Reason);
+
+	UFUNCTION()
+	void HandleRoomLeft(URealtimeNetRoom* Room, const FString& Reason);
+
+	UFUNCTION()
+	void HandleEntryAdded(const FString& Key, const FJsonObjectWrapper& Value);
+
+	UFUNCTION()
+	void HandleEntryChanged(const FString& Key, const FJsonObjectWrapper& Value);
+
+	UFUNCTION()
+	void HandleEntryRemoved(const FString& Key, const FJsonObjectWrapper& Value);
+
+	UFUNCTION()
+	void HandleNodeRoom(URealtimeNetRoom* Room, const FRealtimeNetError& Error);
+
+	UFUNCTION()
+	void HandleNodeRoomFailure(URealtimeNetRoom* Room, const FRealtimeNetError& Error);
+
+	UFUNCTION()
+	void HandleWaitedEvent(const FRealtimeNetRoomEvent& Event);
+
+	UFUNCTION()
+	void HandleWaitedLeft(const FRealtimeNetRoomEvent& Event);
 
 	// Both pins of a node share one signature (the Blueprint node shows the first delegate's values only): a
 	// success with a non-empty Error is recorded as "success+error", which no spec expects.
@@ -122,7 +172,7 @@ public:
 
 private:
 	void Record(bool bDynamic, const TCHAR* Kind, const FString& Room, const FString& Text, int64 Number,
-		float Seconds = 0.f, const FString& Data = FString(),
+		float Seconds = 0.f, const FString& Data = FString(), const FString& Type = FString(),
 		ERealtimeNetConnectionState NewState = ERealtimeNetConnectionState::Disconnected,
 		ERealtimeNetConnectionState OldState = ERealtimeNetConnectionState::Disconnected);
 };

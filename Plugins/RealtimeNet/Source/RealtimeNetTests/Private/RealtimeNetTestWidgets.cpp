@@ -1,8 +1,6 @@
 #include "RealtimeNetTestWidgets.h"
 
-#include "Components/VerticalBox.h"
-
-void URealtimeNetTestStatusWidget::Start()
+void URealtimeNetTestStatusWidget::Start(UWidget* Button)
 {
 	StateText = NewObject<UTextBlock>(this);
 	ReconnectText = NewObject<UTextBlock>(this);
@@ -12,13 +10,25 @@ void URealtimeNetTestStatusWidget::Start()
 	QualityBar3 = NewObject<UImage>(this);
 	QualityBar4 = NewObject<UImage>(this);
 	QualityProgress = NewObject<UProgressBar>(this);
-	ReconnectButton = NewObject<UButton>(this);
+	ReconnectButton = Button != nullptr ? Button : static_cast<UWidget*>(NewObject<UButton>(this));
 	NativeConstruct();
 }
 
 void URealtimeNetTestStatusWidget::Stop()
 {
 	NativeDestruct();
+}
+
+void URealtimeNetTestStatusWidget::ShowReconnect_Implementation()
+{
+	++Shown;
+	Super::ShowReconnect_Implementation();
+}
+
+void URealtimeNetTestStatusWidget::HideReconnect_Implementation()
+{
+	++Hidden;
+	Super::HideReconnect_Implementation();
 }
 
 UImage* URealtimeNetTestStatusWidget::GetBar(int32 Index) const
@@ -48,12 +58,11 @@ void URealtimeNetTestPlayerRowWidget::NativeOnInitialized()
 	Bind();
 }
 
-void URealtimeNetTestPlayerListWidget::Start(const FString& InRoom)
+void URealtimeNetTestPlayerListWidget::Start(const FString& InRoomName)
 {
-	RowsPanel = NewObject<UVerticalBox>(this);
+	PlayerList = NewObject<UListView>(this);
 	CountText = NewObject<UTextBlock>(this);
-	RowClass = URealtimeNetTestPlayerRowWidget::StaticClass();
-	Room = InRoom;
+	RoomName = InRoomName;
 	NativeConstruct();
 }
 
@@ -62,24 +71,17 @@ void URealtimeNetTestPlayerListWidget::Stop()
 	NativeDestruct();
 }
 
-TArray<URealtimeNetTestPlayerRowWidget*> URealtimeNetTestPlayerListWidget::GetRows() const
-{
-	TArray<URealtimeNetTestPlayerRowWidget*> Rows;
-	if (RowsPanel != nullptr)
-	{
-		for (int32 Index = 0; Index < RowsPanel->GetChildrenCount(); ++Index)
-		{
-			Rows.Add(Cast<URealtimeNetTestPlayerRowWidget>(RowsPanel->GetChildAt(Index)));
-		}
-	}
-	return Rows;
-}
-
-void URealtimeNetTestToastWidget::Start(const FString& InRoom)
+void URealtimeNetTestToastWidget::Start(const FString& InRoomName)
 {
 	MessageText = NewObject<UTextBlock>(this);
-	Room = InRoom;
+	RoomName = InRoomName;
 	NativeConstruct();
+}
+
+void URealtimeNetTestToastWidget::ShowToast_Implementation(const FRealtimeNetPresenceChange& Change)
+{
+	Shown.Add(Change);
+	Super::ShowToast_Implementation(Change);
 }
 
 void URealtimeNetTestToastWidget::Stop()

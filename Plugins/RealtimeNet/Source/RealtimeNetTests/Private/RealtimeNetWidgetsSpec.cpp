@@ -1,7 +1,8 @@
 // RealtimeNet.Widgets: the connection status widget base shows the core's grade as quality bars and follows the
-// connection (state text, reconnect countdown, reconnect button); the inspector shows the core's figures. RTT
-// samples go straight into the core's NetworkMetrics (URealtimeNetSubsystem::GetCoreClient()->metrics()), so
-// the grade is exact and needs no server.
+// connection (state text, reconnect countdown, a reconnect button of either kind: UMG's or one shaped like CommonUI's),
+// never hiding itself but through its Show Reconnect / Hide Reconnect events; the inspector shows the core's figures.
+// RTT samples go straight into the core's NetworkMetrics (URealtimeNetClient::GetCoreClient()->metrics()), so the
+// grade is exact and needs no server.
 #include "RealtimeNetSpecFlags.h"
 #include "RealtimeNetTextMatch.h"
 
@@ -13,6 +14,7 @@
 #include "rtnet/Client.h"
 #include "rtnet/NetworkMetrics.h"
 
+#include "RealtimeNetClient.h"
 #include "RealtimeNetScriptedGateway.h"
 #include "RealtimeNetSettings.h"
 #include "RealtimeNetSubsystem.h"
@@ -33,22 +35,25 @@ BEGIN_DEFINE_SPEC(FRealtimeNetWidgetsSpec, "RealtimeNet.Widgets", REALTIMENET_SP
 	bool Begin()
 	{
 		Instance = MakeUnique<FRealtimeNetTestInstance>();
-		if (!TestNotNull(TEXT("URealtimeNetSubsystem"), Instance->GetSubsystem()) || !TestNotNull(TEXT("world"), Instance->GetWorld()))
+		if (!TestNotNull(TEXT("the game's client"), Instance->GetClient()) || !TestNotNull(TEXT("world"), Instance->GetWorld()))
 		{
 			return false;
 		}
-		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetSubsystem());
+		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetClient());
 		return true;
 	}
 
-	/** A status widget bound to this game instance's subsystem (constructed: it has refreshed once). */
-	URealtimeNetTestStatusWidget* MakeStatus()
+	URealtimeNetClient* Client() const { return Instance->GetClient(); }
+
+	/** A status widget bound to this game instance's client (constructed: it has refreshed once). Button: the
+	    reconnect button to bind (a UButton when none). */
+	URealtimeNetTestStatusWidget* MakeStatus(UWidget* Button = nullptr)
 	{
 		Status = CreateWidget<URealtimeNetTestStatusWidget>(Instance->GetWorld(), URealtimeNetTestStatusWidget::StaticClass());
 		if (TestNotNull(TEXT("status widget"), Status))
 		{
 			Status->AddToRoot();
-			Status->Start();
+			Status->Start(Button);
 		}
 		return Status;
 	}
@@ -62,10 +67,10 @@ BEGIN_DEFINE_SPEC(FRealtimeNetWidgetsSpec, "RealtimeNet.Widgets", REALTIMENET_SP
 		}
 		if (RttMs >= 0.f)
 		{
-			Instance->GetSubsystem()->GetCoreClient()->metrics().AddRttSample(100.0, 100.0 + RttMs / 1000.0);
+			Client()->GetCoreClient()->metrics().AddRttSample(100.0, 100.0 + RttMs / 1000.0);
 		}
-		const FRealtimeNetNetworkStats Stats = Instance->GetSubsystem()->GetNetworkStats();
-		TestTrue(*FString::Printf(TEXT("grade %s"), *URealtimeNetTextLibrary::QualityText(Stats.Quality)), Stats.Quality == Grade);
+		const FRealtimeNetNetworkStats Stats = Client()->GetNetworkStats();
+		TestTrue(*FString::Printf(TEXT("grade %s"), *URealtimeNetTextLibrary::QualityText(Stats.Quality).ToString()), Stats.Quality == Grade);
 		TestEqual(TEXT("FRealtimeNetNetworkStats::QualityBars"), Stats.QualityBars, Bars);
 		TestEqual(TEXT("URealtimeNetTextLibrary::QualityBars"), URealtimeNetTextLibrary::QualityBars(Grade), Bars);
 
@@ -74,7 +79,7 @@ BEGIN_DEFINE_SPEC(FRealtimeNetWidgetsSpec, "RealtimeNet.Widgets", REALTIMENET_SP
 		{
 			return;
 		}
-		TestSameText(*this, TEXT("QualityText"), Widget->GetQualityText()->GetText().ToString(), URealtimeNetTextLibrary::QualityText(Grade));
+		TestSameText(*this, TEXT("QualityText"), Widget->GetQualityText()->GetText().ToString(), URealtimeNetTextLibrary::QualityText(Grade).ToString());
 		for (int32 Index = 0; Index < 4; ++Index)
 		{
 			const FLinearColor Expected = Index < Bars ? Widget->BarLitColor : Widget->BarUnlitColor;
@@ -136,9 +141,41 @@ void FRealtimeNetWidgetsSpec::Define()
 				return;
 			}
 			TestSameText(*this, TEXT("StateText"), Status->GetStateText()->GetText().ToString(),
-				URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Disconnected));
+				URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Disconnected).ToString());
 			TestTrue(TEXT("ReconnectText collapsed"), Status->GetReconnectText()->GetVisibility() == ESlateVisibility::Collapsed);
 			TestTrue(TEXT("ReconnectButton collapsed"), Status->GetReconnectButton()->GetVisibility() == ESlateVisibility::Collapsed);
+			TestEqual(TEXT("through Hide Reconnect (the overridable event), once"), Status->Hidden, 1);
+			TestEqual(TEXT("Show Reconnect not called"), Status->Shown, 0);
+		});
+
+		It(TEXT("a button shaped like CommonUI's (OnButtonBaseClicked) reconnects too"), [this]()
+		{
+			if (!Begin())
+			{
+				return;
+			}
+			URealtimeNetTestCommonStyleButton* Button =
+				CreateWidget<URealtimeNetTestCommonStyleButton>(Instance->GetWorld(), URealtimeNetTestCommonStyleButton::StaticClass());
+			if (!TestNotNull(TEXT("button"), Button) || MakeStatus(Button) == nullptr)
+			{
+				return;
+			}
+			TestTrue(TEXT("bound as the reconnect button"), Status->GetReconnectWidget() == Button);
+			FString Error;
+			if (!TestTrue(TEXT("scripted session"), Gateway->Open(Error)))
+			{
+				return;
+			}
+			const uint64 FirstSocket = Gateway->Socket();
+			Button->Click();  // Request Reconnect: the core abandons the socket and opens another at once
+			const uint64 SecondSocket = Gateway->Socket();
+			TestTrue(TEXT("a new socket"), SecondSocket != 0 && SecondSocket != FirstSocket);
+			TestTrue(TEXT("connecting again"), Client()->GetConnectionState() == ERealtimeNetConnectionState::Connecting);
+			Status->Stop();  // unbinds: a click after NativeDestruct does nothing
+			Button->Click();
+			TestTrue(TEXT("no reconnect once unbound"), Gateway->Socket() == SecondSocket);
+			Status->RemoveFromRoot();
+			Status = nullptr;
 		});
 
 		LatentIt(TEXT("follows the connection: reconnecting shows the countdown and the button, which reconnects at once"),
@@ -164,31 +201,34 @@ void FRealtimeNetWidgetsSpec::Define()
 				}
 				// Connect broadcast Connecting before it returned; the widget refreshed on it.
 				TestSameText(*this, TEXT("StateText while connecting"), Status->GetStateText()->GetText().ToString(),
-					URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Connecting));
+					URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Connecting).ToString());
 			})
 			.WaitUntil(TEXT("the widget shows reconnecting (the scripted socket is lost)"), [this]()
 			{
 				return Status->GetStateText()->GetText().ToString()
-					== URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Reconnecting);
+					== URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Reconnecting).ToString();
 			})
 			.Then(TEXT("countdown and button, then press it"), [this]()
 			{
-				// The widget refreshes on the state change; the subsystem records the attempt and delay carried by
-				// that change before broadcasting it, so the countdown is right at once.
+				// The widget refreshes on the state change; the client reads the attempt and delay from the core's
+				// schedule, so the countdown is right at once.
 				const FString Countdown = Status->GetReconnectText()->GetText().ToString();
 				TestTrue(*FString::Printf(TEXT("countdown <%s>"), *Countdown), Countdown.StartsWith(TEXT("Reconnecting (1)")));
 				int32 Attempt = 0;
 				float SecondsLeft = 0.f;
-				TestTrue(TEXT("GetReconnectCountdown"), Instance->GetSubsystem()->GetReconnectCountdown(Attempt, SecondsLeft));
+				TestTrue(TEXT("GetReconnectCountdown"), Client()->GetReconnectCountdown(Attempt, SecondsLeft));
 				TestEqual(TEXT("attempt"), Attempt, 1);
 				TestTrue(TEXT("ReconnectText shown"), Status->GetReconnectText()->GetVisibility() == ESlateVisibility::HitTestInvisible);
 				TestTrue(TEXT("ReconnectButton shown"), Status->GetReconnectButton()->GetVisibility() == ESlateVisibility::Visible);
+				TestTrue(TEXT("through Show Reconnect"), Status->Shown >= 1);
+				const int32 HiddenBefore = Status->Hidden;
 
 				Status->GetReconnectButton()->OnClicked.Broadcast();  // what a click does
 				TestSameText(*this, TEXT("StateText after the click"), Status->GetStateText()->GetText().ToString(),
-					URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Connecting));
+					URealtimeNetTextLibrary::ConnectionStateText(ERealtimeNetConnectionState::Connecting).ToString());
 				TestTrue(TEXT("ReconnectButton hidden again"), Status->GetReconnectButton()->GetVisibility() == ESlateVisibility::Collapsed);
 				TestTrue(TEXT("ReconnectText hidden again"), Status->GetReconnectText()->GetVisibility() == ESlateVisibility::Collapsed);
+				TestEqual(TEXT("through Hide Reconnect"), Status->Hidden, HiddenBefore + 1);
 			});
 			Scenario->Start();
 		});
@@ -196,7 +236,7 @@ void FRealtimeNetWidgetsSpec::Define()
 
 	Describe(TEXT("network inspector"), [this]()
 	{
-		It(TEXT("shows the state, session, link and queues the subsystem reports"), [this]()
+		It(TEXT("shows the state, session, link and queues the client reports"), [this]()
 		{
 			if (!Begin())
 			{
@@ -207,7 +247,7 @@ void FRealtimeNetWidgetsSpec::Define()
 			{
 				return;
 			}
-			Instance->GetSubsystem()->GetCoreClient()->metrics().AddRttSample(100.0, 100.042);
+			Client()->GetCoreClient()->metrics().AddRttSample(100.0, 100.042);
 			Inspector = CreateWidget<URealtimeNetTestInspectorWidget>(Instance->GetWorld(), URealtimeNetTestInspectorWidget::StaticClass());
 			if (!TestNotNull(TEXT("inspector widget"), Inspector))
 			{
@@ -215,14 +255,14 @@ void FRealtimeNetWidgetsSpec::Define()
 			}
 			Inspector->AddToRoot();
 			Inspector->Start();  // NativeConstruct refreshes once
-			const FRealtimeNetNetworkStats Stats = Instance->GetSubsystem()->GetNetworkStats();
+			const FRealtimeNetNetworkStats Stats = Client()->GetNetworkStats();
 			const FString State = Inspector->GetStateText()->GetText().ToString();
 			TestTrue(*FString::Printf(TEXT("StateText <%s> names the state, session and player"), *State),
-				State.StartsWith(TEXT("connected")) && State.Contains(Instance->GetSubsystem()->GetSessionId())
+				State.StartsWith(TEXT("connected")) && State.Contains(Client()->GetSessionId())
 				&& State.Contains(TEXT("inspector-player")));
-			TestSameText(*this, TEXT("LinkText"), Inspector->GetLinkText()->GetText().ToString(), URealtimeNetTextLibrary::LinkText(Stats));
+			TestSameText(*this, TEXT("LinkText"), Inspector->GetLinkText()->GetText().ToString(), URealtimeNetTextLibrary::LinkText(Stats).ToString());
 			TestTrue(TEXT("LinkText shows the RTT"), Inspector->GetLinkText()->GetText().ToString().Contains(TEXT("RTT 42 ms")));
-			TestSameText(*this, TEXT("QueueText"), Inspector->GetQueueText()->GetText().ToString(), URealtimeNetTextLibrary::QueueText(Stats));
+			TestSameText(*this, TEXT("QueueText"), Inspector->GetQueueText()->GetText().ToString(), URealtimeNetTextLibrary::QueueText(Stats).ToString());
 		});
 	});
 }

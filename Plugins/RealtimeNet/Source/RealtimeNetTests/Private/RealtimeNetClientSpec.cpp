@@ -1,6 +1,7 @@
-// RealtimeNet.Subsystem: what URealtimeNetSubsystem promises Blueprints and C++, with no server. The gateway's
-// frames are scripted into the subsystem's own core client (FRealtimeNetScriptedGateway); the socket loss that
-// follows is real (nothing listens at the scripted address), and so are the reconnect attempts after it.
+// RealtimeNet.Client: what URealtimeNetClient (the game's client, made by URealtimeNetSubsystem) promises Blueprints
+// and C++, with no server. The gateway's frames are scripted into the client's own core client
+// (FRealtimeNetScriptedGateway); the socket loss that follows is real (nothing listens at the scripted address),
+// and so are the reconnect attempts after it.
 #include "RealtimeNetSpecFlags.h"
 #include "RealtimeNetTextMatch.h"
 
@@ -11,6 +12,8 @@
 #include "rtnet/Client.h"
 #include "rtnet/NetworkMetrics.h"
 
+#include "RealtimeNetClient.h"
+#include "RealtimeNetRoom.h"
 #include "RealtimeNetScriptedGateway.h"
 #include "RealtimeNetSettings.h"
 #include "RealtimeNetSubsystem.h"
@@ -18,7 +21,7 @@
 #include "RealtimeNetTestListener.h"
 #include "RealtimeNetTestScenario.h"
 
-BEGIN_DEFINE_SPEC(FRealtimeNetSubsystemSpec, "RealtimeNet.Subsystem", REALTIMENET_SPEC_FLAGS)
+BEGIN_DEFINE_SPEC(FRealtimeNetClientSpec, "RealtimeNet.Client", REALTIMENET_SPEC_FLAGS)
 
 	TUniquePtr<FRealtimeNetTestSettings> Settings;
 	TUniquePtr<FRealtimeNetTestInstance> Instance;
@@ -26,22 +29,23 @@ BEGIN_DEFINE_SPEC(FRealtimeNetSubsystemSpec, "RealtimeNet.Subsystem", REALTIMENE
 	URealtimeNetTestListener* Listener = nullptr;
 	TSharedPtr<FRealtimeNetScenario> Scenario;
 
-	/** Starts the game instance (after the spec changed the settings) and listens to its subsystem. */
+	/** Starts the game instance (after the spec changed the settings) and listens to its client. */
 	bool Begin()
 	{
 		Instance = MakeUnique<FRealtimeNetTestInstance>();
-		if (!TestNotNull(TEXT("URealtimeNetSubsystem of a standalone game instance"), Instance->GetSubsystem()))
+		if (!TestNotNull(TEXT("URealtimeNetSubsystem of a standalone game instance"), Instance->GetSubsystem())
+			|| !TestNotNull(TEXT("its client"), Instance->GetClient()))
 		{
 			return false;
 		}
 		Listener = NewObject<URealtimeNetTestListener>();
 		Listener->AddToRoot();
-		Listener->Watch(Instance->GetSubsystem());
-		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetSubsystem());
+		Listener->Watch(Instance->GetClient());
+		Gateway = MakeUnique<FRealtimeNetScriptedGateway>(*Instance->GetClient());
 		return true;
 	}
 
-	URealtimeNetSubsystem* Subsystem() const { return Instance.IsValid() ? Instance->GetSubsystem() : nullptr; }
+	URealtimeNetClient* Client() const { return Instance.IsValid() ? Instance->GetClient() : nullptr; }
 
 	/** The dynamic and native deliveries of one kind are the same events in the same order. */
 	void TestBothSidesAgree(const TCHAR* Kind)
@@ -73,9 +77,9 @@ BEGIN_DEFINE_SPEC(FRealtimeNetSubsystemSpec, "RealtimeNet.Subsystem", REALTIMENE
 		return Lines;
 	}
 
-END_DEFINE_SPEC(FRealtimeNetSubsystemSpec)
+END_DEFINE_SPEC(FRealtimeNetClientSpec)
 
-void FRealtimeNetSubsystemSpec::Define()
+void FRealtimeNetClientSpec::Define()
 {
 	BeforeEach([this]()
 	{
@@ -128,11 +132,11 @@ void FRealtimeNetSubsystemSpec::Define()
 				}
 				// Connect broadcasts Disconnected -> Connecting before it returns; the welcome waits for the tick.
 				TestEqual(TEXT("transitions heard inside Connect"), Transitions().Num(), 1);
-				TestTrue(TEXT("the core is connected"), Subsystem()->GetConnectionState() == ERealtimeNetConnectionState::Connected);
+				TestTrue(TEXT("the core is connected"), Client()->GetConnectionState() == ERealtimeNetConnectionState::Connected);
 			})
 			.WaitUntil(TEXT("the client gives up (Closed) after its two reconnect attempts"), [this]()
 			{
-				return Subsystem()->GetConnectionState() == ERealtimeNetConnectionState::Closed;
+				return Client()->GetConnectionState() == ERealtimeNetConnectionState::Closed;
 			}, 20.0)
 			.Then(TEXT("check what the delegates delivered"), [this]()
 			{
@@ -202,13 +206,13 @@ void FRealtimeNetSubsystemSpec::Define()
 			})
 			.WaitUntil(TEXT("the socket is lost and the client waits 30 s"), [this]()
 			{
-				return Subsystem()->GetConnectionState() == ERealtimeNetConnectionState::Reconnecting;
+				return Client()->GetConnectionState() == ERealtimeNetConnectionState::Reconnecting;
 			})
 			.Then(TEXT("the countdown, then Reconnect"), [this]()
 			{
 				int32 Attempt = 0;
 				float SecondsLeft = 0.f;
-				TestTrue(TEXT("GetReconnectCountdown while reconnecting"), Subsystem()->GetReconnectCountdown(Attempt, SecondsLeft));
+				TestTrue(TEXT("GetReconnectCountdown while reconnecting"), Client()->GetReconnectCountdown(Attempt, SecondsLeft));
 				TestEqual(TEXT("attempt"), Attempt, 1);
 				TestTrue(*FString::Printf(TEXT("seconds left %.2f in (25, 30]"), SecondsLeft), SecondsLeft > 25.f && SecondsLeft <= 30.f);
 				const TArray<FRealtimeNetHeard> Reconnecting = Listener->Of(TEXT("reconnecting"), true);
@@ -217,10 +221,10 @@ void FRealtimeNetSubsystemSpec::Define()
 					TestEqual(TEXT("its delay is the settings' 30 s"), Reconnecting[0].Seconds, 30.f);
 				}
 				const int32 Before = Transitions().Num();
-				Subsystem()->Reconnect();  // broadcasts before it returns
+				Client()->Reconnect();  // broadcasts before it returns
 				TestEqual(TEXT("Reconnect moves on at once"), Transitions().Num(), Before + 1);
-				TestTrue(TEXT("connecting again"), Subsystem()->GetConnectionState() == ERealtimeNetConnectionState::Connecting);
-				TestFalse(TEXT("no countdown once connecting"), Subsystem()->GetReconnectCountdown(Attempt, SecondsLeft));
+				TestTrue(TEXT("connecting again"), Client()->GetConnectionState() == ERealtimeNetConnectionState::Connecting);
+				TestFalse(TEXT("no countdown once connecting"), Client()->GetReconnectCountdown(Attempt, SecondsLeft));
 			});
 			Scenario->Start();
 		});
@@ -231,9 +235,9 @@ void FRealtimeNetSubsystemSpec::Define()
 			{
 				return;
 			}
-			Subsystem()->Disconnect();  // the core's rule: Close from Disconnected goes straight to Closed
-			Subsystem()->Disconnect();
-			Subsystem()->Disconnect();
+			Client()->Disconnect();  // the core's rule: Close from Disconnected goes straight to Closed
+			Client()->Disconnect();
+			Client()->Disconnect();
 			TestSameText(*this, TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")), FString(TEXT("Closed<-Disconnected")));
 			TestBothSidesAgree(TEXT("state"));
 			const TArray<FRealtimeNetHeard> States = Listener->Of(TEXT("state"), true);
@@ -257,16 +261,19 @@ void FRealtimeNetSubsystemSpec::Define()
 			Scenario = MakeShared<FRealtimeNetScenario>(*this, Done);
 			Scenario->Then(TEXT("Connect twice"), [this]()
 			{
-				TestTrue(TEXT("the first Connect starts"), Subsystem()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")));
-				TestFalse(TEXT("a second Connect while connecting is refused"),
-					Subsystem()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")));
+				TestTrue(TEXT("the first Connect starts"),
+					Client()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")) == ERealtimeNetConnectStart::Started);
+				FRealtimeNetError Refused;
+				TestTrue(TEXT("a second Connect while connecting is refused"),
+					Client()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t"), &Refused) == ERealtimeNetConnectStart::Failed);
+				TestTrue(*FString::Printf(TEXT("and says why: <%s>"), *Refused.Message), Refused.Message.Contains(TEXT("already")));
 				TestSameText(*this, TEXT("one transition"), FString::Join(Transitions(), TEXT(", ")), FString(TEXT("Connecting<-Disconnected")));
-				Subsystem()->Disconnect();  // Connecting -> Closing now; Closed when the abandoned socket is reported
-				Subsystem()->Disconnect();
+				Client()->Disconnect();  // Connecting -> Closing now; Closed when the abandoned socket is reported
+				Client()->Disconnect();
 			})
 			.WaitUntil(TEXT("closed"), [this]()
 			{
-				return Subsystem()->GetConnectionState() == ERealtimeNetConnectionState::Closed;
+				return Client()->GetConnectionState() == ERealtimeNetConnectionState::Closed;
 			})
 			.Wait(TEXT("nothing more arrives"), 0.3)
 			.Then(TEXT("check, then connect again"), [this]()
@@ -274,8 +281,9 @@ void FRealtimeNetSubsystemSpec::Define()
 				TestSameText(*this, TEXT("transitions"), FString::Join(Transitions(), TEXT(", ")),
 					FString(TEXT("Connecting<-Disconnected, Closing<-Connecting, Closed<-Closing")));
 				TestBothSidesAgree(TEXT("state"));
-				TestTrue(TEXT("a closed client connects again"), Subsystem()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")));
-				TestTrue(TEXT("connecting"), Subsystem()->GetConnectionState() == ERealtimeNetConnectionState::Connecting);
+				TestTrue(TEXT("a closed client connects again"),
+					Client()->Connect(FRealtimeNetScriptedGateway::UnreachableUrl, TEXT("t")) == ERealtimeNetConnectStart::Started);
+				TestTrue(TEXT("connecting"), Client()->GetConnectionState() == ERealtimeNetConnectionState::Connecting);
 			});
 			Scenario->Start();
 		});
@@ -283,7 +291,7 @@ void FRealtimeNetSubsystemSpec::Define()
 
 	Describe(TEXT("events"), [this]()
 	{
-		LatentIt(TEXT("room events, state deltas and presence reach both twins once, int64 exact, replays de-duplicated"),
+		LatentIt(TEXT("room events, state and presence reach the room object's twins once, in wire order, int64 exact"),
 			FTimespan::FromSeconds(20), [this](const FDoneDelegate& Done)
 		{
 			if (!Begin())
@@ -292,23 +300,21 @@ void FRealtimeNetSubsystemSpec::Define()
 				return;
 			}
 			Scenario = MakeShared<FRealtimeNetScenario>(*this, Done);
-			Scenario->Then(TEXT("script a session: join, an event (sent twice, as a replay would), a delta"), [this]()
+			Scenario->Then(TEXT("script a session: join, an event (sent twice, as a replay would), presence, a delta, an event"), [this]()
 			{
 				FString Error;
-				if (!Gateway->Open(Error) || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject({{"a", 1}})) == 0)
+				URealtimeNetRoom* Room = nullptr;
+				if (!Gateway->Open(Error) || Gateway->JoinRoom(TEXT("lobby"), 1, rtnet::Value::MakeObject({{"a", 1}}), &Room) == 0)
 				{
 					Scenario->Fail(Error.IsEmpty() ? FString(TEXT("join refused")) : Error);
 					return;
 				}
-				const rtnet::Value Event = rtnet::Value::MakeObject({
-					{"room", "lobby"}, {"epoch", "e1"}, {"offset", 1}, {"from", "p2"},
-					{"data", rtnet::Value::MakeObject({{"n", 9007199254740993LL}})},
-				});
-				Gateway->Notify("room.event", Event);
-				Gateway->Notify("room.event", Event);  // the same offset again: the core drops it
-				Gateway->Notify("state.delta", rtnet::Value::MakeObject({
-					{"room", "lobby"}, {"from", 1}, {"to", 2}, {"patch", rtnet::Value::MakeObject({{"b", 2}})},
-				}));
+				Listener->WatchRoom(Room);  // before the next frame: nothing has been delivered yet
+				Gateway->RoomEvent(TEXT("lobby"), 1, "p2", rtnet::Value::MakeObject({{"n", 9007199254740993LL}}));
+				Gateway->RoomEvent(TEXT("lobby"), 1, "p2", rtnet::Value::MakeObject({{"n", 9007199254740993LL}}));  // dropped
+				Gateway->PresenceChanged(TEXT("lobby"), "join", TEXT("p2"), "online", 1);
+				Gateway->StateDelta(TEXT("lobby"), 1, 2, rtnet::Value::MakeObject({{"b", 2}}));
+				Gateway->RoomEvent(TEXT("lobby"), 2, "p2", rtnet::Value("after the delta"), "match.started");
 			})
 			.WaitUntil(TEXT("the delta's version is broadcast"), [this]()
 			{
@@ -318,22 +324,31 @@ void FRealtimeNetSubsystemSpec::Define()
 			.Wait(TEXT("anything late arrives"), 0.2)
 			.Then(TEXT("check"), [this]()
 			{
+				// The join's own state (version 1) first, then exactly the wire order.
+				TestSameText(*this, TEXT("the room's news, in order"), FString::Join(Listener->Sequence(TEXT("lobby")), TEXT(", ")),
+					FString(TEXT("version 1, event 1, presence p2, version 2, event 2")));
 				TestSameText(*this, TEXT("room.event data, once"), FString::Join(Listener->EventData(TEXT("lobby")), TEXT(" | ")),
-					FString(TEXT("{\"n\":9007199254740993}")));
+					FString(TEXT("{\"n\":9007199254740993} | \"after the delta\"")));
 				const TArray<FRealtimeNetHeard> Events = Listener->Of(TEXT("event"), true);
-				if (TestEqual(TEXT("OnEvent (dynamic)"), Events.Num(), 1))
+				if (TestEqual(TEXT("On Event (dynamic)"), Events.Num(), 2))
 				{
 					TestSameText(*this, TEXT("room"), Events[0].Room, FString(TEXT("lobby")));
 					TestSameText(*this, TEXT("from"), Events[0].Text, FString(TEXT("p2")));
+					TestSameText(*this, TEXT("untyped"), Events[0].Type, FString());
+					TestSameText(*this, TEXT("typed"), Events[1].Type, FString(TEXT("match.started")));
 				}
 				TestBothSidesAgree(TEXT("event"));
 				TestBothSidesAgree(TEXT("version"));
 				TestBothSidesAgree(TEXT("presence"));
-				TestEqual(TEXT("GetStateVersion"), Subsystem()->GetStateVersion(TEXT("lobby")), static_cast<int64>(2));
-				TestSameText(*this, TEXT("GetStateJson"), Subsystem()->GetStateJson(TEXT("lobby")), FString(TEXT("{\"a\":1,\"b\":2}")));
-				TestTrue(TEXT("GetRooms has the room"), Subsystem()->GetRooms().Contains(TEXT("lobby")));
-				TestTrue(TEXT("joining is a presence change for the room"), Listener->Count(TEXT("presence"), TEXT("lobby")) >= 1);
-				TestEqual(TEXT("duplicates dropped"), Subsystem()->GetNetworkStats().DuplicatesDropped, static_cast<int64>(1));
+				URealtimeNetRoom* Room = Client()->FindRoom(TEXT("lobby"));
+				if (TestNotNull(TEXT("Find Room"), Room))
+				{
+					TestTrue(TEXT("joined"), Room->IsJoined());
+					TestEqual(TEXT("Get State Version"), Room->GetStateVersion(), static_cast<int64>(2));
+					int64 B = 0;
+					TestTrue(TEXT("Get State Integer b"), Room->GetStateInteger(TEXT("b"), B) && B == 2);
+				}
+				TestEqual(TEXT("duplicates dropped"), Client()->GetNetworkStats().DuplicatesDropped, static_cast<int64>(1));
 			});
 			Scenario->Start();
 		});
@@ -361,7 +376,7 @@ void FRealtimeNetSubsystemSpec::Define()
 			Scenario = MakeShared<FRealtimeNetScenario>(*this, Done);
 			Scenario->Then(TEXT("call while never connected (the call waits queued for a session)"), [this, Outcome]()
 			{
-				const int64 Id = Subsystem()->CallJson(TEXT("sys.echo"), MakeShared<FJsonObject>(), FRealtimeNetCallOptions(),
+				const int64 Id = Client()->CallJson(TEXT("sys.echo"), MakeShared<FJsonObject>(), FRealtimeNetCallOptions(),
 					FRealtimeNetCallCompleted::CreateLambda([Outcome](const FRealtimeNetCallResult& Result)
 					{
 						++Outcome->Calls;
@@ -391,13 +406,13 @@ void FRealtimeNetSubsystemSpec::Define()
 			{
 				return;
 			}
-			rtnet::Client* Core = Subsystem()->GetCoreClient();
+			rtnet::Client* Core = Client()->GetCoreClient();
 			if (!TestNotNull(TEXT("core client"), Core))
 			{
 				return;
 			}
 			Core->metrics().AddRttSample(100.0, 100.030);
-			const FRealtimeNetNetworkStats Stats = Subsystem()->GetNetworkStats();
+			const FRealtimeNetNetworkStats Stats = Client()->GetNetworkStats();
 			TestEqual(TEXT("RTT ms"), Stats.RttMs, 30.f, 0.01f);
 			TestTrue(TEXT("good, not excellent"), Stats.Quality == ERealtimeNetQuality::Good);
 			TestEqual(TEXT("bars"), Stats.QualityBars, 3);
