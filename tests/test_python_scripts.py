@@ -97,10 +97,11 @@ def test_rtnet_is_found_by_env_then_venvs_then_path(tmp_path: Path) -> None:
 # --- create_widget_blueprints: pure parts --------------------------------------------------------------------
 
 
-def test_the_four_widgets_and_their_parent_classes() -> None:
+def test_the_five_widgets_and_their_parent_classes() -> None:
     assert [(w.asset_name, w.parent_class_path) for w in cwb.WIDGETS] == [
         ("WBP_RealtimeNetConnectionStatus", "/Script/RealtimeNetUI.RealtimeNetConnectionStatusWidget"),
         ("WBP_RealtimeNetPlayerList", "/Script/RealtimeNetUI.RealtimeNetPlayerListWidget"),
+        ("WBP_RealtimeNetPlayerRow", "/Script/RealtimeNetUI.RealtimeNetPlayerRowWidget"),
         ("WBP_RealtimeNetPresenceToast", "/Script/RealtimeNetUI.RealtimeNetPresenceToastWidget"),
         ("WBP_RealtimeNetInspector", "/Script/RealtimeNetUI.RealtimeNetInspectorWidget"),
     ]
@@ -113,9 +114,10 @@ def test_plan_creates_missing_keeps_existing_and_replaces_with_force() -> None:
     steps = cwb.plan(cwb.WIDGETS, "/Game/UI", existing.__contains__, force=False)
     assert [(s.spec.asset_name, s.action) for s in steps] == [
         ("WBP_RealtimeNetConnectionStatus", "create"), ("WBP_RealtimeNetPlayerList", "keep"),
-        ("WBP_RealtimeNetPresenceToast", "create"), ("WBP_RealtimeNetInspector", "create")]
+        ("WBP_RealtimeNetPlayerRow", "create"), ("WBP_RealtimeNetPresenceToast", "create"),
+        ("WBP_RealtimeNetInspector", "create")]
     forced = cwb.plan(cwb.WIDGETS, "/Game/UI", existing.__contains__, force=True)
-    assert [s.action for s in forced] == ["create", "replace", "create", "create"]
+    assert [s.action for s in forced] == ["create", "replace", "create", "create", "create"]
     assert forced[1].asset_path == "/Game/UI/WBP_RealtimeNetPlayerList"
 
 
@@ -215,9 +217,9 @@ def test_widgets_come_from_the_editor_helper_else_the_factory(monkeypatch: pytes
     unreal, assets, made_by = fake_editor({"/Game/RealtimeNet/UI/WBP_RealtimeNetInspector"}, helper, ALL_CLASSES)
     monkeypatch.setitem(sys.modules, "unreal", unreal)
     assert cwb.run_in_editor(cwb.parse_args([])) == 0
-    assert assets.saved == [f"/Game/RealtimeNet/UI/{w.asset_name}" for w in cwb.WIDGETS[:3]]
+    assert assets.saved == [f"/Game/RealtimeNet/UI/{w.asset_name}" for w in cwb.WIDGETS[:4]]
     assert assets.deleted == []
-    assert [m for m in made_by if m.startswith(maker)] == [f"{maker}:{w.asset_name}" for w in cwb.WIDGETS[:3]]
+    assert [m for m in made_by if m.startswith(maker)] == [f"{maker}:{w.asset_name}" for w in cwb.WIDGETS[:4]]
 
 
 def test_force_recreates_and_a_missing_parent_class_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -226,7 +228,7 @@ def test_force_recreates_and_a_missing_parent_class_fails(monkeypatch: pytest.Mo
     monkeypatch.setitem(sys.modules, "unreal", unreal)
     assert cwb.run_in_editor(cwb.parse_args(["--force"])) == 1
     assert assets.deleted == [inspector]
-    assert inspector in assets.saved and len(assets.saved) == 3
+    assert inspector in assets.saved and len(assets.saved) == 4
     assert any("RealtimeNetConnectionStatusWidget not found" in m for m in made_by)
 
 

@@ -48,6 +48,8 @@ class WidgetSpec:
 WIDGETS: tuple[WidgetSpec, ...] = (
     WidgetSpec("WBP_RealtimeNetConnectionStatus", "RealtimeNetConnectionStatusWidget"),
     WidgetSpec("WBP_RealtimeNetPlayerList", "RealtimeNetPlayerListWidget"),
+    # The player list's List View entry (Entry Widget Class): one row per player, reused as the list scrolls.
+    WidgetSpec("WBP_RealtimeNetPlayerRow", "RealtimeNetPlayerRowWidget"),
     WidgetSpec("WBP_RealtimeNetPresenceToast", "RealtimeNetPresenceToastWidget"),
     WidgetSpec("WBP_RealtimeNetInspector", "RealtimeNetInspectorWidget"),
 )
