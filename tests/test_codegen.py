@@ -82,7 +82,7 @@ def test_the_server_api_has_its_own_types_and_reference_each_method_with_a_scope
 def test_the_protocol_version_the_gateway_announces_is_the_descriptions() -> None:
     # docs/event-protocol.md: session.welcome's protocol_version and info.version change together.
     version = json.loads((ROOT / "protocol/openrpc.json").read_text())["info"]["version"]
-    assert PROTOCOL_VERSION == ".".join(version.split(".")[:2])
+    assert ".".join(version.split(".")[:2]) == PROTOCOL_VERSION
 
 
 def test_every_method_and_notification_has_a_type_and_codes_match_the_description() -> None:

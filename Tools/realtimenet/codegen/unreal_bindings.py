@@ -6,10 +6,10 @@ error and close codes become ``ERealtimeNetErrorCode`` and ``ERealtimeNetCloseCo
 marks ``x-client-managed`` (the client calls them itself: resume, token refresh, pings) get no node, nor do the
 ``x-hand-written`` ones (a hand-written node serves them: Join Room, the room object's Publish, ...), so there is
 one way per task; ``x-development-only`` ones (fault injection) get a node in the Debug category, marked
-DevelopmentOnly. ``x-secret`` members (resume tokens) are left out of the structs: Blueprints never see a
-credential. Every node subclasses the hand-written ``URealtimeNetCallActionBase`` (RealtimeNetCallAction.h),
-which sends, ends and reports the call. This module makes the decisions (C++ names and types, how a member may be absent, tooltips);
-the ``ue_*.j2`` templates only lay them out.
+development-only (refused in Shipping). ``x-secret`` members (resume tokens) are left out of the structs:
+Blueprints never see a credential. Every node subclasses the hand-written ``URealtimeNetCallActionBase``
+(RealtimeNetCallAction.h), which sends, ends and reports the call. This module makes the decisions (C++ names
+and types, how a member may be absent, tooltips); the ``ue_*.j2`` templates only lay them out.
 
 Members are read and written by their exact wire names in generated ``ToJson``/``FromJson`` functions, not
 through ``FJsonObjectConverter``: the converter derives a JSON key from a property name by lower-casing its
