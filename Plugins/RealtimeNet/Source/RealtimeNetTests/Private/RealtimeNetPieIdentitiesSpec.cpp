@@ -147,8 +147,10 @@ void FRealtimeNetPieIdentitiesSpec::Define()
 		}
 		for (TFieldIterator<FProperty> It(URealtimeNetClient::StaticClass()); It; ++It)
 		{
+			// Events (On Token Needed) carry no token; a value property would.
+			const bool bEvent = CastField<FMulticastDelegateProperty>(*It) != nullptr;
 			TestFalse(*FString::Printf(TEXT("the client exposes no token or resume token (%s)"), *It->GetName()),
-				It->GetName().Contains(TEXT("Token")) && It->HasAnyPropertyFlags(CPF_BlueprintVisible));
+				!bEvent && It->GetName().Contains(TEXT("Token")) && It->HasAnyPropertyFlags(CPF_BlueprintVisible));
 		}
 	});
 }
