@@ -15,6 +15,7 @@ import httpx
 import msgspec
 import pytest
 
+from realtimenet import PROTOCOL_VERSION
 from realtimenet.client import Client, RemoteError
 from realtimenet.exceptions import ApiCallError, ApiRefused
 from realtimenet.protocol.codes import ErrorCode
@@ -198,7 +199,7 @@ def test_player_info_and_node_list(deployment: Deployment) -> None:
         assert eventually(lambda: {n.node_id for n in api.node_list().nodes} == expected)
         own = api.node_info()
         assert own.node_id == deployment.api_node.node_id and own.ready and own.uptime > 0
-        assert own.version and own.protocol_version == "1.0"
+        assert own.version and own.protocol_version == PROTOCOL_VERSION
 
 
 def test_disconnect_closes_the_player_on_its_node_and_revoking_makes_resume_fail(deployment: Deployment) -> None:
