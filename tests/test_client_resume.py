@@ -8,8 +8,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from realtimenet.backends.sessions import SessionRecord
 from realtimenet.backends.sessions_memory import MemorySessionStore
 from realtimenet.client import Client, ConnectionClosed
@@ -167,9 +165,6 @@ def test_a_socket_the_client_already_left_cannot_make_it_give_up_or_reconnect(ga
     alice.close()
 
 
-@pytest.mark.xfail(strict=True, reason="found by the soak run (docs/reliability.md): a resume token is granted once, "
-                   "when the socket opens, and never refreshed (SessionKeeper.refresh persists only the session record), "
-                   "so a socket older than sessions.ttl cannot be resumed")
 def test_a_connection_older_than_the_session_ttl_can_still_resume(gateway_factory: Factory) -> None:
     gw = gateway_factory({"sessions": {"ttl": 3}})
     lifecycle: list[ClientEvent] = []

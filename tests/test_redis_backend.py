@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from realtimenet.backends.sessions import token_key
 from realtimenet.client import RemoteError
 from realtimenet.protocol.codes import ErrorCode
-from tests.conftest import GatewayProcess, http_get, metric_value
-from tests.services import Service, redis_server
+from tests.conftest import GatewayProcess, eventually, http_get, metric_value
+from tests.services import Service, redis_cli, redis_server
 
 Factory = Callable[..., GatewayProcess]
 
@@ -80,3 +81,18 @@ def test_redis_restart_is_survived(gateway_factory: Factory, redis: Service) -> 
     text = gw.metrics()
     assert metric_value(text, "realtimenet_backend_up", {"backend": "store"}) == 1
     assert metric_value(text, "realtimenet_backend_errors_total", {"backend": "store"}) >= 1
+
+
+def test_a_socket_opened_while_redis_was_down_can_resume_once_it_is_back(gateway_factory: Factory,
+                                                                         redis: Service) -> None:
+    gw = gateway_factory(on_redis(redis))
+    redis.stop()
+    assert eventually(lambda: ready(gw)[0] == 503)
+    alice = gw.connect("alice")  # welcomed at once; its session record and resume token cannot be written yet
+    redis.start()
+    key = f"rtnet:{{t:{token_key(alice.resume_token)}}}"
+    assert eventually(lambda: redis_cli(redis.port, "EXISTS", key).strip() == "1", 15)  # written once it is back
+    session, token = alice.welcome.session_id, alice.resume_token
+    alice.abort()
+    resumed = gw.connect("alice").call("session.resume", {"resume_token": token, "streams": []})
+    assert resumed["session_id"] == session

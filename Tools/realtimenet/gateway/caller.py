@@ -32,6 +32,7 @@ class Caller(Subscriber, Protocol):
 
     principal: Principal
     session_id: str
+    resume_token: str  # the one the client holds now (rotated by each resume)
     rooms: set[str]
     presence_status: str
     presence_custom: msgspec.Raw | None

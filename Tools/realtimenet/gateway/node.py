@@ -169,9 +169,8 @@ class GatewayNode:
         self.metrics.connects.inc()
         self._update_gauges()
         self.background.run(self.hub.attach(conn, player_stream(principal.player_id)))
-        self.sessions.persist(conn)
+        self.sessions.save(conn)
         self.background.run(self.presence.put_device(conn))
-        self.background.run(self.sessions.grant(conn, conn.resume_token))
         conn.notify("session.welcome", SessionWelcomeParams(
             session_id=conn.session_id,
             player_id=principal.player_id,
@@ -229,6 +228,7 @@ class GatewayNode:
         if now - self._last_presence >= self.config.presence.ttl / 3:
             self._last_presence = now
             self.presence.refresh(self.registry)
+        self.sessions.retry_unsaved()
         self.stores.connection.sweep()
         self.state.forget_quiet_rooms()
         self.control.tick()

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 from realtimenet.backends.sessions import ResumeGrant, SessionRecord, SessionStore
 from realtimenet.config import SessionsConfig
+from realtimenet.exceptions import BackendUnavailable
 from realtimenet.gateway.background import Background
 from realtimenet.gateway.caller import Caller
 from realtimenet.gateway.presence import PresenceService
@@ -19,7 +20,9 @@ def new_resume_token() -> str:
 
 
 class SessionKeeper:
-    """Writes session records and resume tokens to the session store."""
+    """Writes session records and resume tokens to the session store. A write the store refused (an outage)
+    is tried again from the node's tick until it goes through or the connection is gone, so a socket that
+    opened during an outage is still resumable once the store is back."""
 
     def __init__(self, config: SessionsConfig, store: SessionStore, presence: PresenceService,
                  background: Background, node_id: str, wall_clock: Callable[[], float]) -> None:
@@ -29,6 +32,8 @@ class SessionKeeper:
         self._background = background
         self._node_id = node_id
         self._wall_clock = wall_clock
+        self._unsaved: dict[str, Caller] = {}  # session id -> connection whose last write failed
+        self._retrying = False
 
     @property
     def ttl(self) -> float:
@@ -36,19 +41,50 @@ class SessionKeeper:
         return self._config.ttl
 
     def persist(self, caller: Caller) -> None:
-        """Write the caller's session record (rooms and all) so any node can resume it."""
-        record = SessionRecord(session_id=caller.session_id, player_id=caller.principal.player_id,
-                               node_id=self._node_id, rooms=sorted(caller.rooms), updated_at=self._wall_clock())
-        self._background.run(self.store.save_session(record, self._config.ttl))
+        """Write the session record (rooms and all) so any node can resume it."""
+        self._background.run(self._write(caller, with_token=False))
+
+    def save(self, caller: Caller) -> None:
+        """Write the session record and the current resume token: at open, and while connected, so that the
+        token outlives the connection by ``sessions.ttl`` however long the connection lasted."""
+        self._background.run(self._write(caller, with_token=True))
 
     def refresh(self, callers: Iterable[Caller]) -> None:
-        """Keep live sessions from expiring; every ``sessions.ttl`` / 3 from the node's tick."""
+        """Keep live sessions and their resume tokens from expiring; every ``sessions.ttl`` / 3 from the tick."""
         for caller in callers:
             if caller.is_open:
-                self.persist(caller)
+                self.save(caller)
+
+    def retry_unsaved(self) -> None:
+        """From the node's tick: write again what the store refused, one connection after another, the round
+        ending at the first refusal (the store is still down: the next tick tries again)."""
+        if self._unsaved and not self._retrying:
+            self._retrying = True
+            self._background.run(self._retry())
+
+    async def _retry(self) -> None:
+        try:
+            for session_id, caller in list(self._unsaved.items()):
+                del self._unsaved[session_id]  # the session may have been renamed by a resume since
+                if caller.is_open:
+                    await self._write(caller, with_token=True)
+        finally:
+            self._retrying = False
+
+    async def _write(self, caller: Caller, with_token: bool) -> None:
+        record = SessionRecord(session_id=caller.session_id, player_id=caller.principal.player_id,
+                               node_id=self._node_id, rooms=sorted(caller.rooms), updated_at=self._wall_clock())
+        try:
+            await self.store.save_session(record, self._config.ttl)
+            if with_token:
+                await self.grant(caller, caller.resume_token)
+        except BackendUnavailable:
+            self._unsaved[caller.session_id] = caller
+            raise  # counted and logged by Background
+        self._unsaved.pop(caller.session_id, None)
 
     async def grant(self, caller: Caller, token: str) -> None:
-        """Store ``token`` as the caller's resume token."""
+        """Store ``token`` as a resume token of the caller's session."""
         await self.store.put_resume_token(token, ResumeGrant(caller.session_id, caller.principal.player_id),
                                           self._config.ttl)
 
