@@ -151,6 +151,28 @@ def test_resume_replays_exactly_what_was_missed(gateway: GatewayProcess) -> None
     assert metric_value(text, "realtimenet_replayed_publications_total") == 5
 
 
+def test_a_resume_whose_answer_was_lost_can_be_retried_with_the_same_token(gateway: GatewayProcess) -> None:
+    alice = gateway.connect("alice")
+    alice.join("lobby")
+    session, token = alice.welcome.session_id, alice.resume_token
+    alice.abort()
+    first = gateway.connect("alice")
+    first.call("session.resume", {"resume_token": token, "streams": []})
+    first.abort()  # the answer (and the new token in it) counts as lost: the socket said nothing after it
+    retry = gateway.connect("alice")
+    resumed = retry.call("session.resume", {"resume_token": token, "streams": []})
+    assert resumed["session_id"] == session and resumed["rooms"] == ["lobby"]
+    # Once a resumed socket has spoken, the answer evidently arrived: the old token is spent for good.
+    retry.call("sys.ping", {})
+    new_token = resumed["resume_token"]
+    retry.abort()
+    with pytest.raises(RemoteError) as info:
+        gateway.connect("alice").call("session.resume", {"resume_token": token, "streams": []})
+    assert info.value.data == {"reason": "unknown_or_used_token"}
+    assert gateway.connect("alice").call("session.resume", {"resume_token": new_token, "streams": []})[
+        "session_id"] == session
+
+
 def test_resume_refuses_a_gap_outside_the_history_or_another_epoch(gateway_factory: Factory) -> None:
     gw = gateway_factory({"rooms": {"history_size": 3}})
     alice, bob = gw.connect("alice"), gw.connect("bob")

@@ -165,6 +165,7 @@ class Connection:
         "resumed",
         "rooms",
         "session_id",
+        "spent_token",
         "state",
         "tasks",
         "tracer",
@@ -198,6 +199,7 @@ class Connection:
         self.presence_status = "online"
         self.presence_custom: msgspec.Raw | None = None
         self.resumed = False
+        self.spent_token: tuple[str, float] | None = None  # (token it resumed with, when), until it speaks again
         self.replaced = False  # another socket resumed this session: its departure is not the player's
         self.fault: FaultPlan | None = None  # fault-injection mode only
         # Set while the server API traces this player (gateway/trace.py): called with each frame and its direction.
@@ -288,6 +290,7 @@ class Connection:
         """Handle one complete text message."""
         self.last_seen = now
         self.ping_sent_at = None
+        self.spent_token = None  # it speaks after its resume: the answer reached it (or never mattered)
         self.frames_in += 1
         self.bytes_in += len(frame)
         if self.tracer is not None:

@@ -38,7 +38,7 @@ from realtimenet.gateway.registry import ConnectionRegistry
 from realtimenet.gateway.rooms import RoomService
 from realtimenet.gateway.router import Router
 from realtimenet.gateway.server_api import ServerApi
-from realtimenet.gateway.sessions import SessionKeeper
+from realtimenet.gateway.sessions import SPENT_TOKEN_GRACE, SessionKeeper
 from realtimenet.gateway.state import StateService
 from realtimenet.gateway.system_methods import SystemService
 from realtimenet.gateway.trace import TraceCollector
@@ -198,6 +198,11 @@ class GatewayNode:
         ended = conn.close_code == CloseCode.NORMAL and conn.closed_by == "client"
         if ended:
             self.sessions.ended(conn.session_id)  # ended on purpose: not resumable
+        elif conn.spent_token is not None and not conn.replaced and \
+                self.clock() - conn.spent_token[1] <= SPENT_TOKEN_GRACE:
+            # It resumed moments ago and sent nothing since: the answer carrying its new token may never have
+            # arrived, so the token it resumed with resumes the session again (the same player's JWT only).
+            self.background.run(self.sessions.grant(conn, conn.spent_token[0]))
         if not conn.replaced:  # a replaced socket's session lives on in another: nothing left
             self.presence.disconnected(conn, left, resumable=not ended)
         self.metrics.disconnects.labels(close_code_label(conn.close_code), conn.closed_by).inc()

@@ -107,6 +107,7 @@ class ResumeService:
         await self._catch_up_state(conn, params)
 
         conn.resume_token = await self._sessions.rotate(conn)
+        conn.spent_token = (params.resume_token, conn.env.clock())
         self._sessions.persist(conn)
         return Resumed(session_id=conn.session_id, resume_token=conn.resume_token, rooms=sorted(conn.rooms),
                        streams=results)

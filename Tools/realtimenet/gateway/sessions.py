@@ -13,6 +13,8 @@ from realtimenet.gateway.background import Background
 from realtimenet.gateway.caller import Caller
 from realtimenet.gateway.presence import PresenceService
 
+SPENT_TOKEN_GRACE = 30.0  # seconds after a resume in which, if its socket dies silent, the spent token works again
+
 
 def new_resume_token() -> str:
     """A random, unguessable resume token."""
