@@ -229,6 +229,7 @@ def test_bad_state_input_is_refused_and_leaves_state_untouched(gateway_factory: 
         ({"room": "arena-1", "base_version": 1, "patch": [1, 2]}, ErrorCode.INVALID_PARAMS),
         ({"room": "arena-1", "base_version": 1, "patch": "x"}, ErrorCode.INVALID_PARAMS),
         ({"room": "arena-1", "base_version": 99, "patch": {"a": 1}}, ErrorCode.UNKNOWN_VERSION),
+        ({"room": "arena-1", "base_version": 99, "patch": {}}, ErrorCode.UNKNOWN_VERSION),  # nothing to change
         ({"room": "arena-1", "base_version": -1, "patch": {"a": 1}}, ErrorCode.INVALID_PARAMS),
         ({"room": "arena-1", "base_version": 1, "patch": {"blob": "x" * 300}}, ErrorCode.LIMIT_EXCEEDED),
         ({"room": "arena-1", "base_version": 1, "patch": {"scores": {"alice": 1}}}, ErrorCode.INVALID_PARAMS),
@@ -253,7 +254,7 @@ def test_bad_state_input_is_refused_and_leaves_state_untouched(gateway_factory: 
     assert state["version"] == 2 and state["document"]["scores"] == {"alice": 5}
     text = gw.metrics()
     assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "invalid"}) == 2
-    assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "unknown_version"}) == 1
+    assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "unknown_version"}) == 2
     assert metric_value(text, "realtimenet_state_rejections_total", {"reason": "too_large"}) == 1
 
 

@@ -289,10 +289,12 @@ class StateService:
 
     def _apply(self, room: str, state: RoomState, update: _Update, quantizer: Quantizer | None) -> RoomState:
         """The state after ``update`` (``state`` itself when rounding left nothing to change); raises _Refusal."""
+        base_version = state.version if update.base_version is None else update.base_version
+        if base_version > state.version:  # whatever the patch: the caller knows a version that is not there
+            raise _Refusal("unknown_version", ErrorCode.UNKNOWN_VERSION, {"current_version": state.version})
         change = update.patch if quantizer is None else quantizer.apply(update.patch, state.document)
         if not change:
             return state
-        base_version = state.version if update.base_version is None else update.base_version
         try:
             new = apply_update(state, base_version, change, self._config.log_size, update.author.player_id)
         except VersionFromTheFuture as exc:
