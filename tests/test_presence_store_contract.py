@@ -7,6 +7,7 @@ import asyncio
 import msgspec
 
 from realtimenet.backends.presence import DeviceEntry
+from realtimenet.backends.presence_memory import MemoryPresenceStore
 from realtimenet.backends.registry import Stores
 from tests.backend_fixtures import Clock, run
 
@@ -110,5 +111,20 @@ def test_one_device_entry_is_found_by_its_session_until_it_expires(stores: tuple
         clock.now += 31
         assert await presence.device("alice", "s1") is None  # not refreshed: gone
         await backend.connection.close()
+
+    run(scenario())
+
+
+def test_the_in_memory_store_keeps_last_seen_times_of_a_bounded_number_of_players() -> None:
+    presence = MemoryPresenceStore(Clock(), last_seen_max_players=3)
+
+    async def scenario() -> None:
+        for n, player in enumerate(["ann", "bo", "cy", "di"]):
+            await presence.drop_device(player, f"s-{player}", 1000.0 + n)
+        await presence.drop_device("bo", "s-bo-2", 2000.0)  # bo left again: now the most recent
+        await presence.drop_device("ed", "s-ed", 2001.0)
+        seen = {p: r.last_seen for p, r in zip(["ann", "bo", "cy", "di", "ed"],
+                                               await presence.presence(["ann", "bo", "cy", "di", "ed"]), strict=True)}
+        assert seen == {"ann": None, "bo": 2000.0, "cy": None, "di": 1003.0, "ed": 2001.0}  # the longest gone went
 
     run(scenario())

@@ -188,6 +188,9 @@ class PresenceConfig(_Section):
     max_custom_bytes: Annotated[int, _doc("Largest custom status payload.", ge=0)] = 1024
     last_seen_ttl: Annotated[float, _doc(
         "Seconds a player's last-seen time is remembered after their last device left.", gt=0)] = 30 * 86_400.0
+    last_seen_max_players: Annotated[int, _doc(
+        "Players whose last-seen time the in-memory store keeps (about 150 bytes each); past it the longest gone "
+        "are forgotten first. Redis keeps every one for `last_seen_ttl`.", ge=1)] = 100_000
     resume_grace: Annotated[float, _doc(
         "Seconds a dropped device keeps its presence (status, custom payload, room memberships) for a resume: "
         "resumed within it, on any node, nobody sees it leave and come back; else the members are told it left "

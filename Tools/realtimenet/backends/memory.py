@@ -38,7 +38,8 @@ def memory_stores(clock: Callable[[], float] = time.monotonic, options: BackendO
     """Fresh in-memory stores on ``clock`` (monotonic seconds: one process compares its own deadlines)."""
     options = options or BackendOptions()
     sessions = MemorySessionStore(clock)
-    presence = MemoryPresenceStore(clock, last_seen_ttl=options.last_seen_ttl)
+    presence = MemoryPresenceStore(clock, last_seen_ttl=options.last_seen_ttl,
+                                   last_seen_max_players=options.last_seen_max_players)
     state = MemoryStateStore(clock, ttl=options.state_ttl)
     nodes = MemoryNodeDirectory(clock)
     return Stores(sessions=sessions, presence=presence, state=state, nodes=nodes,

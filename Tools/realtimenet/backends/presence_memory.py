@@ -1,4 +1,5 @@
-"""The in-memory PresenceStore: devices and memberships with deadlines, swept by the node's tick."""
+"""The in-memory PresenceStore: devices and memberships with deadlines, swept by the node's tick; last-seen
+times for ``last_seen_ttl`` and at most ``last_seen_max_players`` players (the longest gone go first)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from realtimenet.backends.presence import DeviceEntry, PresenceRecord, RoomCount
 class MemoryPresenceStore:
     """PresenceStore in dictionaries; ``sweep()`` drops expired devices and memberships."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, last_seen_ttl: float = 30 * 86_400.0) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, last_seen_ttl: float = 30 * 86_400.0,
+                 last_seen_max_players: int = 100_000) -> None:
         self._clock = clock
         self._last_seen_ttl = last_seen_ttl
+        self._last_seen_max = last_seen_max_players
         self._devices: dict[str, dict[str, tuple[float, DeviceEntry]]] = {}  # player -> session -> entry
         self._last_seen: dict[str, tuple[float, float]] = {}  # player -> (deadline, last seen)
         self._members: dict[str, dict[str, tuple[float, str]]] = {}  # room -> session -> (deadline, player)
@@ -29,7 +32,10 @@ class MemoryPresenceStore:
             devices.pop(session_id, None)
             if not devices:
                 del self._devices[player_id]
+        self._last_seen.pop(player_id, None)  # re-inserted last: the dictionary stays in order of departure
         self._last_seen[player_id] = (self._clock() + self._last_seen_ttl, last_seen)
+        if len(self._last_seen) > self._last_seen_max:
+            del self._last_seen[next(iter(self._last_seen))]
 
     async def presence(self, player_ids: list[str]) -> list[PresenceRecord]:
         now = self._clock()

@@ -59,6 +59,7 @@ class BackendOptions:
     max_message_bytes: int = 65_536  # the largest client message; a stored frame is at most this plus framing
     state_ttl: float = 86_400.0  # seconds a room's state outlives its last update (0: forever)
     last_seen_ttl: float = 30 * 86_400.0  # seconds a player's last-seen time is kept
+    last_seen_max_players: int = 100_000  # players whose last-seen time the in-memory store keeps
 
 
 # scheme -> "module:factory", imported only when used (the Redis and NATS clients load lazily).
@@ -102,7 +103,8 @@ def options_of(config: Config) -> BackendOptions:
                           history_max_bytes=config.rooms.history_max_bytes,
                           history_max_streams=config.rooms.history_max_streams,
                           max_message_bytes=config.server.max_message_bytes, state_ttl=config.state.ttl,
-                          last_seen_ttl=config.presence.last_seen_ttl)
+                          last_seen_ttl=config.presence.last_seen_ttl,
+                          last_seen_max_players=config.presence.last_seen_max_players)
 
 
 def open_stores(url: str, options: BackendOptions) -> Stores:
