@@ -100,7 +100,8 @@ def test_server_api_guide_examples_run_as_written(gateway: GatewayProcess) -> No
     assert "stored as room:lobby offset 1" in outputs[0]
     event = alice.wait_notification("room.event").params
     assert (event["from"], event["data"]) == ("server:matchmaker", {"match": "m-42", "ready": True})
-    assert alice.wait_notification("room.event").params["data"] == {"season": "ends in 1 h"}
+    broadcast = alice.wait_notification("room.event").params
+    assert (broadcast["type"], broadcast["data"]) == ("season.ending", {"in_minutes": 60})
     assert "arena-1 is at version 1" in outputs[1]
     assert "lobby 1 players: [('alice', 'online')]" in outputs[2] and "cheater-42 is offline" in outputs[2]
     assert f"nodes: [('{gateway.node_id}', 1)]" in outputs[2]

@@ -105,11 +105,21 @@ def test_publish_broadcast_and_send_reach_players_on_any_node(deployment: Deploy
         assert (published.stream, published.offset) == ("room:lobby-pub", 1)
         event = alice.wait_notification("room.event", 10).params
         assert (event["from"], event["data"], event["offset"]) == ("server:matchmaker", {"match": "m-42"}, 1)
-        broadcast = api.room_broadcast(rooms=["lobby-pub", "arena-pub"], data="season ends")
+        assert "type" not in event  # untyped, as 1.0 clients see events
+        broadcast = api.room_broadcast(rooms=["lobby-pub", "arena-pub"], type="season.ended", data="season ends")
         assert [(p.stream, p.offset) for p in broadcast.published] == [("room:lobby-pub", 2), ("room:arena-pub", 1)]
         assert alice.wait_notification("room.event", 10).params["data"] == "season ends"
         bob_event = bob.wait_notification("room.event", 10).params
-        assert (bob_event["from"], bob_event["data"]) == ("server:matchmaker", "season ends")  # the key's name
+        assert (bob_event["from"], bob_event["type"], bob_event["data"]) == (
+            "server:matchmaker", "season.ended", "season ends")  # the key's name
+        typed = api.room_publish(room="arena-pub", type="Event.Match.Found", data={"match": "m-43"})
+        assert bob.wait_notification("room.event", 10).params["type"] == "Event.Match.Found"
+        with deployment.sdk("dashboard") as reader:  # kept in the history with its type
+            assert reader.room_history(room="arena-pub", since_offset=typed.offset - 1).events[0]["type"] == \
+                "Event.Match.Found"
+        with pytest.raises(ApiCallError) as badly_typed:
+            api.room_publish(room="arena-pub", type="no spaces", data=1)
+        assert badly_typed.value.error_code is ErrorCode.INVALID_PARAMS
         api.player_send(player_id="bob", data={"reward": 100})
         direct = bob.wait_notification("direct.message", 10).params
         assert (direct["from"], direct["data"]) == ("server:matchmaker", {"reward": 100})

@@ -324,7 +324,8 @@ class ServerApi:
         """Publish into a room (stored in its history, fanned out on every node)."""
         self._known_room(params.room)
         stream = room_stream(params.room)
-        pub = await self._hub.publish(stream, event_frame(params.room, self._sender(key, params.from_), params.data))
+        pub = await self._hub.publish(stream, event_frame(params.room, self._sender(key, params.from_), params.data,
+                                                          params.type))
         return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)
 
     @api_method("room.broadcast")
@@ -338,7 +339,7 @@ class ServerApi:
         published = []
         for room in params.rooms:
             stream = room_stream(room)
-            pub = await self._hub.publish(stream, event_frame(room, sender, params.data))
+            pub = await self._hub.publish(stream, event_frame(room, sender, params.data, params.type))
             published.append(Published(stream=stream, epoch=pub.epoch, offset=pub.offset))
         return Broadcast(published=published)
 

@@ -116,7 +116,7 @@ class RoomHistory(msgspec.Struct, kw_only=True, omit_defaults=True):
     stream: str  # `room:<room>`.
     epoch: str  # The stream's epoch.
     offset: int  # The stream's last offset now.
-    events: list[dict[str, Any]]  # `room.event` params (`room`, `epoch`, `offset`, `from`, `data`), by offset.
+    events: list[dict[str, Any]]  # `room.event` params (`room`, `epoch`, `offset`, `from`, `type` when the event has one, `data`), by offset.
     complete: bool  # False when events after `since_offset` were already evicted from the history.
 
 
@@ -236,6 +236,7 @@ class RoomPublishParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid
     """Params of `room.publish` (scope `publish`): Publish an event into a room: members get `room.event` with `from: "server:<from>"`, stored in the room's history like a client's publication."""
 
     room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
+    type: Annotated[str, Meta(min_length=1, max_length=128, pattern='^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*\\Z')] | UnsetType = UNSET  # What the event is (`room.event`'s `type`), so receivers route it without reading `data`. Left out: an untyped event.
     data: msgspec.Raw  # Any JSON: the event's `data`.
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 
@@ -244,6 +245,7 @@ class RoomBroadcastParams(msgspec.Struct, kw_only=True, omit_defaults=True, forb
     """Params of `room.broadcast` (scope `publish`): Publish one event into many rooms (each room gets its own offset)."""
 
     rooms: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]], Meta(min_length=1)]  # The rooms (at most `api.max_rooms_per_broadcast`).
+    type: Annotated[str, Meta(min_length=1, max_length=128, pattern='^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*\\Z')] | UnsetType = UNSET  # What the event is (`room.event`'s `type`), so receivers route it without reading `data`. Left out: an untyped event.
     data: msgspec.Raw  # Any JSON: the event's `data`.
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 

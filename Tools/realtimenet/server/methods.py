@@ -26,13 +26,13 @@ class SyncMethods:
     def _call(self, method: str, params: msgspec.Struct, result: type[T]) -> T:
         raise NotImplementedError
 
-    def room_publish(self, *, room: str, data: Any, from_: str | None = None) -> Published:
+    def room_publish(self, *, room: str, type: str | None = None, data: Any, from_: str | None = None) -> Published:
         """`room.publish` (scope `publish`): Publish an event into a room: members get `room.event` with `from: "server:<from>"`, stored in the room's history like a client's publication."""
-        return self._call("room.publish", RoomPublishParams(room=room, data=_raw(data), from_=UNSET if from_ is None else from_), Published)
+        return self._call("room.publish", RoomPublishParams(room=room, type=UNSET if type is None else type, data=_raw(data), from_=UNSET if from_ is None else from_), Published)
 
-    def room_broadcast(self, *, rooms: list[str], data: Any, from_: str | None = None) -> Broadcast:
+    def room_broadcast(self, *, rooms: list[str], type: str | None = None, data: Any, from_: str | None = None) -> Broadcast:
         """`room.broadcast` (scope `publish`): Publish one event into many rooms (each room gets its own offset)."""
-        return self._call("room.broadcast", RoomBroadcastParams(rooms=rooms, data=_raw(data), from_=UNSET if from_ is None else from_), Broadcast)
+        return self._call("room.broadcast", RoomBroadcastParams(rooms=rooms, type=UNSET if type is None else type, data=_raw(data), from_=UNSET if from_ is None else from_), Broadcast)
 
     def player_send(self, *, player_id: str, data: Any, from_: str | None = None) -> Published:
         """`player.send` (scope `publish`): Send a direct message to every device of a player (`direct.message`, stored in the player's stream for replay)."""
@@ -93,13 +93,13 @@ class AsyncMethods:
     async def _call(self, method: str, params: msgspec.Struct, result: type[T]) -> T:
         raise NotImplementedError
 
-    async def room_publish(self, *, room: str, data: Any, from_: str | None = None) -> Published:
+    async def room_publish(self, *, room: str, type: str | None = None, data: Any, from_: str | None = None) -> Published:
         """`room.publish` (scope `publish`): Publish an event into a room: members get `room.event` with `from: "server:<from>"`, stored in the room's history like a client's publication."""
-        return await self._call("room.publish", RoomPublishParams(room=room, data=_raw(data), from_=UNSET if from_ is None else from_), Published)
+        return await self._call("room.publish", RoomPublishParams(room=room, type=UNSET if type is None else type, data=_raw(data), from_=UNSET if from_ is None else from_), Published)
 
-    async def room_broadcast(self, *, rooms: list[str], data: Any, from_: str | None = None) -> Broadcast:
+    async def room_broadcast(self, *, rooms: list[str], type: str | None = None, data: Any, from_: str | None = None) -> Broadcast:
         """`room.broadcast` (scope `publish`): Publish one event into many rooms (each room gets its own offset)."""
-        return await self._call("room.broadcast", RoomBroadcastParams(rooms=rooms, data=_raw(data), from_=UNSET if from_ is None else from_), Broadcast)
+        return await self._call("room.broadcast", RoomBroadcastParams(rooms=rooms, type=UNSET if type is None else type, data=_raw(data), from_=UNSET if from_ is None else from_), Broadcast)
 
     async def player_send(self, *, player_id: str, data: Any, from_: str | None = None) -> Published:
         """`player.send` (scope `publish`): Send a direct message to every device of a player (`direct.message`, stored in the player's stream for replay)."""
