@@ -11,9 +11,9 @@ which it joins afresh.
 
 A bot does not keep the room document: it follows the version (``state.delta`` / ``state.entities`` /
 ``state.snapshot`` ``to``, and the version its own last move produced), which is all a writer of its own
-entity needs. It holds at most ``max_moves_in_flight`` unanswered moves (one); a tick that finds the
-previous move unanswered is skipped and counted, so a gateway that falls behind shows as fewer moves per
-second, never as an unbounded queue.
+entity needs. It holds at most ``max_moves_in_flight`` unanswered moves (three); a tick that finds that
+many unanswered is skipped and counted, so a gateway that falls behind shows as fewer moves per second,
+never as an unbounded queue.
 
 The I/O shell (``swarm.py``) attaches a ``send`` and a ``close`` when a socket opens, feeds every text
 frame to ``on_text``, reports the close with ``on_closed``, calls ``tick`` at the bot's rate, and watches
@@ -71,9 +71,9 @@ class BotOptions:
     call_timeout: float = 10.0
     refresh_margin: float | None = None  # refresh this long before exp; None: a quarter of the lifetime, <= 60 s
     proactive_refresh: bool = True  # False: only when the gateway sends session.token_expiring
-    # One: the gateway checks a patch against every change since its base_version, the bot's own included, so
-    # a move sent before the previous one is answered (and its version known) would conflict with it.
-    max_moves_in_flight: int = 1
+    # A player's own earlier changes are no conflict, so moves need not wait for their answers; a few in flight
+    # cover the round trip at 20 Hz, and the bound keeps a gateway that falls behind from queueing them.
+    max_moves_in_flight: int = 3
     area: Area = field(default_factory=Area)
     backoff_base: float = 0.1
     backoff_cap: float = 5.0
