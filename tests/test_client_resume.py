@@ -15,6 +15,7 @@ from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
 from realtimenet.exceptions import BackendUnavailable
 from tests.conftest import GatewayProcess, InProcessGateway, eventually
+from tests.services import free_port
 
 Factory = Callable[..., GatewayProcess]
 
@@ -163,6 +164,22 @@ def test_a_socket_the_client_already_left_cannot_make_it_give_up_or_reconnect(ga
     assert [e.kind for e in lifecycle] == ["reconnecting", "resumed"]
     assert alice.closed is None and alice.call("sys.ping", {"client_time": 0})["client_time"] == 0
     alice.close()
+
+
+def test_a_client_that_gave_up_reconnecting_says_so_once_and_stays_down(gateway_factory: Factory) -> None:
+    # The reconnect loop used to start over after giving up (the old socket's 1006 still said "reconnect"): with
+    # its attempts used up, it emitted gave_up in a busy loop (hundreds of thousands a second); after a refused
+    # upgrade, it kept reconnecting.
+    gw = gateway_factory()
+    lifecycle: list[ClientEvent] = []
+    nowhere = f"ws://127.0.0.1:{free_port()}/ws"  # the reconnect goes to the next URL, where nobody listens
+    alice = Client.connect([gw.url, nowhere], gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.1, cap=0.1, max_attempts=1))
+    alice.drop_network()
+    assert eventually(lambda: "gave_up" in [e.kind for e in lifecycle])
+    time.sleep(0.5)
+    assert [e.kind for e in lifecycle] == ["reconnecting", "gave_up"]
+    assert lifecycle[-1].data["reason"] == "reconnect attempts exhausted"
 
 
 def test_a_connection_older_than_the_session_ttl_can_still_resume(gateway_factory: Factory) -> None:

@@ -562,7 +562,8 @@ class Client:
             with self._lock:
                 sock = self._socket
                 closed = None if sock is None else sock.closed
-                again = closed is not None and closed.should_reconnect and not self._closing
+                # Only a loop that resumed goes again (its new socket was lost since); one that gave up stops.
+                again = resumed and closed is not None and closed.should_reconnect and not self._closing
                 if not again:
                     self._reconnecting = False
             if not again:
