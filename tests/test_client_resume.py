@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from realtimenet.backends.sessions import SessionRecord
+import pytest
+
+from realtimenet.backends.sessions import ResumeGrant, SessionRecord
 from realtimenet.backends.sessions_memory import MemorySessionStore
-from realtimenet.client import Client, ConnectionClosed
+from realtimenet.client import CallTimeout, Client, ConnectionClosed
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
 from realtimenet.exceptions import BackendUnavailable
@@ -180,6 +183,146 @@ def test_a_client_that_gave_up_reconnecting_says_so_once_and_stays_down(gateway_
     time.sleep(0.5)
     assert [e.kind for e in lifecycle] == ["reconnecting", "gave_up"]
     assert lifecycle[-1].data["reason"] == "reconnect attempts exhausted"
+
+
+def _kinds(lifecycle: list[ClientEvent]) -> list[str]:
+    return [e.kind for e in lifecycle]
+
+
+def test_a_publish_made_while_reconnecting_waits_for_the_resume_and_reaches_the_room(gateway_factory: Factory) -> None:
+    # Seen in the chaos run (docs/reliability.md): calls made between two sockets failed, or went out on the new
+    # socket before its session.resume had rejoined the room and were refused -32002 not_a_member.
+    gw = gateway_factory()
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    alice.drop_network()
+    published = alice.publish("lobby", "made while reconnecting", timeout=5)
+    seen_when_answered = [k for k in _kinds(lifecycle) if k != "reconnecting"]
+    assert seen_when_answered == ["resumed"]  # it went out after the resume, not before
+    event = bob.wait_notification("room.event").params
+    assert (event["data"], event["offset"]) == ("made while reconnecting", published["offset"])
+    alice.close()
+    bob.close()
+
+
+class _HeldResumeStore(MemorySessionStore):
+    """An in-memory store that says when a resume token is asked for and hands it out (or, with ``forget``, says
+    it does not know it) only once ``release`` is set: until then, a new socket is open but not resumed."""
+
+    def __init__(self, forget: bool = False) -> None:
+        super().__init__()
+        self.forget = forget
+        self.resume_asked, self.release = threading.Event(), threading.Event()
+
+    async def take_resume_token(self, token: str) -> ResumeGrant | None:
+        self.resume_asked.set()
+        await asyncio.to_thread(self.release.wait, 10)
+        grant = await super().take_resume_token(token)
+        return None if self.forget else grant
+
+
+def test_calls_made_before_the_new_socket_resumed_wait_and_go_out_in_order(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    gw = inprocess_factory(**{"rate_limit.rate": "10000", "rate_limit.burst": "10000"})
+    store = _HeldResumeStore()
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    alice.drop_network()
+    assert store.resume_asked.wait(5)  # the new socket is open, its session.resume under way
+    answers: dict[int, Any] = {}
+
+    def publish(i: int) -> None:
+        answers[i] = alice.publish("lobby", i, timeout=5)
+
+    threads = [threading.Thread(target=publish, args=(i,)) for i in range(5)]
+    for i, thread in enumerate(threads):  # one after the other, each already waiting when the next one comes
+        thread.start()
+        assert eventually(lambda: len(alice._gate._queue) == i + 1)  # noqa: B023 (used before i moves on)
+    store.release.set()
+    for thread in threads:
+        thread.join(10)
+    assert [answers[i]["offset"] for i in range(5)] == [1, 2, 3, 4, 5]  # none refused, in the order made
+    assert [bob.wait_notification("room.event").params["data"] for _ in range(5)] == [0, 1, 2, 3, 4]
+    assert [k for k in _kinds(lifecycle) if k != "reconnecting"] == ["resumed"]
+    alice.close()
+    bob.close()
+
+
+def test_calls_made_during_a_refused_resume_go_out_on_the_fresh_session(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    gw = inprocess_factory()
+    store = _HeldResumeStore(forget=True)  # the resume will be refused: unknown token
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    alice.drop_network()
+    assert store.resume_asked.wait(5)
+    threading.Timer(0.3, store.release.set).start()  # while the publish below waits
+    published = alice.publish("lobby", "after a fresh start", timeout=5)
+    # The caller can tell: the client started afresh (and said which streams to reload) before the call went out.
+    assert [k for k in _kinds(lifecycle) if k != "reconnecting"] == ["resume_failed", "resync"]
+    assert lifecycle[-1].data == {"stream": "room:lobby"}
+    event = bob.wait_notification("room.event").params
+    assert (event["data"], event["offset"]) == ("after a fresh start", published["offset"])
+    alice.close()
+    bob.close()
+
+
+def test_calls_waiting_for_a_reconnect_fail_promptly_when_the_client_gives_up(gateway_factory: Factory) -> None:
+    gw = gateway_factory()
+    lifecycle: list[ClientEvent] = []
+    nowhere = f"ws://127.0.0.1:{free_port()}/ws"  # the reconnect goes to the next URL, where nobody listens
+    alice = Client.connect([gw.url, nowhere], gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.3, cap=0.3, max_attempts=1))
+    alice.join("lobby")
+    alice.drop_network()
+    started = time.monotonic()
+    with pytest.raises(ConnectionClosed):
+        alice.publish("lobby", "never sent", timeout=10)
+    assert time.monotonic() - started < 5  # not its 10 s timeout
+    assert _kinds(lifecycle) == ["reconnecting", "gave_up"]
+
+
+def test_a_call_waits_for_a_reconnect_no_longer_than_its_timeout_and_close_releases_the_others(
+        gateway_factory: Factory) -> None:
+    gw = gateway_factory()
+    nowhere = f"ws://127.0.0.1:{free_port()}/ws"
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, backoff=Backoff(base=0.2, cap=0.2))
+    alice.urls, alice.url = [nowhere], nowhere  # every attempt fails from now on: the client keeps reconnecting
+    alice.drop_network()
+    started = time.monotonic()
+    with pytest.raises(CallTimeout):
+        alice.call("sys.ping", {"client_time": 0}, timeout=0.5)
+    assert 0.5 <= time.monotonic() - started < 3
+    failed: list[BaseException] = []
+
+    def waiting_call() -> None:
+        try:
+            alice.call("sys.ping", {"client_time": 0}, timeout=20)
+        except Exception as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=waiting_call)
+    thread.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    alice.close()
+    thread.join(5)
+    assert len(failed) == 1 and isinstance(failed[0], ConnectionClosed)
+    assert time.monotonic() - started < 5
 
 
 def test_a_connection_older_than_the_session_ttl_can_still_resume(gateway_factory: Factory) -> None:

@@ -8,6 +8,8 @@ With ``auto_reconnect``, a socket lost with a code that says "reconnect" is repl
 decorrelated-jitter backoff, and ``session.resume`` replays what was missed; the client drops
 publications it has already seen (by stream offset), so callers see every event once, in order.
 Streams the gateway cannot replay are reported through ``on_event`` as ``resync`` so the game reloads.
+Calls made meanwhile wait (within their own timeout) until the session is resumed, or started afresh after
+a refused resume, and then go out in the order they were made (``resume_gate.py``).
 
 With a ``token_provider`` (as centrifuge clients' ``getToken``), long sessions never need a restart: the client
 asks it for a fresh JWT shortly before the current one expires and swaps it in with ``auth.refresh``, again
@@ -35,6 +37,7 @@ import websocket
 from msgspec import UNSET
 
 from realtimenet.client.backoff import Backoff
+from realtimenet.client.resume_gate import ResumeGate
 from realtimenet.exceptions import CallTimeout, ConnectFailed, ConnectionClosed, RemoteError
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode
@@ -124,6 +127,8 @@ class Client:
         self.backoff = backoff or Backoff()
         self._closing = False
         self._reconnecting = False  # one reconnect loop at a time (guarded by _lock)
+        self._reconnect_thread: threading.Thread | None = None
+        self._gate = ResumeGate()  # closed while reconnecting (changed under _lock, with _reconnecting)
         self._socket: _Socket | None = None
 
     # ----- connecting -------------------------------------------------------------------------------
@@ -138,6 +143,9 @@ class Client:
         ``query_token``); returns once ``session.welcome`` has arrived. With several URLs (gateway
         nodes), reconnects move on to the next one. ``token_provider`` returns a fresh JWT when called (the
         first one too, when ``token`` is None); see the module docstring for when it is called.
+
+        With ``auto_reconnect``, ``backoff`` spaces the reconnect attempts, and calls made while reconnecting
+        wait for the resume within their own timeout.
 
         Raises ``ConnectFailed`` with the HTTP status and the gateway's JSON reason when refused.
         """
@@ -194,16 +202,38 @@ class Client:
         sock = self._socket
         return sock.closed if sock is not None and sock.closed else ConnectionClosed(_ABNORMAL, "not connected")
 
-    def _send(self, data: bytes) -> None:
-        sock = self._socket
-        if sock is None or sock.closed is not None:
+    def _take_turn(self, what: str, timeout: float) -> tuple[object | None, float]:
+        """While the client reconnects, wait (at most ``timeout``) until the session is resumed: the turn to
+        hand back once the frame is written (None when nothing waited) and what is left of ``timeout``.
+
+        The reconnect thread never waits: what it sends is the resume itself, and whatever the game's
+        ``on_event`` handlers send from it would otherwise wait for the end of the reconnect they run in."""
+        if self._gate.passable or threading.current_thread() is self._reconnect_thread:
+            return None, timeout
+        started = time.monotonic()
+        turn = self._gate.wait_turn(timeout)
+        if turn is None:
+            raise CallTimeout(f"{what}: the client was still reconnecting after {timeout} s")
+        if self._closing:  # released by close(): never out on a socket a late reconnect attempt opened
+            self._gate.leave(turn)
             raise self._closed_error()
+        return turn, max(0.0, timeout - (time.monotonic() - started))
+
+    def _leave(self, turn: object | None) -> None:
+        if turn is not None:
+            self._gate.leave(turn)
+
+    def _send(self, data: bytes, sock: _Socket | None) -> None:
+        """Write a frame on ``sock``: the socket its calls were registered on, never one that replaced it since
+        (their answers could not come back on it)."""
+        if sock is None or sock.closed is not None:
+            raise sock.closed if sock is not None and sock.closed is not None else self._closed_error()
         try:
             sock.ws.send(data, websocket.ABNF.OPCODE_TEXT)
         except (OSError, websocket.WebSocketException):
             raise sock.closed or ConnectionClosed(_ABNORMAL, "send failed") from None
 
-    def _register(self) -> tuple[int, Future[Any]]:
+    def _register(self) -> tuple[int, Future[Any], _Socket]:
         rid = next(self._ids)
         future: Future[Any] = Future()
         with self._lock:
@@ -211,24 +241,36 @@ class Client:
             if sock is None or sock.closed is not None:
                 raise self._closed_error()
             self._pending[rid] = future
-        return rid, future
+        return rid, future, sock
 
     def call(self, method: str, params: Any = None, timeout: float = 10.0) -> Any:
         """Call ``method`` and return its decoded result; raise ``RemoteError``, ``CallTimeout`` or
-        ``ConnectionClosed``."""
-        rid, future = self._register()
+        ``ConnectionClosed``. While the client reconnects, the call waits for the resume first (within
+        ``timeout``); once the client gave up or is closed, it fails at once with ``ConnectionClosed``."""
+        turn, left = self._take_turn(method, timeout)
+        rid: int | None = None
         try:
-            self._send(jsonrpc.encode_call(method, UNSET if params is None else params, rid))
-            return future.result(timeout)
+            rid, future, sock = self._register()
+            self._send(jsonrpc.encode_call(method, UNSET if params is None else params, rid), sock)
+            self._leave(turn)
+            turn = None
+            return future.result(left)
         except FutureTimeout:
             raise CallTimeout(f"{method} got no answer within {timeout} s") from None
         finally:
-            with self._lock:
-                self._pending.pop(rid, None)
+            self._leave(turn)
+            if rid is not None:
+                with self._lock:
+                    self._pending.pop(rid, None)
 
-    def notify(self, method: str, params: Any = None) -> None:
-        """Send a JSON-RPC notification (no answer)."""
-        self._send(jsonrpc.encode_call(method, UNSET if params is None else params))
+    def notify(self, method: str, params: Any = None, timeout: float = 10.0) -> None:
+        """Send a JSON-RPC notification (no answer); while the client reconnects, it waits for the resume as a
+        call does (``timeout``)."""
+        turn, _ = self._take_turn(method, timeout)
+        try:
+            self._send(jsonrpc.encode_call(method, UNSET if params is None else params), self._socket)
+        finally:
+            self._leave(turn)
 
     def send_raw(self, data: bytes | str, binary: bool = False) -> None:
         """Send a frame as-is (testing malformed input)."""
@@ -239,23 +281,28 @@ class Client:
 
     def batch(self, calls: Iterable[BatchCall], timeout: float = 10.0) -> list[Any]:
         """Send one batch frame; returns, in order, each call's result or its ``RemoteError``
-        (``None`` for notifications)."""
+        (``None`` for notifications). While the client reconnects, the batch waits as ``call`` does."""
         items: list[bytes] = []
         futures: list[Future[Any] | None] = []
         registered: list[int] = []
+        turn, left = self._take_turn("batch", timeout)
         try:
+            sock: _Socket | None = None
             for call in calls:
                 params = UNSET if call.params is None else call.params
                 if call.notify:
                     items.append(jsonrpc.encode_call(call.method, params))
                     futures.append(None)
                 else:
-                    rid, future = self._register()
+                    rid, future, registered_on = self._register()
+                    sock = sock or registered_on
                     registered.append(rid)
                     items.append(jsonrpc.encode_call(call.method, params, rid))
                     futures.append(future)
-            self._send(jsonrpc.encode_batch(items))
-            deadline = time.monotonic() + timeout
+            self._send(jsonrpc.encode_batch(items), sock or self._socket)
+            self._leave(turn)
+            turn = None
+            deadline = time.monotonic() + left
             results: list[Any] = []
             for waiting in futures:
                 if waiting is None:
@@ -269,6 +316,7 @@ class Client:
                     raise CallTimeout(f"batch got no complete answer within {timeout} s") from None
             return results
         finally:
+            self._leave(turn)
             with self._lock:
                 for rid in registered:
                     self._pending.pop(rid, None)
@@ -328,8 +376,10 @@ class Client:
     # ----- closing ----------------------------------------------------------------------------------
 
     def close(self, code: int = 1000, reason: str = "", timeout: float = 3.0) -> ConnectionClosed:
-        """Close gracefully (no reconnect); returns the close as the server confirmed it."""
+        """Close gracefully (no reconnect); returns the close as the server confirmed it. Calls waiting for a
+        reconnect fail at once with ``ConnectionClosed``."""
         self._closing = True
+        self._gate.open()
         if self._refresh_timer is not None:
             self._refresh_timer.cancel()
         sock = self._socket
@@ -348,6 +398,7 @@ class Client:
     def abort(self) -> None:
         """Drop the socket without a close handshake (simulates a lost network; no reconnect)."""
         self._closing = True
+        self._gate.open()
         if self._socket is not None:
             self._abort(self._socket)
 
@@ -404,14 +455,18 @@ class Client:
                          and self.welcome is not None)
             if reconnect:
                 self._reconnecting = True
+                self._gate.close()  # calls made from now on wait for the resume
+                self._reconnect_thread = threading.Thread(target=self._reconnect, name="realtimenet-client-reconnect",
+                                                          daemon=True)
+            thread = self._reconnect_thread if reconnect else None
         if closed.code == CloseCode.TOKEN_EXPIRED:
             self._token_expired = True
         for future in pending.values():
             if not future.done():
                 future.set_exception(closed)
         sock.welcomed.set()
-        if reconnect:
-            threading.Thread(target=self._reconnect, name="realtimenet-client-reconnect", daemon=True).start()
+        if thread is not None:
+            thread.start()
         elif current and self.auto_reconnect and not self._closing and not closed.should_reconnect:
             self._emit("gave_up", code=closed.code, reason=closed.reason)
 
@@ -557,19 +612,28 @@ class Client:
 
     def _reconnect(self) -> None:
         """Reconnect until resumed (or given up); again if the new socket was lost before this loop ended."""
-        while True:
-            resumed = self._reconnect_once()
-            with self._lock:
-                sock = self._socket
-                closed = None if sock is None else sock.closed
-                # Only a loop that resumed goes again (its new socket was lost since); one that gave up stops.
-                again = resumed and closed is not None and closed.should_reconnect and not self._closing
+        ended = False
+        try:
+            while True:
+                resumed = self._reconnect_once()
+                with self._lock:
+                    sock = self._socket
+                    closed = None if sock is None else sock.closed
+                    # Only a loop that resumed goes again (its new socket was lost since); one that gave up stops.
+                    again = resumed and closed is not None and closed.should_reconnect and not self._closing
+                    if not again:
+                        self._reconnecting, ended = False, True
+                        # Resumed, started afresh, given up or closing: the calls that waited go, or fail at once.
+                        self._gate.open()
                 if not again:
+                    if resumed and closed is not None and not self._closing:  # closed for good since
+                        self._emit("gave_up", code=closed.code, reason=closed.reason)
+                    return
+        finally:
+            if not ended:  # an unexpected error ended the loop: no call may wait for a resume that will not come
+                with self._lock:
                     self._reconnecting = False
-            if not again:
-                if resumed and closed is not None and not self._closing:  # closed for good since
-                    self._emit("gave_up", code=closed.code, reason=closed.reason)
-                return
+                    self._gate.open()
 
     def _reconnect_once(self) -> bool:
         """Attempts with backoff until one resumes (True) or the client gives up or closes (False)."""
