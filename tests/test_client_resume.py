@@ -6,7 +6,8 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
 from realtimenet.exceptions import BackendUnavailable
 from tests.conftest import GatewayProcess, InProcessGateway, eventually
-from tests.services import free_port
+from tests.services import Service, free_port, redis_cli, redis_server
 
 Factory = Callable[..., GatewayProcess]
 
@@ -323,6 +324,70 @@ def test_a_call_waits_for_a_reconnect_no_longer_than_its_timeout_and_close_relea
     thread.join(5)
     assert len(failed) == 1 and isinstance(failed[0], ConnectionClosed)
     assert time.monotonic() - started < 5
+
+
+@pytest.fixture
+def stoppable_redis(tmp_path: Path) -> Iterator[Service]:
+    service = redis_server(tmp_path).start()
+    yield service
+    service.stop()
+
+
+def test_a_resume_is_retried_through_a_store_outage_longer_than_ten_seconds(
+        gateway_factory: Factory, stoppable_redis: Service) -> None:
+    # Seen in the chaos run: on -32009 the client retried session.resume for about 10 s, then reloaded though the
+    # session could still be resumed. Now it retries with its backoff as long as the session may live.
+    redis = stoppable_redis
+    gw = gateway_factory({"backends": {"store": f"redis://127.0.0.1:{redis.port}/0", "check_interval": 0.2}})
+    received, on_notification = _collector()
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           on_notification=on_notification, backoff=Backoff(base=0.1, cap=0.5))
+    alice.join("lobby")
+    bob = gw.connect("bob")
+    bob.join("lobby")
+    bob.publish("lobby", 1)
+    assert eventually(lambda: received == [1])
+    redis_cli(redis.port, "shutdown", "save")  # the store goes away, keeping its data (sessions, resume tokens)
+    assert redis.proc is not None
+    redis.proc.wait(10)
+    alice.drop_network()
+    time.sleep(15)  # longer than the ~10 s (at most 14.4 s) the client used to retry for
+    assert "resume_failed" not in _kinds(lifecycle), lifecycle
+    redis.start()
+    assert eventually(lambda: "resumed" in _kinds(lifecycle), timeout=15), lifecycle
+    assert [k for k in _kinds(lifecycle) if k != "reconnecting"] == ["resumed"]  # no reload: the session survived
+    bob.publish("lobby", 2)
+    assert eventually(lambda: received == [1, 2]), received
+    alice.close()
+    bob.close()
+
+
+def test_resume_retries_on_an_unavailable_backend_end_after_resume_retry_for(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    class _DownStore(MemorySessionStore):
+        down = False
+
+        async def take_resume_token(self, token: str) -> ResumeGrant | None:
+            if self.down:
+                raise BackendUnavailable("store", "connection refused")
+            return await super().take_resume_token(token)
+
+    gw = inprocess_factory()
+    store = _DownStore()
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.2), resume_retry_for=1.5)
+    alice.join("lobby")
+    store.down = True
+    started = time.monotonic()
+    alice.drop_network()
+    assert eventually(lambda: "resume_failed" in _kinds(lifecycle))
+    assert 1.5 <= time.monotonic() - started < 6  # retried for the time it was given (not 10 s), then afresh
+    assert eventually(lambda: "resync" in _kinds(lifecycle))
+    assert alice.call("sys.ping", {"client_time": 0})["client_time"] == 0
+    alice.close()
 
 
 def test_a_connection_older_than_the_session_ttl_can_still_resume(gateway_factory: Factory) -> None:

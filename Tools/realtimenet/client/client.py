@@ -9,7 +9,9 @@ decorrelated-jitter backoff, and ``session.resume`` replays what was missed; the
 publications it has already seen (by stream offset), so callers see every event once, in order.
 Streams the gateway cannot replay are reported through ``on_event`` as ``resync`` so the game reloads.
 Calls made meanwhile wait (within their own timeout) until the session is resumed, or started afresh after
-a refused resume, and then go out in the order they were made (``resume_gate.py``).
+a refused resume, and then go out in the order they were made (``resume_gate.py``). A resume the gateway
+answers with -32009 (a store or bus outage) is retried for ``resume_retry_for`` seconds after the socket was
+lost: as long as the session may live in the gateway's store.
 
 With a ``token_provider`` (as centrifuge clients' ``getToken``), long sessions never need a restart: the client
 asks it for a fresh JWT shortly before the current one expires and swaps it in with ``auth.refresh``, again
@@ -98,7 +100,7 @@ class Client:
                  on_notification: Callable[[Notification], None] | None, queue_size: int,
                  sslopt: dict[str, Any] | None, auto_reconnect: bool, backoff: Backoff | None,
                  on_event: Callable[[ClientEvent], None] | None,
-                 token_provider: Callable[[], str] | None = None) -> None:
+                 token_provider: Callable[[], str] | None = None, resume_retry_for: float = 120.0) -> None:
         self.urls = [url] if isinstance(url, str) else list(url)
         self.url = self.urls[0]
         self.token_provider = token_provider
@@ -125,6 +127,7 @@ class Client:
         self.state_encodings: dict[str, str] = {}  # room -> state_encoding asked for in room.join
         self.auto_reconnect = auto_reconnect
         self.backoff = backoff or Backoff()
+        self.resume_retry_for = resume_retry_for
         self._closing = False
         self._reconnecting = False  # one reconnect loop at a time (guarded by _lock)
         self._reconnect_thread: threading.Thread | None = None
@@ -138,20 +141,23 @@ class Client:
                 on_notification: Callable[[Notification], None] | None = None, query_token: bool = False,
                 queue_size: int = 10_000, sslopt: dict[str, Any] | None = None, auto_reconnect: bool = False,
                 backoff: Backoff | None = None, on_event: Callable[[ClientEvent], None] | None = None,
-                token_provider: Callable[[], str] | None = None) -> Client:
+                token_provider: Callable[[], str] | None = None, resume_retry_for: float = 120.0) -> Client:
         """Open a session: the JWT goes in ``Authorization: Bearer`` (or ``?access_token=`` when
         ``query_token``); returns once ``session.welcome`` has arrived. With several URLs (gateway
         nodes), reconnects move on to the next one. ``token_provider`` returns a fresh JWT when called (the
         first one too, when ``token`` is None); see the module docstring for when it is called.
 
-        With ``auto_reconnect``, ``backoff`` spaces the reconnect attempts, and calls made while reconnecting
-        wait for the resume within their own timeout.
+        With ``auto_reconnect``: ``backoff`` spaces the reconnect attempts (and the resume retries below);
+        calls made while reconnecting wait for the resume within their own timeout; ``resume_retry_for`` is
+        how long after losing its socket the client goes on retrying a ``session.resume`` answered -32009
+        (backend unavailable) before starting a fresh session. Set it to the gateway's ``sessions.ttl`` (120 s
+        by default; the gateway does not tell clients): a session is not resumable for longer than that.
 
         Raises ``ConnectFailed`` with the HTTP status and the gateway's JSON reason when refused.
         """
         client = cls(url, token, timeout=timeout, query_token=query_token, on_notification=on_notification,
                      queue_size=queue_size, sslopt=sslopt, auto_reconnect=auto_reconnect, backoff=backoff,
-                     on_event=on_event, token_provider=token_provider)
+                     on_event=on_event, token_provider=token_provider, resume_retry_for=resume_retry_for)
         client._open()
         return client
 
@@ -638,6 +644,7 @@ class Client:
     def _reconnect_once(self) -> bool:
         """Attempts with backoff until one resumes (True) or the client gives up or closes (False)."""
         backoff = self.backoff
+        lost_at = time.monotonic()
         while not self._closing:
             delay = backoff.next()
             if delay is None:
@@ -653,7 +660,7 @@ class Client:
                 if self.token_provider is not None and self._token_expired:
                     self.token = self.token_provider()
                 self._open()
-                self._resume()
+                self._resume(lost_at)
             except ConnectFailed as exc:
                 if exc.status == 401 and exc.reason == "expired" and self.token_provider is not None:
                     self._token_expired = True  # the next attempt asks the provider first
@@ -679,11 +686,12 @@ class Client:
             return True
         return False
 
-    def _resume(self) -> None:
-        """Ask the new socket to take over the old session; rejoin rooms afresh if it cannot."""
+    def _resume(self, lost_at: float) -> None:
+        """Ask the new socket to take over the old session (lost at ``lost_at``, monotonic); rejoin rooms
+        afresh if it cannot."""
         streams = [{"stream": s, "epoch": e, "offset": o} for s, (e, o) in sorted(self.positions.items())]
         try:
-            result = self._call_resume(streams)
+            result = self._call_resume(streams, lost_at + self.resume_retry_for)
         except RemoteError as exc:
             self._emit("resume_failed", reason=(exc.data or {}).get("reason", exc.message))
             sock = self._socket
@@ -700,20 +708,20 @@ class Client:
             self.call("room.join", {"room": room, "state_encoding": encoding})
         self._emit("resumed", result=result)
 
-    def _call_resume(self, streams: list[dict[str, Any]]) -> Any:
+    def _call_resume(self, streams: list[dict[str, Any]], retry_until: float) -> Any:
         """``session.resume``, again on the same socket while the gateway answers -32009 (a store or bus
-        failover: the gateway gives the token back), six more times at most, with jitter so the clients of a
-        whole node do not retry in step."""
-        retry = Backoff(base=0.2, cap=3.0, max_attempts=6, rng=self.backoff.rng)
+        outage: the gateway gives the token back) until ``retry_until`` (monotonic): the session may be
+        resumable that long, and a fresh start would make the game reload. The delays are the client's backoff
+        (its base, cap and random source, so the clients of a whole node do not retry in step)."""
+        retry = Backoff(base=self.backoff.base, cap=self.backoff.cap, rng=self.backoff.rng)
         while True:
             try:
                 return self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
             except RemoteError as exc:
-                unavailable = exc.code == ErrorCode.BACKEND_UNAVAILABLE and not self._closing
-                delay = retry.next() if unavailable else None
-                if delay is None:
+                left = retry_until - time.monotonic()
+                if exc.code != ErrorCode.BACKEND_UNAVAILABLE or self._closing or left <= 0:
                     raise
-                time.sleep(delay)
+                time.sleep(min(retry.next() or retry.cap, left))  # the last try at the deadline itself
 
     def _adopt_fresh_session(self, welcome: SessionWelcomeParams) -> None:
         """The old session is gone: the new socket's session is the one to keep; rooms are rejoined and
