@@ -18,7 +18,8 @@ Then publishing stops and every client must hold, exactly once and in stream ord
 stored, and arrive once, in order). Counted: lost (acknowledged, not received), and of those lost silently
 (by a client that was not told to resync), duplicated (received twice by the application), out of order,
 gaps, resyncs (a stream the gateway could not replay: the client must reload), resumes, publish errors by
-kind, the proxies' resets and partitions.
+kind (and apart, publishes refused -32002 while the client held the room: sent before its resume had rejoined
+it, which the client's resume gate prevents), the proxies' resets and partitions.
 
 Two verdicts: ``no_silent_loss`` (what the protocol promises under any fault: nothing duplicated, reordered
 or misplaced, no client gives up, and nothing lost without a resync telling the client) and ``ok`` (what
@@ -57,6 +58,7 @@ from realtimenet.client import Client, ConnectionClosed, RemoteError  # noqa: E4
 from realtimenet.client.backoff import Backoff  # noqa: E402
 from realtimenet.client.client import ClientEvent, Notification  # noqa: E402
 from realtimenet.exceptions import CallTimeout  # noqa: E402
+from realtimenet.protocol.codes import ErrorCode  # noqa: E402
 from tests.conftest import GatewayProcess, http_get, start_gateway_process  # noqa: E402
 from tests.faultproxy import FaultProxy, ProxyThread  # noqa: E402
 from tests.services import Service, nats_server, redis_server  # noqa: E402
@@ -102,6 +104,7 @@ class Publisher(threading.Thread):
         self.acked: dict[str, int] = {}
         self.attempted: list[str] = []
         self.errors: Counter[str] = Counter()
+        self.refused_while_joined = 0  # -32002 though the client holds the room: sent before a resume rejoined it
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -114,6 +117,8 @@ class Publisher(threading.Thread):
                 self.acked[payload] = self.member.client.publish(ROOM, payload, timeout=5)["offset"]
             except RemoteError as exc:
                 self.errors[f"rpc {exc.code}"] += 1
+                if exc.code == ErrorCode.FORBIDDEN and ROOM in self.member.client.rooms:
+                    self.refused_while_joined += 1
                 time.sleep(0.1)
                 continue
             except CallTimeout:
@@ -352,7 +357,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "schedule": schedule,
         "publishing": {"attempted": result["attempted"], "acked": result["acked"],
                        "last_acked_offset": result["last_acked_offset"],
-                       "errors": dict(sum((p.errors for p in publishers), Counter()))},
+                       "errors": dict(sum((p.errors for p in publishers), Counter())),
+                       "refused_while_joined": sum(p.refused_while_joined for p in publishers)},
         "client_drops": dropper.drops,
         "totals": t,
         "members": result["members"],
