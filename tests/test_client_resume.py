@@ -282,6 +282,25 @@ def test_calls_made_during_a_refused_resume_go_out_on_the_fresh_session(
     bob.close()
 
 
+def test_a_token_refresh_is_not_held_while_the_resume_is(inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    gw = inprocess_factory()
+    store = _HeldResumeStore()
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, token_provider=lambda: gw.token("alice"), auto_reconnect=True,
+                           on_event=lifecycle.append, backoff=Backoff(base=0.05, cap=0.1))
+    alice.join("lobby")
+    alice.drop_network()
+    assert store.resume_asked.wait(5)
+    started = time.monotonic()
+    assert alice.refresh_token()  # on the new socket, while its session.resume waits for the store
+    assert time.monotonic() - started < 2 and "resumed" not in _kinds(lifecycle)
+    store.release.set()
+    assert eventually(lambda: "resumed" in _kinds(lifecycle))
+    assert _kinds(lifecycle).count("token_refreshed") == 1
+    alice.close()
+
+
 def test_calls_waiting_for_a_reconnect_fail_promptly_when_the_client_gives_up(gateway_factory: Factory) -> None:
     gw = gateway_factory()
     lifecycle: list[ClientEvent] = []

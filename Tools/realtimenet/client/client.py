@@ -253,7 +253,10 @@ class Client:
         """Call ``method`` and return its decoded result; raise ``RemoteError``, ``CallTimeout`` or
         ``ConnectionClosed``. While the client reconnects, the call waits for the resume first (within
         ``timeout``); once the client gave up or is closed, it fails at once with ``ConnectionClosed``."""
-        turn, left = self._take_turn(method, timeout)
+        return self._call(method, params, timeout, wait_for_resume=True)
+
+    def _call(self, method: str, params: Any, timeout: float, *, wait_for_resume: bool) -> Any:
+        turn, left = self._take_turn(method, timeout) if wait_for_resume else (None, timeout)
         rid: int | None = None
         try:
             rid, future, sock = self._register()
@@ -580,7 +583,9 @@ class Client:
             return False
         try:
             token = self.token_provider()
-            info = self.call("auth.refresh", {"token": token})
+            # Not held while reconnecting: the token belongs to the socket, not the session, and a socket waiting
+            # for its resume (through a long store outage) must be able to keep it alive.
+            info = self._call("auth.refresh", {"token": token}, 10.0, wait_for_resume=False)
         except Exception as exc:  # the provider's own failure included: it must not kill the timer thread
             self._emit("token_refresh_failed", reason=str(exc))
             return False
