@@ -114,7 +114,6 @@ class ClientTest : public ::testing::Test {
     return nullptr;
   }
 
-  /// Joins `room` at offset `offset` (the join answered at once).
   void Join(const std::string& room, std::int64_t offset, double now) {
     std::size_t mark = transport_.sent.size();
     ASSERT_TRUE(client_.JoinRoom(room, now).ok());
@@ -307,6 +306,35 @@ TEST_F(ClientTest, ABackendOutageDuringResumeIsRetriedOnTheSameSocket) {
   Deliver(Result(IdOf(sent[1]), J(R"({"session_id":"s1","resume_token":"t2","rooms":[],"streams":[]})")), *next);
   EXPECT_EQ(client_.phase(), SessionPhase::kReady);
   EXPECT_NE(First(client_.TakeEvents(), Kind::kRecovered), nullptr);
+}
+
+TEST_F(ClientTest, AResumeIsRetriedThroughAnOutageForResumeRetryForThenStartedAfresh) {
+  std::uint64_t first = Establish(0);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  double now = 3;
+  std::size_t answered = 0;
+  // The store stays down: every resume is answered -32009, and retried for two minutes (not six times).
+  while (client_.phase() == SessionPhase::kResuming && now < 200) {
+    std::vector<Value> sent = SentOn(second, mark);
+    if (sent.size() > answered && Methods(sent).back() == "session.resume") {
+      Deliver(Error(IdOf(sent.back()), -32009, "Backend unavailable", J(R"({"backend":"store"})")), now);
+      answered = sent.size();
+      if (client_.phase() != SessionPhase::kResuming) break;  // given up on the session: started afresh
+    }
+    std::optional<double> next = client_.NextDeadline(now);
+    if (!next.has_value()) break;
+    now = std::max(*next, now + 0.01);
+    client_.Tick(now);
+  }
+  std::vector<std::string> methods = Methods(SentOn(second, mark));
+  const auto resumes = std::count(methods.begin(), methods.end(), "session.resume");
+  EXPECT_GT(resumes, 30);  // at most 3 s apart over 120 s
+  EXPECT_NE(client_.phase(), SessionPhase::kResuming);
+  EXPECT_GE(now, 3 + 120 - 3.0);  // given up when the next try would come later than 120 s after the first
+  EXPECT_LE(now, 3 + 120);
 }
 
 TEST_F(ClientTest, CallsInFlightFailOnALostSocketAndQueuedOnesWaitForTheSession) {

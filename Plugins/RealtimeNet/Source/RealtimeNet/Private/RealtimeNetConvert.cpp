@@ -274,6 +274,7 @@ rtnet::ClientOptions MakeClientOptions(const URealtimeNetSettings& Settings)
 	Options.resume_retry.base = Settings.ResumeRetryBase;
 	Options.resume_retry.cap = Settings.ResumeRetryCap;
 	Options.resume_retry.max_attempts = FMath::Max(0, Settings.ResumeRetryMaxAttempts);
+	Options.resume_retry_for = FMath::Max(0.f, Settings.ResumeRetryFor);
 
 	Options.outbound.max_batch_bytes = static_cast<std::size_t>(FMath::Max(256, Settings.MaxBatchBytes));
 	Options.outbound.max_batch_messages = static_cast<std::size_t>(FMath::Max(1, Settings.MaxBatchMessages));

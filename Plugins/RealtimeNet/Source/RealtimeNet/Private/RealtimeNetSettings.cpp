@@ -43,6 +43,7 @@ URealtimeNetSettings::URealtimeNetSettings()
 	ResumeRetryBase = static_cast<float>(Defaults.resume_retry.base);
 	ResumeRetryCap = static_cast<float>(Defaults.resume_retry.cap);
 	ResumeRetryMaxAttempts = Defaults.resume_retry.max_attempts;
+	ResumeRetryFor = static_cast<float>(Defaults.resume_retry_for);
 
 	MaxBatchBytes = static_cast<int32>(Defaults.outbound.max_batch_bytes);
 	MaxBatchMessages = static_cast<int32>(Defaults.outbound.max_batch_messages);

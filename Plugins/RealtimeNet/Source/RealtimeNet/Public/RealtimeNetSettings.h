@@ -119,9 +119,14 @@ public:
 	UPROPERTY(config, EditAnywhere, BlueprintReadOnly, Category = "RealtimeNet|Calls", AdvancedDisplay, meta = (ClampMin = "0.01"))
 	float ResumeRetryCap = 0.f;
 
-	/** Resume retries before the session is started afresh. */
+	/** Resume retries before the session is started afresh; 0: as many as ResumeRetryFor allows. */
 	UPROPERTY(config, EditAnywhere, BlueprintReadOnly, Category = "RealtimeNet|Calls", AdvancedDisplay, meta = (ClampMin = "0"))
 	int32 ResumeRetryMaxAttempts = 0;
+
+	/** Seconds from the first session.resume through which -32009 answers are retried (the gateway's default
+	 *  sessions.ttl: a session it no longer holds is refused, not answered -32009). */
+	UPROPERTY(config, EditAnywhere, BlueprintReadOnly, Category = "RealtimeNet|Calls", AdvancedDisplay, meta = (ClampMin = "0"))
+	float ResumeRetryFor = 0.f;
 
 	// --- Outbound queue -------------------------------------------------------------------------------
 

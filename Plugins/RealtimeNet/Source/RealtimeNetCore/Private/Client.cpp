@@ -797,6 +797,7 @@ void Client::OnWelcome(double now) {
   }
   phase_ = SessionPhase::kResuming;
   resume_backoff_.Reset();
+  resume_started_at_ = now;
   SendResume(now);
 }
 
@@ -819,7 +820,8 @@ void Client::SendResume(double now) {
       case CallOutcome::Status::kError:
         if (outcome.error.code == static_cast<int>(ErrorCode::kBackendUnavailable)) {
           // The token was given back (the gateway's store or bus is failing over): same socket, later.
-          if (std::optional<double> delay = self.resume_backoff_.Next()) {
+          std::optional<double> delay = self.resume_backoff_.Next();
+          if (delay && at + *delay - self.resume_started_at_ <= self.options_.resume_retry_for) {
             self.resume_retry_at_ = at + *delay;
             return;
           }

@@ -41,8 +41,12 @@ struct ClientOptions {
   double call_timeout = 10.0;   // seconds, for calls whose CallOptions::timeout is negative
   double ping_interval = 2.0;   // sys.ping for RTT, jitter and clock offset; 0: never
   /// `session.resume` answered -32009 (the gateway's store or bus is failing over): tried again on the
-  /// same socket after these delays (decorrelated jitter), then the session is started afresh.
-  Backoff::Options resume_retry{0.2, 3.0, 6};
+  /// same socket after these delays (decorrelated jitter) for as long as `resume_retry_for` seconds from
+  /// the first attempt, then the session is started afresh.
+  Backoff::Options resume_retry{0.2, 3.0, 0};
+  /// How long a resumable session is worth waiting for through an outage: the gateway's default
+  /// `sessions.ttl` (a session the gateway no longer holds is refused, not answered -32009).
+  double resume_retry_for = 120.0;
   /// Delays for calls retried after a kRetry-class error without retry_after (CallOptions::max_retries),
   /// decorrelated jitter per call; max_attempts is not used (the call's own max_retries counts).
   Backoff::Options call_retry{0.2, 5.0, 0};
@@ -383,6 +387,7 @@ class RTNET_API Client {
   std::map<std::uint64_t, CollectionWatch> watches_;
   std::uint64_t next_watch_ = 1;
   std::optional<double> resume_retry_at_;
+  double resume_started_at_ = 0;  // the first session.resume on this socket (see ClientOptions::resume_retry_for)
   std::optional<double> drain_leave_at_;
   double next_ping_ = 0;
   bool token_expiring_ = false;  // session.token_expiring heard, no new token sent yet
