@@ -102,13 +102,15 @@ def test_overrides_fill_what_csharp_computes(tmp_path: Path) -> None:
 def test_the_plugins_own_rules() -> None:
     engine = ROOT / "Engine"
     rules = {name: read_rules(path, engine) for name, path in plugin_modules(ROOT).items()}
-    assert set(rules) == {"RealtimeNetCore", "RealtimeNet", "RealtimeNetUI", "RealtimeNetEditor", "RealtimeNetTests"}
+    assert set(rules) == {"RealtimeNetCore", "RealtimeNet", "RealtimeNetUI", "RealtimeNetSamples", "RealtimeNetEditor",
+                          "RealtimeNetTests"}
     assert rules["RealtimeNetCore"].scalars["bEnableExceptions"] is False
     assert rules["RealtimeNetCore"].scalars["bUseRTTI"] is False
     assert rules["RealtimeNetCore"].lists["PublicIncludePaths"] == [
         str(ROOT / "Plugins/RealtimeNet/Source/RealtimeNetCore/Public")]
     assert "WebSockets" in rules["RealtimeNet"].private_dependencies
     assert "UMGEditor" in rules["RealtimeNetEditor"].private_dependencies
+    assert "RealtimeNet" in rules["RealtimeNetSamples"].public_dependencies
     for module in rules.values():
         assert module.undecided == [] and module.unresolved == []
 

@@ -19,7 +19,7 @@ from realtimenet.ue import package as pk
 from tests.conftest import ROOT
 
 LINKS = ["--docs-url", "https://docs.example.org/realtimenet", "--support-url", "https://support.example.org/realtimenet"]
-MODULES = ("RealtimeNetCore", "RealtimeNet", "RealtimeNetUI", "RealtimeNetEditor", "RealtimeNetTests")
+MODULES = ("RealtimeNetCore", "RealtimeNet", "RealtimeNetUI", "RealtimeNetSamples", "RealtimeNetEditor", "RealtimeNetTests")
 
 
 # --- FileFilter: the rules of UAT's FilterPlugin.ini -----------------------------------------------------------

@@ -156,7 +156,7 @@ def add_ue_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
     compile_check = commands.add_parser(
         "compile-check", help="compile the plugin's C++ against real engine headers (UHT emulated, clang 19, no link)")
-    compile_check.add_argument("files", nargs="*", help="only these .cpp files (default: every one of the 5 modules)")
+    compile_check.add_argument("files", nargs="*", help="only these .cpp files (default: every plugin module's)")
     compile_check.add_argument("--root", default=".", help="repository root")
     compile_check.add_argument("--engine-source", help="engine tree or bare git directory of one (default "
                                "$RTNET_UE_SOURCE, then the newest extracted engine in the cache)")

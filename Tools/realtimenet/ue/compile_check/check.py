@@ -2,7 +2,7 @@
 
 One run: resolve the engine (``engine``), read every Build.cs (``build_rules``) into a module graph
 (``ubt``), write the generated headers of the engine modules the plugin can reach (cached per engine and
-generator) and of the plugin's own modules (``uht``), then compile every ``.cpp`` of the five plugin modules
+generator) and of the plugin's own modules (``uht``), then compile every ``.cpp`` of the plugin modules
 with ``clang++-19 -fsyntax-only`` two at a time, and run the checks of ``ast_checks`` (MSVC's shadowing rules,
 exports across modules) and the UHT rules of ``uht_lint`` over the plugin's code. Every problem prints as
 ``file:line:col: error: message``; the last line says ``N translation units, M errors``.
@@ -27,7 +27,8 @@ from realtimenet.ue.compile_check import build_rules, engine, uht
 from realtimenet.ue.compile_check.ubt import LIBCXX_INCLUDE, WARNING_FLAGS, Module, ModuleGraph, language_flags
 
 PLUGIN_DIR = Path("Plugins") / "RealtimeNet"
-PLUGIN_MODULES = ("RealtimeNetCore", "RealtimeNet", "RealtimeNetUI", "RealtimeNetEditor", "RealtimeNetTests")
+PLUGIN_MODULES = ("RealtimeNetCore", "RealtimeNet", "RealtimeNetUI", "RealtimeNetSamples", "RealtimeNetEditor",
+                  "RealtimeNetTests")
 ENGINE_ROOTS = ("Engine/Source/Runtime", "Engine/Source/Developer", "Engine/Source/Editor", "Engine/Shaders")
 COMPILER = "clang++-19"
 _DIAGNOSTIC = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?P<col>\d+): (?P<kind>error|fatal error|warning): "
