@@ -1,4 +1,4 @@
-// RealtimeNetEditor: editor-only helpers that editor Python calls (widget Blueprint creation).
+// RealtimeNetEditor: editor-only helpers that editor Python calls (widget Blueprints and their widget trees).
 using UnrealBuildTool;
 
 public class RealtimeNetEditor : ModuleRules
@@ -16,7 +16,7 @@ public class RealtimeNetEditor : ModuleRules
 		});
 
 		// UMGEditor: UWidgetBlueprint and UWidgetBlueprintFactory; AssetTools: IAssetTools::CreateAsset;
-		// UnrealEd: UFactory, which the widget factory derives from.
+		// UnrealEd: UFactory, which the widget factory derives from, and FBlueprintEditorUtils.
 		PrivateDependencyModuleNames.AddRange(new string[]
 		{
 			"UMGEditor",
