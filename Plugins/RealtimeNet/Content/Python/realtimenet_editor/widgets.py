@@ -34,15 +34,17 @@ UI_MODULE = "RealtimeNetUI"
 
 @dataclass(frozen=True)
 class WidgetSpec:
-    """One widget Blueprint and the C++ class (in RealtimeNetUI, named without its U prefix) it derives from."""
+    """One widget Blueprint and the C++ class it derives from (named without its U prefix; in RealtimeNetUI unless
+    ``module`` names another module, as the sample's HUD does with UMG's UserWidget)."""
 
     asset_name: str
     parent_class: str
+    module: str = UI_MODULE
 
     @property
     def parent_class_path(self) -> str:
         """The class's script path, as ``unreal.load_class`` takes it."""
-        return f"/Script/{UI_MODULE}.{self.parent_class}"
+        return f"/Script/{self.module}.{self.parent_class}"
 
 
 WIDGETS: tuple[WidgetSpec, ...] = (
@@ -115,7 +117,7 @@ def create_widget_blueprint(spec: WidgetSpec, package_path: str) -> unreal.Widge
 
     parent = unreal.load_class(None, spec.parent_class_path)
     if parent is None:
-        unreal.log_error(f"{spec.parent_class_path} not found: is the RealtimeNetUI module built and enabled?")
+        unreal.log_error(f"{spec.parent_class_path} not found: is the {spec.module} module built and enabled?")
         return None
     library = getattr(unreal, "RealtimeNetEditorLibrary", None)
     if library is not None:
