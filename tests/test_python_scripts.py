@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from realtimenet.ue import commands
+from tests import unreal_api
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "Plugins" / "RealtimeNet" / "Content" / "Python"))  # as the editor's Python plugin does
@@ -391,8 +392,11 @@ def test_an_editor_run_that_never_starts_says_why(monkeypatch: pytest.MonkeyPatc
 EDITOR_PYTHON_SMOKE = """
 import sys
 sys.path[:0] = [sys.argv[1] + "/Tools", sys.argv[1] + "/Plugins/RealtimeNet/Content/Python"]
-from realtimenet_editor import widgets as cwb, functional_tests as rft, menu, local_gateway
-assert [a.name for a in menu.available(rtnet=False, tooling=False)] == ["create_widget_blueprints", "open_admin_console"]
+from realtimenet_editor import widgets as cwb, functional_tests as rft, menu, local_gateway, sample_content as sc
+assert [a.name for a in menu.available(rtnet=False, tooling=False)] == ["create_sample_content",
+                                                                        "create_widget_blueprints", "open_admin_console"]
+assert [s.action for s in sc.plan(sc.Sample(), lambda path: False)] == ["create"] * 10
+assert sc.parse_args(["--room", "lobby"]).room == "lobby"
 assert local_gateway.parse_ready('READY {"port": 1}') == {"port": 1}
 from realtimenet.ue import commands, fault_gateway
 assert cwb.plan(cwb.WIDGETS, "/Game/UI", lambda path: False, False)[0].action == "create"
@@ -518,13 +522,14 @@ def without_rtnet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_the_menu_lists_every_action_in_a_checkout_and_each_command_runs_it(editor: FakeEditor) -> None:
-    assert menu.register() == ["create_widget_blueprints", "start_gateway", "stop_gateway", "open_admin_console",
-                               "run_functional_tests"]
+    assert menu.register() == ["create_sample_content", "create_widget_blueprints", "start_gateway", "stop_gateway",
+                               "open_admin_console", "run_functional_tests"]
     parent = editor.menus.menus["LevelEditor.MainMenu"]
     assert parent.sub_menus == [("RealtimeNet", "RealtimeNet", "RealtimeNet")]
     entries = editor.entries()
     assert {section: [e.label for e in items] for section, items in entries.items()} == {
-        "Content": ["Create Widget Blueprints"], "Gateway": ["Start Local Gateway", "Stop Local Gateway",
+        "Content": ["Create Sample Content", "Create Widget Blueprints"],
+        "Gateway": ["Start Local Gateway", "Stop Local Gateway",
                                                              "Open Admin Console"],
         "Tests": ["Run Functional Tests"]}
     assert all(e.type == "MENU_ENTRY" and e.tool_tip for items in entries.values() for e in items)
@@ -533,15 +538,19 @@ def test_the_menu_lists_every_action_in_a_checkout_and_each_command_runs_it(edit
     exec(admin.command, {})  # what the editor's Python does with the entry's string command
     assert editor.launched == ["http://127.0.0.1:8765/admin"]
     menu.register()  # again (a reload): replaced, not doubled
-    assert sum(len(items) for items in editor.entries().values()) == 5 and editor.menus.unregistered == ["RealtimeNet"] * 2
+    assert sum(len(items) for items in editor.entries().values()) == 6 and editor.menus.unregistered == ["RealtimeNet"] * 2
+    sample = next(e for e in entries["Content"] if e.name == "create_sample_content")
+    assert sample.command == "import realtimenet_editor.menu as m; m.run('create_sample_content')"
+    assert "/Game/RealtimeNetSample" in sample.tool_tip
 
 
 def test_without_rtnet_only_what_needs_nothing_is_listed(editor: FakeEditor, monkeypatch: pytest.MonkeyPatch,
                                                           tmp_path: Path) -> None:
     without_rtnet(monkeypatch, tmp_path)
-    assert menu.register() == ["create_widget_blueprints", "open_admin_console"]
+    assert menu.register() == ["create_sample_content", "create_widget_blueprints", "open_admin_console"]
     monkeypatch.setenv("RTNET_EXE", "/opt/realtimenet/bin/rtnet")  # installed, but no tooling modules
-    assert menu.register() == ["create_widget_blueprints", "start_gateway", "stop_gateway", "open_admin_console"]
+    assert menu.register() == ["create_sample_content", "create_widget_blueprints", "start_gateway", "stop_gateway",
+                               "open_admin_console"]
 
 
 def test_a_failing_action_is_logged_not_raised(editor: FakeEditor, monkeypatch: pytest.MonkeyPatch,
@@ -567,7 +576,8 @@ def test_init_unreal_registers_the_menu_and_never_breaks_the_editor(editor: Fake
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     source = (PLUGIN_PYTHON / "init_unreal.py").read_text()
     exec(compile(source, "init_unreal.py", "exec"), {"__name__": "init_unreal"})
-    assert editor.logs[-1].startswith("RealtimeNet: editor menu ready (create_widget_blueprints, start_gateway")
+    assert editor.logs[-1].startswith("RealtimeNet: editor menu ready (create_sample_content, create_widget_blueprints, "
+                                      "start_gateway")
     assert "LevelEditor.MainMenu.RealtimeNet" in editor.menus.menus
 
     def broken() -> list[str]:
@@ -586,6 +596,20 @@ def test_the_uplugin_declares_the_editor_plugins_the_python_needs() -> None:
     assert set(plugins) == {"PythonScriptPlugin", "EditorScriptingUtilities"}
     assert all(p["Enabled"] is True and p["TargetAllowList"] == ["Editor"] for p in plugins.values())
     assert descriptor["CanContainContent"] is True and (PLUGIN_PYTHON / "init_unreal.py").is_file()
+
+
+def test_the_fakes_here_offer_only_what_the_editor_has(tmp_path: Path) -> None:
+    """Each fake ``unreal`` above defines only names UE 5.5's Python API has (unreal-stub and the plugin's headers,
+    tests/unreal_api.py), so a script calling what the editor lacks fails here too, not only under mypy."""
+    problems = unreal_api.unknown_names(FakeEditor(tmp_path).module)
+    problems += unreal_api.unknown_names(fake_editor(set(), "works", set())[0])
+    problems += unreal_api.unknown_names(FakeEditorSession("RealtimeNetHost.uproject").module)
+    problems += unreal_api.unknown_methods(FakeMenus, "ToolMenus") + unreal_api.unknown_methods(FakeMenu, "ToolMenu")
+    problems += unreal_api.unknown_methods(FakeEntry, "ToolMenuEntry")
+    problems += unreal_api.unknown_methods(FakeAssets, "EditorAssetLibrary")
+    assert problems == []
+    assert unreal_api.unknown_names(types.SimpleNamespace(Paths=types.SimpleNamespace(project_path=str))) == \
+        ["unreal.Paths.project_path"]
 
 
 # --- the local gateway (a real `rtnet serve`) ---------------------------------------------------------------------
@@ -630,6 +654,7 @@ def test_a_taken_port_fails_with_the_gateways_own_words(tmp_path: Path) -> None:
 
 def test_the_entry_points_in_python_scripts_run_the_plugin_code() -> None:
     for script, words in (("create_widget_blueprints.py", "runs inside the Unreal editor"),
+                          ("create_sample_content.py", "runs inside the Unreal editor"),
                           ("run_functional_tests.py", "no Unreal Engine found")):
         done = subprocess.run([sys.executable, str(ROOT / "PythonScripts" / script)], capture_output=True, text=True,
                               timeout=60, env={**os.environ, "PATH": "/nonexistent", "UE_ENGINE_DIR": ""})

@@ -41,6 +41,10 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
+    Action("create_sample_content", "Create Sample Content",
+           "Create the sample under /Game/RealtimeNetSample: a map with its game mode, a pawn that moves with the room "
+           "state, a player controller that joins arena-1 and spawns the other players, and a lobby HUD; existing "
+           "assets are kept. Then start a gateway and bots (make demo) and press Play.", "Content"),
     Action("create_widget_blueprints", "Create Widget Blueprints",
            "Create the widget Blueprints (connection status, player list, toasts, inspector) under "
            "/Game/RealtimeNet/UI from the RealtimeNetUI classes; existing ones are kept.", "Content"),
@@ -100,6 +104,12 @@ def register() -> list[str]:
 _gateway: local_gateway.LocalGateway | None = None
 
 
+def create_sample_content() -> None:
+    from realtimenet_editor import sample_content
+
+    sample_content.main([])
+
+
 def create_widget_blueprints() -> None:
     from realtimenet_editor import widgets
 
@@ -149,6 +159,7 @@ def run_functional_tests() -> None:
 
 
 HANDLERS: dict[str, Callable[[], None]] = {
+    "create_sample_content": create_sample_content,
     "create_widget_blueprints": create_widget_blueprints,
     "start_gateway": start_gateway,
     "stop_gateway": stop_gateway,
