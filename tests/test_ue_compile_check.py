@@ -23,6 +23,9 @@ SOURCE = Path("Plugins/RealtimeNet/Source")
 SUBSYSTEM_H = SOURCE / "RealtimeNet/Public/RealtimeNetSubsystem.h"
 SUBSYSTEM_CPP = SOURCE / "RealtimeNet/Private/RealtimeNetSubsystem.cpp"
 STATUS_WIDGET_CPP = SOURCE / "RealtimeNetUI/Private/RealtimeNetConnectionStatusWidget.cpp"
+SPAWNER_H = SOURCE / "RealtimeNet/Public/RealtimeNetEntitySpawnerComponent.h"
+SAMPLE_CONTROLLER_CPP = SOURCE / "RealtimeNetSamples/Private/RealtimeNetSamplePlayerController.cpp"
+EDITOR_LIBRARY_CPP = SOURCE / "RealtimeNetEditor/Private/RealtimeNetEditorLibrary.cpp"
 
 pytestmark = pytest.mark.skipif(
     not (os.environ.get(engine.ENGINE_SOURCE_ENV) or engine.complete_entries()),
@@ -127,3 +130,13 @@ def test_a_missing_api_macro_across_modules(plugin_copy: Callable[[], Path]) -> 
     line = _edit(root, SUBSYSTEM_H, r"^class REALTIMENET_API URealtimeNetSubsystem\b", "class URealtimeNetSubsystem")
     found = _at(_check(root, STATUS_WIDGET_CPP), SUBSYSTEM_H, line, "not exported")
     assert "RealtimeNetUI" in found.message and "REALTIMENET_API" in found.message
+
+
+def test_the_samples_module_is_checked_as_the_others_are(plugin_copy: Callable[[], Path]) -> None:
+    root = plugin_copy()
+    assert _check(root, SAMPLE_CONTROLLER_CPP, EDITOR_LIBRARY_CPP) == []
+    # The sample controller starts the spawner of the RealtimeNet module: without REALTIMENET_API it does not link.
+    line = _edit(root, SPAWNER_H, r"^class REALTIMENET_API URealtimeNetEntitySpawnerComponent\b",
+                 "class URealtimeNetEntitySpawnerComponent")
+    found = _at(_check(root, SAMPLE_CONTROLLER_CPP), SPAWNER_H, line, "not exported")
+    assert "RealtimeNetSamples" in found.message and "REALTIMENET_API" in found.message

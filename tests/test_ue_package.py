@@ -76,6 +76,8 @@ def test_the_archive_holds_what_unreal_and_fab_expect(archive: zipfile.ZipFile) 
     assert "RealtimeNet/RealtimeNet.uplugin" in names and "RealtimeNet/Config/FilterPlugin.ini" in names
     assert "RealtimeNet/Content/Python/init_unreal.py" in names  # the editor menu ships with the plugin
     assert "RealtimeNet/Content/Python/realtimenet_editor/menu.py" in names
+    assert "RealtimeNet/Content/Python/realtimenet_editor/sample_content.py" in names  # the sample ships as its script
+    assert "RealtimeNet/Source/RealtimeNetSamples/Public/RealtimeNetSamplePlayerController.h" in names
     for module in MODULES:
         assert f"RealtimeNet/Source/{module}/{module}.Build.cs" in names
     assert {PurePosixPath(n).parts[1] for n in names} <= {"RealtimeNet.uplugin", "Config", "Content", "Resources",
