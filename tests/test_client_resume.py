@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import threading
 import time
@@ -14,7 +15,7 @@ import pytest
 
 from realtimenet.backends.sessions import ResumeGrant, SessionRecord
 from realtimenet.backends.sessions_memory import MemorySessionStore
-from realtimenet.client import CallTimeout, Client, ConnectionClosed
+from realtimenet.client import CallTimeout, Client, ConnectionClosed, RemoteError
 from realtimenet.client.backoff import Backoff
 from realtimenet.client.client import ClientEvent, Notification
 from realtimenet.exceptions import BackendUnavailable
@@ -224,6 +225,49 @@ class _HeldResumeStore(MemorySessionStore):
         await asyncio.to_thread(self.release.wait, 10)
         grant = await super().take_resume_token(token)
         return None if self.forget else grant
+
+
+class _SlowTakeStore(MemorySessionStore):
+    """An in-memory store that takes a resume token at once but answers only once ``release`` is set: a store
+    reply the network holds up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken, self.release = threading.Event(), threading.Event()
+
+    async def take_resume_token(self, token: str) -> ResumeGrant | None:
+        grant = await super().take_resume_token(token)
+        self.taken.set()
+        await asyncio.to_thread(self.release.wait, 10)
+        return grant
+
+
+def test_a_resume_cut_off_while_the_store_answers_gives_the_token_back(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    gw = inprocess_factory()
+    store = _SlowTakeStore()
+    gw.gateway.node.sessions.store = store
+    alice = gw.connect("alice")
+    alice.join("lobby")
+    session, token = alice.welcome.session_id, alice.resume_token
+    alice.abort()
+    first = gw.connect("alice")
+    def resume_unanswered() -> None:
+        with contextlib.suppress(ConnectionClosed, CallTimeout):  # its socket is cut while the store answers
+            first.call("session.resume", {"resume_token": token, "streams": []}, 5)
+
+    threading.Thread(target=resume_unanswered, daemon=True).start()
+    assert store.taken.wait(5)  # the token is gone from the store, the answer not yet back
+    first.abort()  # and the socket goes: the resume's handler is cancelled
+    store.release.set()
+
+    def resume_elsewhere() -> Any:
+        try:
+            return gw.connect("alice").call("session.resume", {"resume_token": token, "streams": []})
+        except RemoteError:
+            return None  # not given back yet
+
+    assert eventually(lambda: (resumed := resume_elsewhere()) is not None and resumed["session_id"] == session, 5)
 
 
 def test_calls_made_before_the_new_socket_resumed_wait_and_go_out_in_order(

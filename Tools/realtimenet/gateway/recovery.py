@@ -8,6 +8,7 @@ or the stream answers ``recovered: false`` and the client reloads a snapshot. Ne
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from msgspec import UNSET
@@ -63,13 +64,15 @@ class ResumeService:
         if conn.resumed:
             raise self._refuse("already_resumed")
         store = self._sessions.store
-        grant = await store.take_resume_token(params.resume_token)
+        grant = await self._take(params.resume_token)
         if grant is None:
             raise self._refuse("unknown_or_used_token")
         if grant.player_id != conn.principal.player_id:
             raise self._refuse("wrong_player")
         try:
             return await self._resume_session(conn, params, grant)
+        except RpcError:
+            raise  # refused (the session expired): there is nothing to resume
         except BackendUnavailable:
             # A store or bus failover mid-resume: the single-use token was already taken. Give it back so
             # the client's retry (-32009 means "retry with backoff") can still resume instead of reloading.
@@ -78,6 +81,24 @@ class ResumeService:
                 await store.put_resume_token(params.resume_token, grant, self._sessions.ttl)
             except BackendUnavailable:
                 log.warning("resume token of session %s lost in a backend outage", grant.session_id)
+            raise
+        except BaseException:
+            # The socket went while the resume ran (its handler is cancelled), or the resume failed: the
+            # client never got an answer, and the token is its only way back, on whichever socket it tries next.
+            self._sessions.give_back(params.resume_token, grant)
+            raise
+
+    async def _take(self, token: str) -> ResumeGrant | None:
+        """Take the token. If the socket goes while the store answers (the handler is cancelled), the take
+        still finishes, and what it took is given back: the client will present the token again elsewhere."""
+        take = asyncio.ensure_future(self._sessions.store.take_resume_token(token))
+        try:
+            return await asyncio.shield(take)
+        except asyncio.CancelledError:
+            def give_back(done: asyncio.Future[ResumeGrant | None]) -> None:
+                if not done.cancelled() and done.exception() is None and (grant := done.result()) is not None:
+                    self._sessions.give_back(token, grant)
+            take.add_done_callback(give_back)
             raise
 
     async def _resume_session(self, conn: Connection, params: SessionResumeParams, grant: ResumeGrant) -> Resumed:

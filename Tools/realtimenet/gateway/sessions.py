@@ -90,6 +90,11 @@ class SessionKeeper:
         await self.store.put_resume_token(token, ResumeGrant(caller.session_id, caller.principal.player_id),
                                           self._config.ttl)
 
+    def give_back(self, token: str, grant: ResumeGrant) -> None:
+        """Make a token taken by a resume that did not finish valid again (written in the background: the
+        resume's own task may be being cancelled)."""
+        self._background.run(self.store.put_resume_token(token, grant, self._config.ttl))
+
     async def rotate(self, caller: Caller) -> str:
         """A fresh resume token for the caller (the one it used is spent); returns it."""
         token = new_resume_token()
