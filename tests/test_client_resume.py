@@ -270,6 +270,26 @@ def test_a_resume_cut_off_while_the_store_answers_gives_the_token_back(
     assert eventually(lambda: (resumed := resume_elsewhere()) is not None and resumed["session_id"] == session, 5)
 
 
+def test_a_resume_abandoned_mid_way_is_asked_again_until_its_token_is_back(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    gw = inprocess_factory()
+    store = _SlowTakeStore()
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.2))
+    alice.join("lobby")
+    alice.drop_network()
+    assert store.taken.wait(5)  # the first attempt's resume took the token; the store's answer is held up
+    alice.drop_network()  # that socket goes too: the next attempt's resume finds the token taken
+    time.sleep(0.3)
+    store.release.set()  # the first gateway handler, cut off, gives the token back
+    assert eventually(lambda: {"resumed", "resume_failed"} & set(_kinds(lifecycle)), 10)
+    assert [k for k in _kinds(lifecycle) if k != "reconnecting"] == ["resumed"]
+    assert alice.rooms == {"lobby"} and alice.call("sys.ping", {})["server_time"] > 0
+    alice.close()
+
+
 def test_calls_made_before_the_new_socket_resumed_wait_and_go_out_in_order(
         inprocess_factory: Callable[..., InProcessGateway]) -> None:
     gw = inprocess_factory(**{"rate_limit.rate": "10000", "rate_limit.burst": "10000"})

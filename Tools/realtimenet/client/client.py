@@ -48,6 +48,7 @@ from realtimenet.protocol.streams import player_stream, room_stream
 
 _NO_STATUS = 1005
 MIN_REFRESH_INTERVAL = 1.0  # seconds between scheduled token refreshes, however short the tokens
+SPENT_TOKEN_RETRY_FOR = 10.0  # seconds a token refused as used is asked again after an abandoned resume
 _ABNORMAL = 1006
 
 
@@ -129,6 +130,7 @@ class Client:
         self.backoff = backoff or Backoff()
         self.resume_retry_for = resume_retry_for
         self._closing = False
+        self._resume_abandoned = False  # a session.resume went out on a socket given up before its answer
         self._reconnecting = False  # one reconnect loop at a time (guarded by _lock)
         self._reconnect_thread: threading.Thread | None = None
         self._gate = ResumeGate()  # closed while reconnecting (changed under _lock, with _reconnecting)
@@ -719,12 +721,24 @@ class Client:
         resumable that long, and a fresh start would make the game reload. The delays are the client's backoff
         (its base, cap and random source, so the clients of a whole node do not retry in step)."""
         retry = Backoff(base=self.backoff.base, cap=self.backoff.cap, rng=self.backoff.rng)
+        # A resume this client gave up on (its socket abandoned before the answer) may have taken the token
+        # on its gateway, which gives it back once it notices the socket went: "used" is worth asking again.
+        spent_until = time.monotonic() + SPENT_TOKEN_RETRY_FOR if self._resume_abandoned else 0.0
         while True:
             try:
-                return self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
+                result = self.call("session.resume", {"resume_token": self.resume_token, "streams": streams})
+                self._resume_abandoned = False
+                return result
+            except (ConnectionClosed, CallTimeout):
+                self._resume_abandoned = True  # the next socket's resume may find the token taken, for a while
+                raise
             except RemoteError as exc:
-                left = retry_until - time.monotonic()
-                if exc.code != ErrorCode.BACKEND_UNAVAILABLE or self._closing or left <= 0:
+                now = time.monotonic()
+                left = retry_until - now
+                spent = exc.code == ErrorCode.RESUME_FAILED and (exc.data or {}).get("reason") == \
+                    "unknown_or_used_token" and now < spent_until
+                if (exc.code != ErrorCode.BACKEND_UNAVAILABLE and not spent) or self._closing or left <= 0:
+                    self._resume_abandoned = False
                     raise
                 time.sleep(min(retry.next() or retry.cap, left))  # the last try at the deadline itself
 
