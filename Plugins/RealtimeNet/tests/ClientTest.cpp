@@ -337,6 +337,40 @@ TEST_F(ClientTest, AResumeIsRetriedThroughAnOutageForResumeRetryForThenStartedAf
   EXPECT_LE(now, 3 + 120);
 }
 
+TEST_F(ClientTest, AResumeRefusedAsUsedAfterOneThatWasCutOffIsAskedAgain) {
+  std::uint64_t first = Establish(0);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  std::uint64_t second = Establish(3);  // its session.resume goes out, and the socket goes before the answer
+  client_.OnClosed(second, 1006, "", 3.5);
+  client_.Tick(6);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t third = Establish(6);
+  Deliver(Error(IdOf(SentOn(third, mark)[0]), -32008, "Resume failed", J(R"({"reason":"unknown_or_used_token"})")),
+          6.1);
+  EXPECT_EQ(client_.phase(), SessionPhase::kResuming);  // not started afresh: the token may come back
+  std::optional<double> next = client_.NextDeadline(6.1);
+  ASSERT_TRUE(next.has_value());
+  client_.Tick(*next);
+  std::vector<Value> sent = SentOn(third, mark);
+  ASSERT_EQ(Methods(sent), (std::vector<std::string>{"session.resume", "session.resume"}));
+  EXPECT_EQ(test::Text(*sent[1].Find("params"), "resume_token"), "t1");
+  Deliver(Result(IdOf(sent[1]), J(R"({"session_id":"s1","resume_token":"t2","rooms":[],"streams":[]})")), *next);
+  EXPECT_EQ(client_.phase(), SessionPhase::kReady);
+  EXPECT_NE(First(client_.TakeEvents(), Kind::kRecovered), nullptr);
+}
+
+TEST_F(ClientTest, AResumeRefusedAsUsedWithNoAttemptCutOffStartsAfresh) {
+  std::uint64_t first = Establish(0);
+  client_.OnClosed(first, 1006, "", 1);
+  client_.Tick(3);
+  std::size_t mark = transport_.sent.size();
+  std::uint64_t second = Establish(3);
+  Deliver(Error(IdOf(SentOn(second, mark)[0]), -32008, "Resume failed", J(R"({"reason":"unknown_or_used_token"})")),
+          3.1);
+  EXPECT_NE(client_.phase(), SessionPhase::kResuming);
+}
+
 TEST_F(ClientTest, CallsInFlightFailOnALostSocketAndQueuedOnesWaitForTheSession) {
   std::uint64_t first = Establish(0);
   std::vector<std::string> outcomes;

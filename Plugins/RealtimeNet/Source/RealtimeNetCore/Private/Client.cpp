@@ -816,8 +816,23 @@ void Client::SendResume(double now) {
   const std::int64_t id = StartCall("session.resume", params, now, options, nullptr, true);
   internal_done_.emplace(id, [](Client& self, const CallOutcome& outcome, double at) {
     switch (outcome.status) {
-      case CallOutcome::Status::kResult: self.OnResumed(outcome.result, at); return;
+      case CallOutcome::Status::kResult:
+        self.resume_abandoned_ = false;
+        self.OnResumed(outcome.result, at);
+        return;
       case CallOutcome::Status::kError:
+        if (self.resume_abandoned_ && outcome.error.code == static_cast<int>(ErrorCode::kResumeFailed) &&
+            at - self.resume_started_at_ < self.options_.spent_token_retry_for) {
+          const Value* reason = outcome.error.data.Find("reason");
+          const std::string* text = reason != nullptr ? reason->AsString() : nullptr;
+          std::optional<double> delay = self.resume_backoff_.Next();
+          if (text != nullptr && *text == "unknown_or_used_token" && delay) {
+            // The attempt this client gave up on may have taken the token: its gateway gives it back.
+            self.resume_retry_at_ = at + *delay;
+            return;
+          }
+        }
+        self.resume_abandoned_ = false;
         if (outcome.error.code == static_cast<int>(ErrorCode::kBackendUnavailable)) {
           // The token was given back (the gateway's store or bus is failing over): same socket, later.
           std::optional<double> delay = self.resume_backoff_.Next();
@@ -829,10 +844,13 @@ void Client::SendResume(double now) {
         self.StartFreshSession(at, "session.resume refused: " + outcome.error.message);
         return;
       case CallOutcome::Status::kTimeout:
+        self.resume_abandoned_ = true;
         self.Reconnect(at, "session.resume timed out");
         return;
       case CallOutcome::Status::kDisconnected:
-      case CallOutcome::Status::kCancelled: return;  // the socket went (or the client closed); the next one resumes
+        self.resume_abandoned_ = true;  // it may have taken the token before the socket went
+        return;  // the next socket resumes
+      case CallOutcome::Status::kCancelled: return;  // the client was closed
     }
   });
   // Sent directly, ahead of the queue: nothing else may reach the gateway before the resume.

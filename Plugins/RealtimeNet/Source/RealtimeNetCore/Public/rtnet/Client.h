@@ -47,6 +47,10 @@ struct ClientOptions {
   /// How long a resumable session is worth waiting for through an outage: the gateway's default
   /// `sessions.ttl` (a session the gateway no longer holds is refused, not answered -32009).
   double resume_retry_for = 120.0;
+  /// A resume refused `unknown_or_used_token` right after one this client gave up on (its socket went before
+  /// the answer) is asked again with `resume_retry` for this long: the gateway that took the token gives it
+  /// back once it sees that socket gone.
+  double spent_token_retry_for = 10.0;
   /// Delays for calls retried after a kRetry-class error without retry_after (CallOptions::max_retries),
   /// decorrelated jitter per call; max_attempts is not used (the call's own max_retries counts).
   Backoff::Options call_retry{0.2, 5.0, 0};
@@ -388,6 +392,7 @@ class RTNET_API Client {
   std::uint64_t next_watch_ = 1;
   std::optional<double> resume_retry_at_;
   double resume_started_at_ = 0;  // the first session.resume on this socket (see ClientOptions::resume_retry_for)
+  bool resume_abandoned_ = false;  // a session.resume went out on a socket that went before its answer
   std::optional<double> drain_leave_at_;
   double next_ping_ = 0;
   bool token_expiring_ = false;  // session.token_expiring heard, no new token sent yet
