@@ -178,6 +178,20 @@ def test_a_node_starting_from_the_state_it_committed_last_still_sees_other_nodes
     asyncio.run(scenario())
 
 
+def test_a_node_keeps_the_states_it_committed_only_briefly() -> None:
+    node = GatewayNode(load_config(environ={}, overrides={"state.ttl": "0.4"}))  # kept at most ttl / 2
+
+    async def scenario() -> None:
+        for room in ("a", "b"):
+            await node.state.commit(room, 0, {"x": 1}, Principal("p", None, {}))
+        assert set(node.state._known) == {"a", "b"}
+        await asyncio.sleep(0.3)
+        node.state.forget_quiet_rooms()  # the node's housekeeping
+        assert node.state._known == {}
+
+    asyncio.run(scenario())
+
+
 # ----- through the gateway ----------------------------------------------------------------------------
 
 

@@ -392,10 +392,14 @@ class StateService:
 
     def forget_quiet_rooms(self) -> None:
         """Drop the broadcast versions of rooms nobody here follows any more (housekeeping, about once a
-        second: a room's last member may leave without a change after it)."""
+        second: a room's last member may leave without a change after it), and the kept states too old to
+        start a round from."""
         for room in [room for room in self.broadcast_versions if not self._hub.followers(room_stream(room))]:
             del self.broadcast_versions[room]
             self._gap_ticks.pop(room, None)
+        stale = time.monotonic() - self._known_for  # kept states nobody will start a round from any more
+        for room in [room for room, (when, _) in self._known.items() if when < stale]:
+            del self._known[room]
 
     # ----- the compact entity encoding (realtimenet.state.entities) ---------------------------------
 
