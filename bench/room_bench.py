@@ -1,6 +1,6 @@
 """Room fan-out benchmark: the RealtimeNet gateway against raw Node ``ws``, Socket.IO and Colyseus.
 
-Run as ``python bench/room_bench.py`` (after ``npm ci --prefix bench``). One workload, four servers, one run:
+Run as ``python bench/room_bench.py`` (after ``npm ci --prefix bench``). One workload, five servers, one run:
 a room of ``--subscribers`` (1000) members plus one publisher, all in one load-generator process
 (bench/node/room_loadgen.js). The publisher sends ~100-byte JSON messages at a fixed rate, for each rate
 in ``--rates`` in turn (30 msg/s first, then higher rates looking for saturation): a warm-up, a measured
@@ -9,6 +9,8 @@ window, then a drain during which the window's messages may still arrive.
 Servers (each pinned to CPU 0; the load generator and this process to CPU 1):
 
 * ``gateway``  ``rtnet serve``; JSON-RPC ``room.join`` / ``room.publish``, events are ``room.event``.
+* ``gateway-batched``  the same with ``server.write_delay`` = 5 ms: each socket's frames of those 5 ms go in
+  one system call (fewer calls per delivery, up to 5 ms more latency).
 * ``node-ws``  bench/node/raw_ws_server.js ``--mode broadcast``: every frame to every open socket. The
   publisher sends a frame shaped (and sized) like the gateway's ``room.event``.
 * ``socket.io`` bench/node/room_socketio_server.js: ``socket.join('arena')``, ``io.to('arena').emit``;
@@ -19,7 +21,7 @@ Servers (each pinned to CPU 0; the load generator and this process to CPU 1):
 The gateway and node-ws are driven with the Node ``ws`` client (socket.io-client and colyseus.js use it
 underneath, so every server sees alike client sockets). A second pass drives only the gateway and node-ws
 with a picows client (``python bench/room_bench.py loadgen ...``, this file; cheaper per delivery) at
-``--saturation-rates`` to find where they saturate. The whole run takes about 4 minutes.
+``--saturation-rates`` to find where they saturate. The whole run takes about 5 minutes.
 
 Per server and rate it reports deliveries/s received by the subscribers, server CPU-seconds in the window,
 deliveries per server CPU-second, end-to-end latency p50/p99 (the send timestamp travels in the message), messages lost
@@ -73,7 +75,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
 NODE_DIR = BENCH / "node"
-SERVERS = ("node-ws", "gateway", "socket.io", "colyseus")
+SERVERS = ("node-ws", "gateway", "gateway-batched", "socket.io", "colyseus")
+BATCHED_WRITE_DELAY = 0.005  # gateway-batched: server.write_delay, seconds
 SATURATED_PCT = 90.0
 FOREIGN_PCT = 10.0
 NODE_PACKAGES = ("ws", "socket.io", "socket.io-client", "@colyseus/core", "@colyseus/ws-transport", "colyseus.js")
@@ -88,10 +91,12 @@ def free_port() -> int:
 def server_spec(name: str) -> tuple[list[str], str, str]:
     """(argv, URL template with {port}, load-generator kind) of a server."""
     node = shutil.which("node") or "node"
-    if name == "gateway":
+    if name in ("gateway", "gateway-batched"):
         argv = [sys.executable, "-m", "realtimenet.cli", "serve", "--port", "0"]
         for setting in GATEWAY_SETTINGS:
             argv += ["--set", setting]
+        if name == "gateway-batched":
+            argv += ["--set", f"server.write_delay={BATCHED_WRITE_DELAY}"]
         return argv, "ws://127.0.0.1:{port}/ws", "gateway"
     if name == "node-ws":
         return [node, str(NODE_DIR / "raw_ws_server.js"), "--port", "0", "--mode", "broadcast"], \
@@ -571,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         runs[name] = server_run(name, opts, logdir, opts.rates, opts.ws_loadgen)
         print()
     saturation: dict[str, dict[str, Any]] = {}
-    for name in [n for n in ("node-ws", "gateway") if n in opts.servers and opts.saturation_rates]:
+    for name in [n for n in ("node-ws", "gateway", "gateway-batched") if n in opts.servers and opts.saturation_rates]:
         print(f"[{time.monotonic() - started:6.1f} s] {name:9s} (picows client)", end="", flush=True)
         saturation[name] = server_run(name, opts, logdir, opts.saturation_rates, "picows")
         print()

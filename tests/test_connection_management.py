@@ -91,6 +91,20 @@ def test_frames_queued_under_back_pressure_arrive_intact(gateway_factory: Factor
     ws.close()
 
 
+def test_with_a_write_delay_frames_wait_for_it_and_then_arrive_together_in_order(gateway_factory: Factory) -> None:
+    """``server.write_delay``: what a socket is sent within the delay goes out when it ends, in one write."""
+    gw = gateway_factory({"server": {"write_delay": 0.08}})
+    ws = raw_socket(gw)
+    ws.recv()  # welcome
+    started = time.monotonic()
+    for i in range(20):
+        ws.send(json.dumps({"jsonrpc": "2.0", "id": i, "method": "sys.echo", "params": {"data": i}}))
+    answers = [json.loads(ws.recv()) for _ in range(20)]
+    assert time.monotonic() - started >= 0.07  # nothing left before the delay was up
+    assert answers == [{"jsonrpc": "2.0", "id": i, "result": {"data": i}} for i in range(20)]
+    ws.close()
+
+
 def test_rate_limit_answers_with_errors_then_closes_4008(gateway_factory: Factory) -> None:
     gw = gateway_factory({"rate_limit": {"rate": 5, "burst": 5, "max_violations": 3}})
     bystander = gw.connect("bystander")

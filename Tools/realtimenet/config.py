@@ -68,6 +68,10 @@ class ServerConfig(_Section):
     max_inflight_calls: Annotated[int, _doc(
         "Asynchronous calls one connection may have running; more get -32006.", ge=1)] = 32
     read_buffer_bytes: Annotated[int, _doc("Initial per-socket read buffer (grows on demand).", ge=256)] = 1_024
+    write_delay: Annotated[float, _doc(
+        "Seconds a socket's outgoing frames wait to be written together. 0 writes them at the end of each event-"
+        "loop iteration; a few milliseconds let a busy room's messages share one system call per socket, adding "
+        "up to that much latency (docs/performance.md measures it).", ge=0, le=0.1)] = 0.0
     drain_timeout: Annotated[float, _doc(
         "On SIGTERM: seconds connected clients get (after `server.draining`) before the close with 1012.",
         ge=0)] = 30.0

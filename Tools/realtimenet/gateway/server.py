@@ -273,6 +273,7 @@ class Gateway:
         self._checking: asyncio.Task[None] | None = None
         self._last_check = 0.0
         server = config.server
+        self._write_delay = config.server.write_delay  # or for this long (see flush_soon)
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
 
     def _call_later(self, delay: float, callback: Callable[[], None]) -> None:
@@ -285,10 +286,14 @@ class Gateway:
 
     def flush_soon(self, listener: _SocketListener) -> None:
         """``listener`` has frames queued: write them at the end of this loop iteration, with every other
-        socket's (one ``call_soon`` per iteration, one system call per socket)."""
+        socket's (one ``call_soon`` per iteration, one system call per socket), or ``server.write_delay`` later
+        (what every socket queued meanwhile goes in that one call)."""
         if not self._to_flush:
             assert self._loop is not None
-            self._loop.call_soon(self._flush)
+            if self._write_delay:
+                self._loop.call_later(self._write_delay, self._flush)
+            else:
+                self._loop.call_soon(self._flush)
         self._to_flush.append(listener)
 
     def _flush(self) -> None:
