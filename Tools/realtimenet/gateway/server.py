@@ -76,6 +76,10 @@ class _SocketListener(WSListener):
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self._ws = transport
+        # picows keeps the upgrade's request and response for the socket's life (about 0.9 KB); everything the
+        # gateway needed from them was read during the upgrade, so an idle socket need not carry them.
+        transport.request.headers.clear()
+        transport.response.headers.clear()
         limit = self._gateway.node.config.server.send_queue_max_bytes
         transport.underlying_transport.set_write_buffer_limits(high=limit // 2, low=limit // 8)
         self.conn = self._gateway.node.open(self._principal, self, self._gateway.spawn)
@@ -269,11 +273,11 @@ class Gateway:
         self._state_handle: asyncio.TimerHandle | None = None
         self._state_due = 0.0
         self._to_flush: list[_SocketListener] = []  # sockets with frames queued in this loop iteration
+        self._write_delay = config.server.write_delay  # or for this long (see flush_soon)
         self.backends_up: dict[str, bool] = {"store": True, "bus": True}
         self._checking: asyncio.Task[None] | None = None
         self._last_check = 0.0
         server = config.server
-        self._write_delay = config.server.write_delay  # or for this long (see flush_soon)
         self.tick_interval = min(1.0, server.heartbeat_interval / 4, server.heartbeat_timeout / 4)
 
     def _call_later(self, delay: float, callback: Callable[[], None]) -> None:
