@@ -473,6 +473,35 @@ def test_resume_retries_on_an_unavailable_backend_end_after_resume_retry_for(
     alice.close()
 
 
+def test_a_resume_whose_store_reply_was_lost_resumes_when_retried(
+        inprocess_factory: Callable[..., InProcessGateway]) -> None:
+    """The store ran the take, but its reply never came (a timeout or a reset: -32009): the client's retry
+    with the same token must resume, not be refused as having used it."""
+    class _LostReplyStore(MemorySessionStore):
+        lose_next = False
+
+        async def take_resume_token(self, token: str) -> ResumeGrant | None:
+            grant = await super().take_resume_token(token)
+            if self.lose_next:
+                self.lose_next = False
+                raise BackendUnavailable("store", "timeout reading the reply")
+            return grant
+
+    gw = inprocess_factory()
+    store = _LostReplyStore()
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=0.2))
+    alice.join("lobby")
+    store.lose_next = True
+    alice.drop_network()
+    assert eventually(lambda: "resumed" in _kinds(lifecycle) or "resume_failed" in _kinds(lifecycle))
+    assert "resume_failed" not in _kinds(lifecycle) and "resumed" in _kinds(lifecycle), lifecycle
+    assert not store.lose_next  # the lost reply did happen
+    alice.close()
+
+
 def test_a_connection_older_than_the_session_ttl_can_still_resume(gateway_factory: Factory) -> None:
     gw = gateway_factory({"sessions": {"ttl": 3}})
     lifecycle: list[ClientEvent] = []

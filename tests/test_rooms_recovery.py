@@ -199,6 +199,8 @@ def test_resume_is_bound_to_the_player_and_a_normal_close_ends_the_session(gatew
     with pytest.raises(RemoteError) as info:
         gateway.connect("mallory").call("session.resume", {"resume_token": token, "streams": []})
     assert info.value.data == {"reason": "wrong_player"}
+    resumed = gateway.connect("alice").call("session.resume", {"resume_token": token, "streams": []})
+    assert resumed["session_id"] == alice.welcome.session_id  # mallory could not spend alice's token either
     bob = gateway.connect("bob")
     bob_token = bob.welcome.resume_token  # type: ignore[union-attr]
     bob.close(1000)

@@ -30,8 +30,27 @@ def test_resume_tokens_are_single_use(stores: tuple[Stores, Clock]) -> None:
     async def scenario() -> None:
         await backend.sessions.put_resume_token("tok", ResumeGrant("s1", "alice"), 60)
         assert await backend.sessions.take_resume_token("tok") == ResumeGrant("s1", "alice")
+        await backend.sessions.forget_resume_token("tok")  # the resume succeeded
         assert await backend.sessions.take_resume_token("tok") is None  # single use
         assert await backend.sessions.take_resume_token("forged") is None
+        await backend.connection.close()
+
+    run(scenario())
+
+
+def test_a_taken_token_can_be_taken_again_until_it_is_forgotten(stores: tuple[Stores, Clock]) -> None:
+    """A take whose reply was lost (a store timeout, or a reset after the store ran it) is retried: the token
+    must not refuse it as used until the resume it was taken for has succeeded."""
+    backend, _ = stores
+
+    async def scenario() -> None:
+        await backend.sessions.put_resume_token("tok", ResumeGrant("s1", "alice"), 60)
+        assert await backend.sessions.take_resume_token("tok") == ResumeGrant("s1", "alice")
+        assert await backend.sessions.take_resume_token("tok") == ResumeGrant("s1", "alice")  # retried
+        await backend.sessions.forget_resume_token("tok")
+        assert await backend.sessions.take_resume_token("tok") is None
+        await backend.sessions.put_resume_token("tok", ResumeGrant("s1", "alice"), 60)  # given back
+        assert await backend.sessions.take_resume_token("tok") == ResumeGrant("s1", "alice")
         await backend.connection.close()
 
     run(scenario())

@@ -30,6 +30,9 @@ class ResumeGrant(msgspec.Struct, frozen=True):
     player_id: str
 
 
+TAKE_REPEAT_GRACE = 30.0  # seconds a taken resume token can be taken again until the resume succeeds
+
+
 def token_key(token: str) -> str:
     """The stored form of a resume token."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -54,4 +57,10 @@ class SessionStore(Protocol):
         """Remember a resume token for ``ttl`` seconds."""
 
     async def take_resume_token(self, token: str) -> ResumeGrant | None:
-        """Atomically return and forget a token's grant (single use); None if unknown, used or expired."""
+        """Return a token's grant and mark the token taken; None if unknown, forgotten or expired. A taken
+        token gives its grant again for ``TAKE_REPEAT_GRACE`` seconds, until ``forget_resume_token``: a
+        take whose reply was lost (a store timeout or reset after the store ran it) may be retried, by the
+        client library or by the client's next resume."""
+
+    async def forget_resume_token(self, token: str) -> None:
+        """The resume the token was taken for succeeded: the token is spent for good."""

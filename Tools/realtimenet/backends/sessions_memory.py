@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from realtimenet.backends.expiry import sweep_expired
-from realtimenet.backends.sessions import ResumeGrant, SessionRecord, token_key
+from realtimenet.backends.sessions import TAKE_REPEAT_GRACE, ResumeGrant, SessionRecord, token_key
 
 
 class MemorySessionStore:
@@ -15,7 +15,7 @@ class MemorySessionStore:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._sessions: dict[str, tuple[float, SessionRecord]] = {}
-        self._tokens: dict[str, tuple[float, ResumeGrant]] = {}
+        self._tokens: dict[str, tuple[float, tuple[ResumeGrant, bool]]] = {}  # hash -> (deadline, (grant, taken))
         self._by_player: dict[str, set[str]] = {}  # player -> session ids (pruned when read and swept)
 
     async def save_session(self, record: SessionRecord, ttl: float) -> None:
@@ -45,13 +45,20 @@ class MemorySessionStore:
         return entry[1] if entry is not None and entry[0] > self._clock() else None
 
     async def put_resume_token(self, token: str, grant: ResumeGrant, ttl: float) -> None:
-        self._tokens[token_key(token)] = (self._clock() + ttl, grant)
+        self._tokens[token_key(token)] = (self._clock() + ttl, (grant, False))
 
     async def take_resume_token(self, token: str) -> ResumeGrant | None:
-        entry = self._tokens.pop(token_key(token), None)
-        if entry is None or entry[0] <= self._clock():
+        key, now = token_key(token), self._clock()
+        entry = self._tokens.get(key)
+        if entry is None or entry[0] <= now:
             return None
-        return entry[1]
+        grant, taken = entry[1]
+        if not taken:
+            self._tokens[key] = (now + TAKE_REPEAT_GRACE, (grant, True))
+        return grant
+
+    async def forget_resume_token(self, token: str) -> None:
+        self._tokens.pop(token_key(token), None)
 
     def sweep(self) -> int:
         """Drop expired sessions and tokens; returns how many went."""

@@ -1,15 +1,31 @@
 """The Redis SessionStore: session records, each player's session index and resume tokens (keys ``s:``,
-``ps:`` and ``t:`` of ``redis_connection``'s schema)."""
+``ps:`` and ``t:`` of ``redis_connection``'s schema). A token is taken by a Lua script, not GETDEL, so that a take
+whose reply was lost can be retried (see ``SessionStore.take_resume_token``)."""
 
 from __future__ import annotations
 
 import msgspec
 
 from realtimenet.backends.redis_connection import RedisConnection, guarded
-from realtimenet.backends.sessions import ResumeGrant, SessionRecord, token_key
+from realtimenet.backends.sessions import TAKE_REPEAT_GRACE, ResumeGrant, SessionRecord, token_key
 
 _session_decoder = msgspec.json.Decoder(SessionRecord)
 _grant_decoder = msgspec.json.Decoder(ResumeGrant)
+
+
+# KEYS[1]: the token's key; ARGV[1]: the repeat grace in ms. A token's value is its grant, or "taken:<grant>" once
+# taken: then it answers the same for the grace (a take whose reply was lost is retried) until it is deleted.
+_TAKE = """
+local value = redis.call('GET', KEYS[1])
+if not value then
+  return false
+end
+if string.sub(value, 1, 6) == 'taken:' then
+  return string.sub(value, 7)
+end
+redis.call('SET', KEYS[1], 'taken:' .. value, 'PX', ARGV[1])
+return value
+"""
 
 
 class _IndexEntry(msgspec.Struct):
@@ -26,6 +42,7 @@ class RedisSessionStore:
     def __init__(self, connection: RedisConnection) -> None:
         self._conn = connection
         self._redis = connection.redis
+        self._take = self._redis.register_script(_TAKE)
 
     @guarded
     async def save_session(self, record: SessionRecord, ttl: float) -> None:
@@ -63,5 +80,9 @@ class RedisSessionStore:
 
     @guarded
     async def take_resume_token(self, token: str) -> ResumeGrant | None:
-        data = await self._redis.getdel(self._conn.key("t", token_key(token)))
+        data = await self._take(keys=[self._conn.key("t", token_key(token))], args=[int(TAKE_REPEAT_GRACE * 1000)])
         return None if data is None else _grant_decoder.decode(data)
+
+    @guarded
+    async def forget_resume_token(self, token: str) -> None:
+        await self._redis.delete(self._conn.key("t", token_key(token)))

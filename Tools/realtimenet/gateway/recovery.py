@@ -14,7 +14,7 @@ import logging
 from msgspec import UNSET
 
 from realtimenet.backends.bus import HistoryGap
-from realtimenet.backends.sessions import ResumeGrant
+from realtimenet.backends.sessions import TAKE_REPEAT_GRACE, ResumeGrant
 from realtimenet.exceptions import BackendUnavailable, RpcError
 from realtimenet.gateway.connection import Connection, ReplayBuffer
 from realtimenet.gateway.hub import Hub
@@ -68,6 +68,7 @@ class ResumeService:
         if grant is None:
             raise self._refuse("unknown_or_used_token")
         if grant.player_id != conn.principal.player_id:
+            self._sessions.give_back(params.resume_token, grant)  # another player cannot spend it either
             raise self._refuse("wrong_player")
         try:
             return await self._resume_session(conn, params, grant)
@@ -129,6 +130,11 @@ class ResumeService:
 
         conn.resume_token = await self._sessions.rotate(conn)
         conn.spent_token = (params.resume_token, conn.env.clock())
+        try:  # the resume is done: its token may no longer be taken again
+            await self._sessions.store.forget_resume_token(params.resume_token)
+        except BackendUnavailable:
+            log.warning("spent resume token of session %s lingers until it expires (%.0f s at most): store down",
+                        grant.session_id, TAKE_REPEAT_GRACE)
         self._sessions.persist(conn)
         return Resumed(session_id=conn.session_id, resume_token=conn.resume_token, rooms=sorted(conn.rooms),
                        streams=results)
