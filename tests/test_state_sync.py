@@ -192,6 +192,22 @@ def test_a_node_keeps_the_states_it_committed_only_briefly() -> None:
     asyncio.run(scenario())
 
 
+def test_a_node_keeps_the_states_of_at_most_state_kept_rooms_rooms() -> None:
+    node = GatewayNode(load_config(environ={}, overrides={"state.kept_rooms": "2"}))
+    nobody = GatewayNode(load_config(environ={}, overrides={"state.kept_rooms": "0"}))
+
+    async def scenario() -> None:
+        for room in ("a", "b", "c", "a"):
+            for each in (node, nobody):
+                state = await each.state.load(room)
+                await each.state.commit(room, state.version, {"x": state.version}, Principal("p", None, {}))
+        assert list(node.state._known) == ["c", "a"]  # the least recently committed went first
+        assert nobody.state._known == {}
+        assert (await nobody.state.load("a")).version == 2  # commits still work, from the store
+
+    asyncio.run(scenario())
+
+
 # ----- through the gateway ----------------------------------------------------------------------------
 
 

@@ -168,6 +168,11 @@ class StateConfig(_Section):
     ttl: Annotated[float, _doc(
         "Seconds a room's state outlives its last update (Redis key expiry; swept in memory); 0 keeps it "
         "forever, which lets any client that may join rooms grow the store without bound.", ge=0)] = 86_400.0
+    kept_rooms: Annotated[int, _doc(
+        "Rooms whose last committed state a node keeps in memory to start its next commit from (past that, the "
+        "room committed longest ago is dropped; each is kept 10 s at most, or `ttl` / 2); 0 reads the store for "
+        "every commit.",
+        ge=0)] = 1024
     quantize: Annotated[dict[str, dict[str, float]], _doc(
         "Room glob pattern -> {dotted path: step}, where a `*` part stands for any one member name and a named "
         "member wins over `*`: numbers written there are rounded to the step, and changes that round to the held "

@@ -51,7 +51,6 @@ _change_decoder = msgspec.json.Decoder(StateChange)
 _changes_decoder = msgspec.json.Decoder(list[StateChange])
 _COMMIT_ATTEMPTS = 8
 _ROOM_TYPE_CACHE = 4096  # room names whose quantizer is remembered
-_KNOWN_ROOMS = 1024  # rooms whose last committed state a node keeps (each a document and its change log)
 _KNOWN_FOR = 10.0  # seconds a kept state is trusted as the starting point of a round (at most state.ttl / 2)
 _GAP_WAIT_TICKS = 3  # a missing version is waited for this many state ticks, then skipped (clients reload)
 
@@ -126,6 +125,7 @@ class StateService:
         self._reseeding: set[str] = set()
         self._known: dict[str, tuple[float, RoomState]] = {}  # room -> (when, state) this node committed last
         self._known_for = min(_KNOWN_FOR, config.ttl / 2) if config.ttl else _KNOWN_FOR
+        self._kept_rooms = config.kept_rooms
         self._quantizer_of: dict[str, Quantizer | None] = {}  # room -> its type's quantizer (see _quantizer)
         self._waiting: dict[str, list[_Update]] = {}  # room -> updates for its next commit round here
         self._committing: dict[str, asyncio.Task[None]] = {}  # room -> the task committing its rounds
@@ -263,9 +263,10 @@ class StateService:
 
     def _remember(self, room: str, state: RoomState) -> None:
         """Keep the state this node just committed for the room's next round (the most recently committed
-        ``_KNOWN_ROOMS`` rooms)."""
+        ``state.kept_rooms`` rooms)."""
+        self._known.pop(room, None)  # to the end: the first entry is the least recently committed
         self._known[room] = (time.monotonic(), state)
-        if len(self._known) > _KNOWN_ROOMS:
+        if len(self._known) > self._kept_rooms:
             del self._known[next(iter(self._known))]
 
     def _recall(self, room: str) -> RoomState | None:
