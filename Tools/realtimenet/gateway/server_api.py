@@ -1,5 +1,5 @@
 """The server API (protocol/server-api.openrpc.json): JSON-RPC 2.0 for the game's backend and operators, without
-I/O. ``api_http.py`` feeds it HTTP bodies (``POST /api``); the NATS request path (``<prefix>.publish.…``,
+I/O. ``http_surface.py`` feeds it HTTP bodies (``POST /api``); the NATS request path (``<prefix>.publish.…``,
 ``publish_from_bus``) reaches the same handlers.
 
 A request is checked whole before any method runs: the key (``api_keys.py``), the sanitising limits and the

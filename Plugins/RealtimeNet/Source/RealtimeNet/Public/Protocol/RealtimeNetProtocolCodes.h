@@ -20,7 +20,7 @@ enum class ERealtimeNetErrorCode : uint8
 	InternalError UMETA(ToolTip="-32603 Internal error: The handler failed. `data.correlation_id` matches the gateway's log line; no internals are sent."),
 	RateLimited UMETA(ToolTip="-32000 Rate limited: Over the per-connection rate limit; `data.retry_after` is in seconds. Persisting closes with 4008."),
 	Unauthorized UMETA(ToolTip="-32001 Unauthorized: A token was refused; `data.reason` says why."),
-	Forbidden UMETA(ToolTip="-32002 Forbidden: The player may not do this."),
+	Forbidden UMETA(ToolTip="-32002 Forbidden: The player may not do this; `data.reason` says why (and `data.room` names the room): `not_a_member` (a room method before `room.join`), `no_rooms_claim` (the token names no rooms and `rooms.default_access` is `deny`), `malformed_rooms_claim` (the `rooms` claim is not a list of patterns), `not_in_rooms_claim` (no pattern of the claim matches the room), `policy` (the server-side room policy said no), `admin_claim_required` (`fault.inject` without the `admin` claim)."),
 	NotFound UMETA(ToolTip="-32003 Not found: The named resource does not exist."),
 	Conflict UMETA(ToolTip="-32004 Conflict: The change conflicts with the current version."),
 	LimitExceeded UMETA(ToolTip="-32005 Limit exceeded: A configured size or count limit was exceeded."),

@@ -63,7 +63,7 @@ enum class ErrorCode : int {
   kInternalError = -32603,  // The handler failed. `data.correlation_id` matches the gateway's log line; no internals are sent.
   kRateLimited = -32000,  // Over the per-connection rate limit; `data.retry_after` is in seconds. Persisting closes with 4008.
   kUnauthorized = -32001,  // A token was refused; `data.reason` says why.
-  kForbidden = -32002,  // The player may not do this.
+  kForbidden = -32002,  // The player may not do this; `data.reason` says why (and `data.room` names the room): `not_a_member` (a room method before `room.join`), `no_rooms_claim` (the token names no rooms and `rooms.default_access` is `deny`), `malformed_rooms_claim` (the `rooms` claim is not a list of patterns), `not_in_rooms_claim` (no pattern of the claim matches the room), `policy` (the server-side room policy said no), `admin_claim_required` (`fault.inject` without the `admin` claim).
   kNotFound = -32003,  // The named resource does not exist.
   kConflict = -32004,  // The change conflicts with the current version.
   kLimitExceeded = -32005,  // A configured size or count limit was exceeded.
