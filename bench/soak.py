@@ -48,6 +48,7 @@ from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from realtimenet.config import load_config
 from realtimenet.gateway.auth import TokenVerifier
+from realtimenet.protocol.streams import room_stream
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -294,7 +295,7 @@ class Soak:
                 return
             streams = []
             if victim.position is not None:
-                streams.append({"stream": f"room:{victim.room}", "epoch": victim.position[0],
+                streams.append({"stream": room_stream(victim.room), "epoch": victim.position[0],
                                 "offset": victim.position[1]})
             try:
                 result = await client.call("session.resume", {"resume_token": victim.resume_token,

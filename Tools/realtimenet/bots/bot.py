@@ -40,7 +40,7 @@ from realtimenet.client.backoff import Backoff
 from realtimenet.protocol import jsonrpc
 from realtimenet.protocol.codes import CloseCode, ErrorCode, should_reconnect
 from realtimenet.protocol.messages import Resumed, RoomJoined, SessionWelcomeParams, StateUpdated, TokenInfo
-from realtimenet.protocol.streams import player_stream
+from realtimenet.protocol.streams import player_stream, room_stream
 from realtimenet.state.quantize import Step
 
 ABNORMAL_CLOSURE = 1006  # no close frame: the socket was lost
@@ -298,7 +298,7 @@ class Bot:
                 self.version = step.to
         elif method == "room.event":
             event = _positioned.decode(params)
-            self._advance(f"room:{event.room}", event.epoch, event.offset)
+            self._advance(room_stream(event.room), event.epoch, event.offset)
             self.stats.totals.events_in += 1
         elif method == "state.snapshot":
             snapshot = _snapshot.decode(params)
