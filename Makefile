@@ -51,7 +51,8 @@ ue-check: $(STAMP)
 ue-check-if-available: $(STAMP)
 	$(BIN)/rtnet ue compile-check --skip-without-engine
 
-# RealtimeNetCore (C++17): g++, clang++ and g++ with ASan+UBSan, each with warnings as errors.
+# RealtimeNetCore (C++17): g++, clang++ and g++ with ASan+UBSan, clang++-19 in C++20 on libc++, each with
+# warnings as errors; then 10 s of fuzzing the decoders (scripts/cpp-test.sh says how).
 cpp:
 	./scripts/cpp-test.sh
 
