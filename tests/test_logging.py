@@ -70,3 +70,19 @@ def test_json_logs_are_one_object_per_line_and_hold_no_token(gateway_factory: An
     assert any(e["message"].startswith("token refused (bad_signature)") for e in entries)
     whole = gw.stderr
     assert token not in whole and token.split(".")[2] not in whole and secret not in whole
+
+
+def test_metrics_hold_no_secret_token_or_api_key(gateway_factory: Any) -> None:
+    secret, key = "a-secret-of-our-own-" + "q" * 30, "k3y-" + "w" * 40
+    gw: GatewayProcess = gateway_factory({"auth": {"secret": secret},
+                                          "api": {"keys": {"matchmaker": {"secret": key, "scopes": ["publish"]}}}})
+    token = gw.token("alice")
+    with gw.connect("alice") as client:
+        client.call("sys.ping", {})
+        try:
+            RawSocket("127.0.0.1", gw.port, token + "x")  # a refused token: counted, by its reason only
+        except ConnectionError as refused:
+            assert "401" in str(refused)
+        text = gw.metrics()
+    assert "realtimenet_connections" in text
+    assert secret not in text and key not in text and token not in text and token.split(".")[2] not in text

@@ -96,6 +96,8 @@ def test_every_bound_has_a_default_in_the_configuration() -> None:
         "state.ttl": config.state.ttl,
         "presence.max_custom_bytes": config.presence.max_custom_bytes,
         "presence.last_seen_ttl": config.presence.last_seen_ttl,
+        "presence.last_seen_max_players": config.presence.last_seen_max_players,
+        "state.kept_rooms": config.state.kept_rooms,
         "sessions.ttl": config.sessions.ttl,
         "limits.max_batch_size": config.limits.max_batch_size,
     }
