@@ -621,8 +621,8 @@ def test_the_local_gateway_starts_serves_the_admin_console_and_stops(editor: Fak
 
     monkeypatch.setenv("RTNET_EXE", str(Path(sys.executable).parent / "rtnet"))
     monkeypatch.setattr(local_gateway, "DEFAULT_PORT", 0)  # a free port, not the developer's 8765
-    monkeypatch.setattr(local_gateway, "serve_command",
-                        lambda rtnet, port=0, config=None: [*rtnet, "serve", "--host", "127.0.0.1", "--port", "0"])
+    serve = local_gateway.serve_command
+    monkeypatch.setattr(local_gateway, "serve_command", lambda rtnet, port=0, config=None: serve(rtnet, 0, config))
     menu.run("start_gateway")
     assert editor.errors == []
     gateway = menu._gateway
@@ -630,6 +630,11 @@ def test_the_local_gateway_starts_serves_the_admin_console_and_stops(editor: Fak
     url = gateway.started.url
     assert editor.logs[0] == f"RealtimeNet: gateway on {url}, admin console {gateway.started.admin_url}"
     assert editor.logs[1].startswith("RealtimeNet: development token for player 'dev-player': eyJ")
+    from realtimenet.client import Client
+
+    player = Client.connect(url, editor.logs[1].rsplit(" ", 1)[1])  # the sample's room takes compact entities
+    assert "players" in player.call("room.join", {"room": "arena-1", "state_encoding": "entities"})["entities"]
+    player.close()
     menu.run("open_admin_console")
     assert editor.launched == [gateway.started.admin_url]
     status, body = http_get(gateway.started.admin_url)
@@ -639,6 +644,14 @@ def test_the_local_gateway_starts_serves_the_admin_console_and_stops(editor: Fak
     process = gateway.process
     menu.run("stop_gateway")
     assert process is not None and process.poll() is not None and editor.logs[-1] == "RealtimeNet: local gateway stopped"
+
+
+def test_on_windows_the_local_gateway_says_to_use_wsl(editor: FakeEditor, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = menu._gateway
+    monkeypatch.setattr(sys, "platform", "win32")
+    menu.run("start_gateway")
+    assert editor.errors[0].startswith("RealtimeNet: start_gateway failed: the gateway runs on Linux and macOS")
+    assert "WSL 2" in editor.errors[0] and menu._gateway is before  # nothing was started
 
 
 def test_a_taken_port_fails_with_the_gateways_own_words(tmp_path: Path) -> None:

@@ -77,7 +77,12 @@ def _banner(config: Config, gateway: Any) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from realtimenet.gateway.server import run
 
-    config = _load(args, {"server.host": args.host, "server.port": args.port, "server.workers": args.workers})
+    extra = {"server.host": args.host, "server.port": args.port, "server.workers": args.workers}
+    if args.sample and not any(item.startswith("state.entities=") for item in args.set):
+        from realtimenet.demo import SAMPLE_ENTITIES
+
+        extra["state.entities"] = SAMPLE_ENTITIES
+    config = _load(args, extra)
     _setup_logging(config)
     if config.server.workers > 1:
         from realtimenet.gateway.workers import Supervisor
@@ -184,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (server.host)")
     serve.add_argument("--port", type=int, help="public port (server.port); 0 picks a free one")
     serve.add_argument("--workers", type=int, help="processes sharing the port, e.g. one per core (server.workers)")
+    serve.add_argument("--sample", action="store_true",
+                       help="declare the sample rooms' moving players as entities (arena-*), as `rtnet demo` does")
     serve.set_defaults(func=cmd_serve)
 
     token = sub.add_parser("token", help="mint a development token from the configured HS256 secret")

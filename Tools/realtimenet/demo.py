@@ -18,14 +18,15 @@ import threading
 import time
 from typing import IO, Any
 
-ENTITIES = '{"arena-*" = {players = {x = 0.01, y = 0.01, z = 0.01, rot = 1}}}'
+# The sample rooms' players as entities (`rtnet serve --sample`): the bots', and the Unreal sample pawn's.
+SAMPLE_ENTITIES = '{"arena-*" = {players = {x = 0.01, y = 0.01, z = 0.01, rot = 1}}}'
 DEMO_ROOM = "arena-1"
 
 
 def gateway_command(port: int) -> list[str]:
     """``rtnet serve`` for the demo, with the bots' collection declared as entities."""
     return [sys.executable, "-m", "realtimenet.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-            "--set", f"state.entities={ENTITIES}", "--set", "log.level=warning"]
+            "--sample", "--set", "log.level=warning"]
 
 
 def _start_gateway(port: int, timeout: float = 30.0) -> tuple[subprocess.Popen[str], dict[str, Any]]:

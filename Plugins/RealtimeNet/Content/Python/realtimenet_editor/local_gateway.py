@@ -59,8 +59,10 @@ def admin_url(port: int = DEFAULT_PORT) -> str:
 
 
 def serve_command(rtnet: Sequence[str], port: int = DEFAULT_PORT, config: str | None = None) -> list[str]:
-    """``rtnet serve`` on 127.0.0.1 and ``port`` (0: a free one)."""
-    return [*rtnet, "serve", *(["--config", config] if config else []), "--host", HOST, "--port", str(port)]
+    """``rtnet serve`` on 127.0.0.1 and ``port`` (0: a free one), with the sample rooms' players declared as
+    entities (``--sample``), so the sample content and the bots get compact ``state.entities``."""
+    return [*rtnet, "serve", *(["--config", config] if config else []), "--sample", "--host", HOST,
+            "--port", str(port)]
 
 
 def parse_ready(line: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ checkout, or ``RTNET_TOOLS``). ``run`` never lets an exception out into the edit
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,6 +121,9 @@ def start_gateway() -> None:
     global _gateway
     import unreal
 
+    if sys.platform == "win32":
+        raise RuntimeError("the gateway runs on Linux and macOS: on Windows start it in WSL 2 "
+                           "(`rtnet serve --sample`; docs/integration-guide.md, step 4)")
     rtnet = rtnet_command()
     if rtnet is None:
         raise RuntimeError("no `rtnet`: pip install realtimenet (or set RTNET_EXE to its path)")
