@@ -342,6 +342,28 @@ def test_wrong_keys_scopes_bodies_and_params_get_documented_errors_counted_and_l
     assert embedded.stderr.count("out_of_scope") == 2 and "Traceback" not in embedded.stderr
 
 
+def test_the_api_limits_hold_and_say_which_limit(tmp_path: Path) -> None:
+    gw = start_gateway_process(tmp_path, {"api": {"keys": KEYS, "max_batch_size": 3, "max_rooms_per_broadcast": 2,
+                                                  "max_trace_seconds": 0}})
+    try:
+        call = '{{"jsonrpc": "2.0", "id": {}, "method": "room.history", "params": {{"room": "r-x"}}}}'
+        three = _post(gw, "[" + ", ".join(call.format(i) for i in range(3)) + "]")
+        assert three.status_code == 200 and len(three.json()) == 3
+        four = _post(gw, "[" + ", ".join(call.format(i) for i in range(4)) + "]")
+        assert four.status_code == 200
+        assert four.json()["error"]["code"] == -32600 and "batch longer than 3" in four.json()["error"]["data"]["detail"]
+        wide = _post(gw, '{"jsonrpc": "2.0", "id": 1, "method": "room.broadcast", '
+                         '"params": {"rooms": ["a", "b", "c"], "data": 1}}')
+        assert wide.json()["error"] == {"code": -32005, "message": "Limit exceeded",
+                                        "data": {"max_rooms_per_broadcast": 2}}
+        trace = _post(gw, '{"jsonrpc": "2.0", "id": 1, "method": "player.trace", "params": {"player_id": "alice"}}')
+        assert trace.json()["error"]["code"] == -32002
+        assert trace.json()["error"]["data"] == {"reason": "tracing_disabled"}
+        assert "Traceback" not in gw.stderr
+    finally:
+        _stop([gw])
+
+
 def test_the_development_key_works_only_without_configured_keys(tmp_path: Path) -> None:
     from realtimenet.config import DEV_API_KEY
 
