@@ -120,8 +120,9 @@ def main() -> int:
               "source": source(), "versions": versions(), "pinned": PIN, "results": results}
     output = opts.output or BENCH / "results" / f"api-{dt.date.today().isoformat()}.json"
     output.write_text(json.dumps(report, indent=2) + "\n")
-    print("\n| workload | calls per request | clients | publishes/s | requests/s | p50 ms | p99 ms | server CPU % | "
-          "HTTP errors | stored / completed |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("\n| workload | calls per request | clients | publishes/s | publishes per server CPU-s | requests/s | "
+          "p50 ms | p99 ms | server CPU % | HTTP errors | stored / completed |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         print(f"| {r['workload']} | {r['batch']} | {r['clients']} | {r['publishes_per_s']:,.0f} | "
               f"{r['publishes_per_server_cpu_s']:,.0f} | "
