@@ -191,6 +191,18 @@ def _kinds(lifecycle: list[ClientEvent]) -> list[str]:
     return [e.kind for e in lifecycle]
 
 
+def _alice_in_the_lobby(gw: InProcessGateway, store: MemorySessionStore, cap: float,
+                        **options: Any) -> tuple[Client, list[ClientEvent]]:
+    """alice, reconnecting by herself, in the lobby of ``gw``, whose sessions live in ``store``; and her client's
+    lifecycle events as they come."""
+    gw.gateway.node.sessions.store = store
+    lifecycle: list[ClientEvent] = []
+    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
+                           backoff=Backoff(base=0.05, cap=cap), **options)
+    alice.join("lobby")
+    return alice, lifecycle
+
+
 def test_a_publish_made_while_reconnecting_waits_for_the_resume_and_reaches_the_room(gateway_factory: Factory) -> None:
     # Seen in the chaos run (docs/reliability.md): calls made between two sockets failed, or went out on the new
     # socket before its session.resume had rejoined the room and were refused -32002 not_a_member.
@@ -274,11 +286,7 @@ def test_a_resume_abandoned_mid_way_is_asked_again_until_its_token_is_back(
         inprocess_factory: Callable[..., InProcessGateway]) -> None:
     gw = inprocess_factory()
     store = _SlowTakeStore()
-    gw.gateway.node.sessions.store = store
-    lifecycle: list[ClientEvent] = []
-    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
-                           backoff=Backoff(base=0.05, cap=0.2))
-    alice.join("lobby")
+    alice, lifecycle = _alice_in_the_lobby(gw, store, cap=0.2)
     alice.drop_network()
     assert store.taken.wait(5)  # the first attempt's resume took the token; the store's answer is held up
     alice.drop_network()  # that socket goes too: the next attempt's resume finds the token taken
@@ -294,11 +302,7 @@ def test_calls_made_before_the_new_socket_resumed_wait_and_go_out_in_order(
         inprocess_factory: Callable[..., InProcessGateway]) -> None:
     gw = inprocess_factory(**{"rate_limit.rate": "10000", "rate_limit.burst": "10000"})
     store = _HeldResumeStore()
-    gw.gateway.node.sessions.store = store
-    lifecycle: list[ClientEvent] = []
-    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
-                           backoff=Backoff(base=0.05, cap=0.1))
-    alice.join("lobby")
+    alice, lifecycle = _alice_in_the_lobby(gw, store, cap=0.1)
     bob = gw.connect("bob")
     bob.join("lobby")
     alice.drop_network()
@@ -326,11 +330,7 @@ def test_calls_made_during_a_refused_resume_go_out_on_the_fresh_session(
         inprocess_factory: Callable[..., InProcessGateway]) -> None:
     gw = inprocess_factory()
     store = _HeldResumeStore(forget=True)  # the resume will be refused: unknown token
-    gw.gateway.node.sessions.store = store
-    lifecycle: list[ClientEvent] = []
-    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
-                           backoff=Backoff(base=0.05, cap=0.1))
-    alice.join("lobby")
+    alice, lifecycle = _alice_in_the_lobby(gw, store, cap=0.1)
     bob = gw.connect("bob")
     bob.join("lobby")
     alice.drop_network()
@@ -458,11 +458,7 @@ def test_resume_retries_on_an_unavailable_backend_end_after_resume_retry_for(
 
     gw = inprocess_factory()
     store = _DownStore()
-    gw.gateway.node.sessions.store = store
-    lifecycle: list[ClientEvent] = []
-    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
-                           backoff=Backoff(base=0.05, cap=0.2), resume_retry_for=1.5)
-    alice.join("lobby")
+    alice, lifecycle = _alice_in_the_lobby(gw, store, cap=0.2, resume_retry_for=1.5)
     store.down = True
     started = time.monotonic()
     alice.drop_network()
@@ -489,11 +485,7 @@ def test_a_resume_whose_store_reply_was_lost_resumes_when_retried(
 
     gw = inprocess_factory()
     store = _LostReplyStore()
-    gw.gateway.node.sessions.store = store
-    lifecycle: list[ClientEvent] = []
-    alice = Client.connect(gw.url, gw.token("alice"), auto_reconnect=True, on_event=lifecycle.append,
-                           backoff=Backoff(base=0.05, cap=0.2))
-    alice.join("lobby")
+    alice, lifecycle = _alice_in_the_lobby(gw, store, cap=0.2)
     store.lose_next = True
     alice.drop_network()
     assert eventually(lambda: "resumed" in _kinds(lifecycle) or "resume_failed" in _kinds(lifecycle))
