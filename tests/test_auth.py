@@ -377,3 +377,31 @@ def test_a_slow_identity_provider_never_freezes_other_players(gateway_factory: A
         assert jwks_server.requests >= 2
     metrics = gw.metrics()
     assert metric_value(metrics, "realtimenet_auth_failures_total", {"reason": "keys_refreshing"}) == 1
+
+
+def test_concurrent_unknown_kids_share_one_fetch_of_the_keys(gateway_factory: Any, jwks_server: _JwksServer) -> None:
+    key = ec_key()
+    jwks_server.document = {"keys": [jwk(key, "a")]}
+    gw: GatewayProcess = gateway_factory({"auth": {"algorithms": ["ES256"], "jwks_url": jwks_server.url,
+                                                   "jwks_min_refresh_interval": 0, "jwks_fetch_timeout": 5}})
+    time.sleep(1.0)  # past the retry pause that follows the start-up fetch
+    assert jwks_server.requests == 1
+    jwks_server.delay = 1.5  # the identity provider is slow: every newcomer arrives while the fetch runs
+    answers: list[tuple[int | None, str]] = []
+    lock = threading.Lock()
+
+    def newcomer(n: int) -> None:
+        try:
+            Client.connect(gw.url, sign(ec_key(), "ES256", f"unknown-{n}"), timeout=5)
+        except ConnectFailed as exc:
+            with lock:
+                answers.append((exc.status, exc.reason))
+
+    threads = [threading.Thread(target=newcomer, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == [(503, "keys_refreshing")] * 16
+    time.sleep(2.0)  # the fetch ends
+    assert jwks_server.requests == 2  # sixteen unknown kids, one fetch
