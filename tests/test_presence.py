@@ -94,6 +94,19 @@ def test_a_late_joiner_asks_a_room_for_its_members(gateway: GatewayProcess) -> N
         client.close()
 
 
+def test_connected_players_stay_present_long_past_the_presence_ttl(gateway_factory: Any) -> None:
+    gw: GatewayProcess = gateway_factory({"presence": {"ttl": 1.0, "resume_grace": 0.2}})
+    players = [gw.connect(f"p{n}") for n in range(40)]
+    for client in players:
+        client.join("lobby")
+    time.sleep(3.5)  # more than three times presence.ttl: only the node's refresh rounds keep them
+    members = players[0].call("presence.query", {"room": "lobby"})["players"]
+    assert sorted(m["player_id"] for m in members) == sorted(f"p{n}" for n in range(40))
+    assert {m["status"] for m in members} == {"online"}
+    for client in players:
+        client.close()
+
+
 def test_only_members_may_list_a_room_and_the_question_must_be_one(gateway: GatewayProcess) -> None:
     with gateway.connect("bob") as bob, gateway.connect("eve") as eve:
         bob.join("vault")

@@ -149,14 +149,15 @@ class PresenceService:
 
     def refresh(self, callers: Iterable[Caller]) -> None:
         """Keep live devices and memberships present (a dead node's expire); every ``presence.ttl`` / 3
-        from the node's tick."""
-        for caller in callers:
-            if not caller.is_open:
-                continue
-            self._background.run(self.put_device(caller))
-            for room in caller.rooms:
-                self._background.run(self._store.put_member(room, caller.session_id, caller.principal.player_id,
-                                                            self._config.ttl))
+        from the node's tick, as one bounded round of writes."""
+        self._background.run_each("presence.refresh", [c for c in callers if c.is_open], self._refresh_one)
+
+    async def _refresh_one(self, caller: Caller) -> None:
+        if not caller.is_open:  # gone since the round began: its departure is under way
+            return
+        await self.put_device(caller)
+        for room in list(caller.rooms):
+            await self._store.put_member(room, caller.session_id, caller.principal.player_id, self._config.ttl)
 
     def count(self, callers: Iterable[Caller]) -> None:
         """``realtimenet_presence_devices`` by status, sampled from the node's tick."""

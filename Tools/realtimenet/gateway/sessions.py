@@ -52,10 +52,13 @@ class SessionKeeper:
         self._background.run(self._write(caller, with_token=True))
 
     def refresh(self, callers: Iterable[Caller]) -> None:
-        """Keep live sessions and their resume tokens from expiring; every ``sessions.ttl`` / 3 from the tick."""
-        for caller in callers:
-            if caller.is_open:
-                self.save(caller)
+        """Keep live sessions and their resume tokens from expiring; every ``sessions.ttl`` / 3 from the tick,
+        as one bounded round of writes."""
+        self._background.run_each("sessions.refresh", [c for c in callers if c.is_open], self._refresh_one)
+
+    async def _refresh_one(self, caller: Caller) -> None:
+        if caller.is_open:  # closed since the round began: its token may have been taken by a resume since
+            await self._write(caller, with_token=True)
 
     def retry_unsaved(self) -> None:
         """From the node's tick: write again what the store refused, one connection after another, the round
