@@ -44,7 +44,7 @@ import msgspec
 import psutil
 import uvloop
 from gateway_bench import LineReader, machine, source
-from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
+from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
 from realtimenet.config import load_config
 from realtimenet.gateway.auth import TokenVerifier
@@ -94,6 +94,7 @@ class SoakClient(WSListener):
         self.pending: dict[int, asyncio.Future[Any]] = {}
         self.next_id = 1
         self.leaving = False  # we are closing it on purpose
+        self.busy = False  # its room.join or session.resume is in flight (the churn leaves it alone)
         self.close_code: int | None = None
         self.resume_token = ""
         self.room = ""
@@ -149,7 +150,7 @@ class SoakClient(WSListener):
         """A normal close (1000): the session ends."""
         self.leaving = True
         if self.transport is not None:
-            self.transport.send_close()
+            self.transport.send_close(WSCloseCode.OK)  # picows's default sends code 0, which RFC 6455 forbids
             self.transport.disconnect()
 
     def abort(self) -> None:
@@ -254,12 +255,14 @@ class Soak:
         self.counts.connects += 1
         self._add(client)
         if room:
+            client.busy = True
             try:
                 joined = await client.call("room.join", {"room": room})
                 client.room, client.position = room, (joined["epoch"], joined["offset"])
             except Exception as exc:
                 self.counts.join_failures += 1
                 self.counts.failed(f"{player}: room.join failed: {exc!r}", "room.join")
+            client.busy = False
         return client
 
     def room_of(self, n: int) -> str:
@@ -275,6 +278,8 @@ class Soak:
         if not self.live:
             return
         victim = self.live[self.random.randrange(len(self.live))]
+        if victim.busy:
+            return  # ending it mid-call would fail its join or resume: the soak's doing, not the gateway's
         self._remove(victim)
         self.counts.churn[kind] += 1
         if kind == "close":
@@ -297,6 +302,7 @@ class Soak:
             if victim.position is not None:
                 streams.append({"stream": room_stream(victim.room), "epoch": victim.position[0],
                                 "offset": victim.position[1]})
+            client.busy = True
             try:
                 result = await client.call("session.resume", {"resume_token": victim.resume_token,
                                                               "streams": streams})
@@ -315,6 +321,7 @@ class Soak:
             self.counts.resumes_recovered += 1
             client.room, client.position = victim.room, victim.position
             client.resume_token = result["resume_token"]
+            client.busy = False
 
     async def churn(self, until: float) -> None:
         """``--churn`` replacements a second, started on a fixed schedule, at most a few seconds' worth at once."""
