@@ -344,7 +344,7 @@ def test_wrong_keys_scopes_bodies_and_params_get_documented_errors_counted_and_l
 
 def test_the_api_limits_hold_and_say_which_limit(tmp_path: Path) -> None:
     gw = start_gateway_process(tmp_path, {"api": {"keys": KEYS, "max_batch_size": 3, "max_rooms_per_broadcast": 2,
-                                                  "max_trace_seconds": 0}})
+                                                  "max_trace_seconds": 0}, "server": {"max_message_bytes": 2048}})
     try:
         call = '{{"jsonrpc": "2.0", "id": {}, "method": "room.history", "params": {{"room": "r-x"}}}}'
         three = _post(gw, "[" + ", ".join(call.format(i) for i in range(3)) + "]")
@@ -356,6 +356,17 @@ def test_the_api_limits_hold_and_say_which_limit(tmp_path: Path) -> None:
                          '"params": {"rooms": ["a", "b", "c"], "data": 1}}')
         assert wide.json()["error"] == {"code": -32005, "message": "Limit exceeded",
                                         "data": {"max_rooms_per_broadcast": 2}}
+        big = '"' + "x" * 3000 + '"'  # within api.max_body_bytes, over server.max_message_bytes
+        for method, params in (("room.publish", f'{{"room": "r-big", "data": {big}}}'),
+                               ("room.broadcast", f'{{"rooms": ["r-big"], "data": {big}}}'),
+                               ("player.send", f'{{"player_id": "alice", "data": {big}}}')):
+            answer = _post(gw, f'{{"jsonrpc": "2.0", "id": 1, "method": "{method}", "params": {params}}}').json()
+            assert answer["error"] == {"code": -32005, "message": "Limit exceeded", "data": {"max_message_bytes": 2048}}
+        history = _post(gw, '{"jsonrpc": "2.0", "id": 1, "method": "room.history", "params": {"room": "r-big"}}')
+        assert history.json()["result"]["events"] == []  # nothing of it was stored
+        fits = '"' + "x" * 2000 + '"'
+        assert "result" in _post(gw, f'{{"jsonrpc": "2.0", "id": 1, "method": "room.publish", "params": '
+                                     f'{{"room": "r-big", "data": {fits}}}}}').json()
         trace = _post(gw, '{"jsonrpc": "2.0", "id": 1, "method": "player.trace", "params": {"player_id": "alice"}}')
         assert trace.json()["error"]["code"] == -32002
         assert trace.json()["error"]["data"] == {"reason": "tracing_disabled"}

@@ -142,6 +142,7 @@ class ServerApi:
                  traces: TraceCollector, metrics: Metrics, wall_clock: Callable[[], float]) -> None:
         self._config = config.api
         self._history_size = config.rooms.history_size
+        self._max_message_bytes = config.server.max_message_bytes
         lim = config.limits
         self._limits = jsonrpc.Limits(lim.max_depth, lim.max_string_length, lim.max_array_length,
                                       config.api.max_batch_size)
@@ -319,10 +320,17 @@ class ServerApi:
         if not self._rooms.policy.exists(room):
             raise RpcError(ErrorCode.NOT_FOUND, {"room": room})
 
+    def _fits_a_message(self, data: msgspec.Raw) -> None:
+        """A publication's data is held to the players' own message limit: every client can then take it, and the
+        bus always can (JetStream's ``max_msg_size`` is that limit plus the envelope); bigger is -32005."""
+        if len(data) > self._max_message_bytes:
+            raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_message_bytes": self._max_message_bytes})
+
     @api_method("room.publish")
     async def publish(self, key: ApiKey, params: RoomPublishParams) -> Published:
         """Publish into a room (stored in its history, fanned out on every node)."""
         self._known_room(params.room)
+        self._fits_a_message(params.data)
         stream = room_stream(params.room)
         pub = await self._hub.publish(stream, event_frame(params.room, self._sender(key, params.from_), params.data,
                                                           params.type))
@@ -335,6 +343,7 @@ class ServerApi:
             raise RpcError(ErrorCode.LIMIT_EXCEEDED, {"max_rooms_per_broadcast": self._config.max_rooms_per_broadcast})
         for room in params.rooms:
             self._known_room(room)
+        self._fits_a_message(params.data)
         sender = self._sender(key, params.from_)
         published = []
         for room in params.rooms:
@@ -346,6 +355,7 @@ class ServerApi:
     @api_method("player.send")
     async def send(self, key: ApiKey, params: PlayerSendParams) -> Published:
         """A direct message to every device of a player."""
+        self._fits_a_message(params.data)
         stream = player_stream(params.player_id)
         pub = await self._hub.publish(stream, direct_frame(self._sender(key, params.from_), params.data))
         return Published(stream=stream, epoch=pub.epoch, offset=pub.offset)

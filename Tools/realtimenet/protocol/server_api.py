@@ -237,7 +237,7 @@ class RoomPublishParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid
 
     room: Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]  # The room.
     type: Annotated[str, Meta(min_length=1, max_length=128, pattern='^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*\\Z')] | UnsetType = UNSET  # What the event is (`room.event`'s `type`), so receivers route it without reading `data`. Left out: an untyped event.
-    data: msgspec.Raw  # Any JSON: the event's `data`.
+    data: msgspec.Raw  # Any JSON: the event's `data`, at most `server.max_message_bytes` encoded (what a player may send; more is -32005).
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 
 
@@ -246,7 +246,7 @@ class RoomBroadcastParams(msgspec.Struct, kw_only=True, omit_defaults=True, forb
 
     rooms: Annotated[list[Annotated[str, Meta(min_length=1, max_length=64, pattern='^[A-Za-z0-9_.:-]+\\Z')]], Meta(min_length=1)]  # The rooms (at most `api.max_rooms_per_broadcast`).
     type: Annotated[str, Meta(min_length=1, max_length=128, pattern='^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*\\Z')] | UnsetType = UNSET  # What the event is (`room.event`'s `type`), so receivers route it without reading `data`. Left out: an untyped event.
-    data: msgspec.Raw  # Any JSON: the event's `data`.
+    data: msgspec.Raw  # Any JSON: the event's `data`, at most `server.max_message_bytes` encoded (what a player may send; more is -32005).
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 
 
@@ -254,7 +254,7 @@ class PlayerSendParams(msgspec.Struct, kw_only=True, omit_defaults=True, forbid_
     """Params of `player.send` (scope `publish`): Send a direct message to every device of a player (`direct.message`, stored in the player's stream for replay)."""
 
     player_id: Annotated[str, Meta(min_length=1, max_length=256)]  # The player.
-    data: msgspec.Raw  # Any JSON: the message's `data`.
+    data: msgspec.Raw  # Any JSON: the message's `data`, at most `server.max_message_bytes` encoded (what a player may send; more is -32005).
     from_: Annotated[str, Meta(min_length=1, max_length=64)] | UnsetType = msgspec.field(name="from", default=UNSET)  # Who publishes: clients see `server:<from>`; the key's name when absent.
 
 
