@@ -6,7 +6,8 @@ connections (each its own player, each in one of ``--rooms`` rooms) held on one 
 are aborted without a close frame (the TCP connection just ends, as a lost network would), some are
 aborted and come back on a new socket that calls ``session.resume`` (which must recover the room stream).
 Every ``--sample-seconds`` the gateway's RSS and CPU (psutil) and its ``realtimenet_connections`` gauge
-(/metrics) are read.
+(/metrics) are read, the RSS also split into the brk heap and anonymous mappings (``/proc/<pid>/smaps``), which
+tells glibc's main arena from pymalloc's arenas when it grows.
 
 The verdict: the RSS slope after ``--warmup-minutes`` (ordinary least squares, bytes per minute, with its
 standard error), flat when under ``--flat-kib-per-minute``; connects/s; every failure (a refused or failed
@@ -359,6 +360,7 @@ class Soak:
         gauge = await loop.run_in_executor(None, self.gauge)
         cpu = self.gateway.cpu_times()
         row = {"t": round(time.monotonic() - started, 2), "rss": self.gateway.memory_info().rss,
+               **resident_by_kind(self.gateway),
                "gateway_cpu_s": round(cpu.user + cpu.system, 2), "gauge": gauge, "held": len(self.live),
                "connects": self.counts.connects}
         self.samples.append(row)
@@ -385,6 +387,19 @@ class Soak:
         for client in list(self.live):
             client.close()
         await asyncio.sleep(1.0)
+
+
+def resident_by_kind(process: psutil.Process) -> dict[str, int]:
+    """Resident bytes of the brk heap (glibc's main arena: C allocations and Python objects over 512 bytes) and
+    of anonymous mappings (pymalloc's 1 MiB arenas, glibc's mmapped chunks and thread arenas): which allocator
+    holds a growth."""
+    heap = anon = 0
+    for mapping in process.memory_maps(grouped=True):
+        if mapping.path == "[heap]":
+            heap += mapping.rss
+        elif mapping.path in ("[anon]", ""):
+            anon += mapping.rss
+    return {"rss_heap": heap, "rss_anon": anon}
 
 
 # ----- the run -----------------------------------------------------------------------------------------
@@ -442,6 +457,8 @@ async def soak(args: argparse.Namespace, gateway: subprocess.Popen[str], ready: 
     warmup = min(args.warmup_minutes, args.minutes / 3) * 60
     window = [(s["t"] / 60, float(s["rss"])) for s in run.samples if s["t"] >= warmup]
     slope, stderr, r2 = least_squares(window)
+    by_kind = {kind: least_squares([(s["t"] / 60, float(s[f"rss_{kind}"])) for s in run.samples if s["t"] >= warmup])[0]
+               for kind in ("heap", "anon")}
     measured_minutes = (window[-1][0] - window[0][0]) if len(window) > 1 else 0.0
     threshold = args.flat_kib_per_minute * 1024
     judged = measured_minutes >= MIN_JUDGED_MINUTES
@@ -475,6 +492,8 @@ async def soak(args: argparse.Namespace, gateway: subprocess.Popen[str], ready: 
                 "slope_bytes_per_minute": round(slope) if not math.isnan(slope) else None,
                 "slope_stderr_bytes_per_minute": round(stderr) if not math.isnan(stderr) else None,
                 "r_squared": round(r2, 3) if not math.isnan(r2) else None,
+                "slope_by_kind_bytes_per_minute": {kind: round(v) if not math.isnan(v) else None
+                                                   for kind, v in by_kind.items()},
                 "bytes_per_churned_connection": (round(slope / churned_per_minute, 1)
                                                  if churned_per_minute and not math.isnan(slope) else None),
                 "flat": flat, "judged": judged},

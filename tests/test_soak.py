@@ -50,9 +50,13 @@ def test_a_short_soak_holds_every_connection_churns_all_three_ways_and_reports(t
     assert report["metrics"] == {"connections_gauge": 300.0, "connections_held": 300, "matches": True}
     assert all(s["gauge"] is not None for s in report["samples"])
     assert len(report["samples"]) >= 10 and all(s["rss"] > 10 * 2**20 for s in report["samples"])
+    assert all(s["rss_heap"] > 0 and s["rss_anon"] > 0 and s["rss_heap"] + s["rss_anon"] < s["rss"]
+               for s in report["samples"])  # the RSS split by allocator: parts of it, the rest is code and files
     rss = report["rss"]
     assert rss["slope_bytes_per_minute"] is not None and rss["window_samples"] >= 5
     assert rss["judged"] is False and rss["flat"] is None  # half a minute cannot tell a slow leak from noise
     assert report["rlimit_nofile"]["soft_after"] >= report["rlimit_nofile"]["needed"] or \
         report["rlimit_nofile"]["soft_after"] == report["rlimit_nofile"]["hard"]
+    assert set(rss["slope_by_kind_bytes_per_minute"]) == {"heap", "anon"}
     assert report["gateway_exit"] == 0
+    assert "bad input" not in report["gateway_log_tail"]  # the soak's closes and calls are all well-formed
