@@ -41,7 +41,8 @@ ROOM = "obs-arena"
 EXPECTED_PANELS: dict[str, set[str]] = {
     "overview": {"Open connections", "Players", "Draining nodes", "Backends down", "Connects and disconnects",
                  "Frames per second", "Bandwidth", "Errors per second", "Handler error ratio",
-                 "Event loop lag (p99, p50)"},
+                 "Event loop lag (p99, p50)", "Resident memory per process", "CPU per process",
+                 "File descriptors used of the limit", "Uptime per process"},
     "connections": {"Open connections per node", "Devices by presence status", "Disconnects by close code",
                     "Dropped connections (1006, 4010)", "Upgrade refusals by reason", "Auth failures by reason",
                     "Slow-consumer disconnects (4009)", "Bytes buffered in send queues", "Fullest send queue"},
@@ -55,7 +56,7 @@ EXPECTED_PANELS: dict[str, set[str]] = {
 EXPECTED_ALERTS = {"RealtimenetTargetDown", "RealtimenetConnectionDropSpike", "RealtimenetHandlerErrors",
                    "RealtimenetBadInput", "RealtimenetSlowConsumers", "RealtimenetSendQueueBacklog",
                    "RealtimenetBackendDown", "RealtimenetDrainNotFinishing", "RealtimenetResumeFailures",
-                   "RealtimenetEventLoopLag"}
+                   "RealtimenetEventLoopLag", "RealtimenetFileDescriptorsNearLimit"}
 # Metrics added for the dashboards (issue 4): the test names the ones a live scrape lacks.
 NEW_METRICS = ["realtimenet_draining", "realtimenet_send_queue_bytes", "realtimenet_send_queue_max_bytes",
                "realtimenet_presence_devices", "realtimenet_bus_publish_seconds",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 from realtimenet.logs import client_log
 
@@ -35,6 +35,9 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # The process itself (resident memory, CPU, file descriptors, start time), read from /proc at scrape
+        # time: what a leak, a busy loop or a node running out of sockets shows first. Namespaced like the rest.
+        ProcessCollector(namespace=NAMESPACE, registry=r)
         self.connections = Gauge(f"{NAMESPACE}_connections", "Open WebSocket connections.", registry=r)
         self.players = Gauge(f"{NAMESPACE}_players", "Distinct players with an open connection.", registry=r)
         self.connects = Counter(f"{NAMESPACE}_connects", "Accepted WebSocket upgrades.", registry=r)
