@@ -2,7 +2,9 @@
 
 ``make soak`` (not part of ``make test``) runs ``python bench/soak.py`` with the defaults: 10,000 idle
 connections (each its own player, each in one of ``--rooms`` rooms) held on one gateway process for
-``--minutes`` 10 while ``--churn`` 20 connections a second are replaced: some close normally (1000), some
+``--minutes`` 25 while ``--churn`` 80 connections a second are replaced (each socket lives about two minutes,
+so the allocators and every bounded store reach their steady state within the ``--warmup-minutes`` 10 that the
+slope leaves out; at 20 a second that takes about four times as long): some close normally (1000), some
 are aborted without a close frame (the TCP connection just ends, as a lost network would), some are
 aborted and come back on a new socket that calls ``session.resume`` (which must recover the room stream).
 Every ``--sample-seconds`` the gateway's RSS and CPU (psutil) and its ``realtimenet_connections`` gauge
@@ -454,7 +456,7 @@ async def soak(args: argparse.Namespace, gateway: subprocess.Popen[str], ready: 
     gauge, held = await run.settle_gauge()
     await run.close_all()
 
-    warmup = min(args.warmup_minutes, args.minutes / 3) * 60
+    warmup = min(args.warmup_minutes, args.minutes / 2) * 60
     window = [(s["t"] / 60, float(s["rss"])) for s in run.samples if s["t"] >= warmup]
     slope, stderr, r2 = least_squares(window)
     by_kind = {kind: least_squares([(s["t"] / 60, float(s[f"rss_{kind}"])) for s in run.samples if s["t"] >= warmup])[0]
@@ -520,14 +522,15 @@ async def report_progress(run: Soak, started: float, until: float) -> None:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=10_000, help="idle sockets held (default 10,000)")
-    parser.add_argument("--minutes", type=float, default=10.0, help="length of the churn phase (default 10)")
-    parser.add_argument("--churn", type=float, default=20.0, help="connections replaced per second (default 20)")
+    parser.add_argument("--minutes", type=float, default=25.0, help="length of the churn phase (default 25)")
+    parser.add_argument("--churn", type=float, default=80.0,
+                        help="connections replaced per second (default 80: each socket lives about 2 minutes)")
     parser.add_argument("--players", type=int, default=-1,
                         help="player population connections are drawn from (default 2 x --connections; 0: every "
                              "new connection is a new player)")
     parser.add_argument("--rooms", type=int, default=500, help="rooms the players are spread over (0: none)")
-    parser.add_argument("--warmup-minutes", type=float, default=3.0,
-                        help="left out of the slope (capped at a third of --minutes); covers sessions.ttl")
+    parser.add_argument("--warmup-minutes", type=float, default=10.0,
+                        help="left out of the slope (capped at half of --minutes); covers sessions.ttl")
     parser.add_argument("--sample-seconds", type=float, default=5.0)
     parser.add_argument("--flat-kib-per-minute", type=float, default=256.0,
                         help="largest |slope| called flat (default 256 KiB/min = 15 MiB/h)")

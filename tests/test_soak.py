@@ -1,6 +1,6 @@
 """`make soak` in small: bench/soak.py against a real gateway process for half a minute, and its verdict's maths.
 
-The real run (10,000 connections, 10 minutes) is not part of `make test`; docs/reliability.md records it.
+The real run (10,000 connections, 25 minutes of churn) is not part of `make test`; docs/reliability.md records it.
 """
 
 from __future__ import annotations
