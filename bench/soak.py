@@ -315,6 +315,8 @@ class Soak:
                 reason = text.rsplit('"reason": "', 1)[-1].split('"')[0] if '"reason"' in text else type(exc).__name__
                 self.counts.failed(f"{victim.player}: session.resume failed: {exc!r}", f"session.resume: {reason}")
                 return
+            finally:
+                client.busy = False
             recovered = all(s["recovered"] for s in result["streams"]) and len(result["streams"]) == len(streams)
             if not recovered or (victim.room and victim.room not in result["rooms"]):
                 self.counts.resume_failures += 1
@@ -324,7 +326,6 @@ class Soak:
             self.counts.resumes_recovered += 1
             client.room, client.position = victim.room, victim.position
             client.resume_token = result["resume_token"]
-            client.busy = False
 
     async def churn(self, until: float) -> None:
         """``--churn`` replacements a second, started on a fixed schedule, at most a few seconds' worth at once."""
@@ -457,10 +458,12 @@ async def soak(args: argparse.Namespace, gateway: subprocess.Popen[str], ready: 
     await run.close_all()
 
     warmup = min(args.warmup_minutes, args.minutes / 2) * 60
-    window = [(s["t"] / 60, float(s["rss"])) for s in run.samples if s["t"] >= warmup]
+    def after_warmup(key: str) -> list[tuple[float, float]]:
+        return [(s["t"] / 60, float(s[key])) for s in run.samples if s["t"] >= warmup]
+
+    window = after_warmup("rss")
     slope, stderr, r2 = least_squares(window)
-    by_kind = {kind: least_squares([(s["t"] / 60, float(s[f"rss_{kind}"])) for s in run.samples if s["t"] >= warmup])[0]
-               for kind in ("heap", "anon")}
+    by_kind = {kind: least_squares(after_warmup(f"rss_{kind}"))[0] for kind in ("heap", "anon")}
     measured_minutes = (window[-1][0] - window[0][0]) if len(window) > 1 else 0.0
     threshold = args.flat_kib_per_minute * 1024
     judged = measured_minutes >= MIN_JUDGED_MINUTES
